@@ -1,0 +1,295 @@
+"""Reading a book folder (the I/O layer): files in, a validated :class:`Book` out.
+
+A book is a folder with one file per table (``invoices.csv``, ``.xlsx`` or
+``.parquet``), or a ``book.xlsx`` with one sheet per table. Every problem in
+every file is collected first and raised together as a
+:class:`~cashplan.errors.BookError`; a book with any problem yields nothing.
+
+Examples
+--------
+>>> import pandas as pd
+>>> book = Book.from_frames(invoices=pd.DataFrame({
+...     "invoice_id": ["F1"], "customer_id": ["C1"], "issue_date": ["2026-01-10"],
+...     "due_date": ["2026-02-09"], "amount": ["1200.50"]}))
+>>> book.invoices[["company", "currency", "open_amount"]].to_dict("records")
+[{'company': 'default', 'currency': 'EUR', 'open_amount': 1200.5}]
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from cashplan.errors import BookError
+from cashplan.parse import FRENCH, STANDARD, Dialect
+from cashplan.schema import TABLES
+from cashplan.validate import RawTable, validate_tables
+
+__all__ = ["Book", "Source", "read_book"]
+
+_SUFFIXES = (".csv", ".xlsx", ".parquet")
+_WORKBOOK = "book.xlsx"
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file and its sha256 (for the report's manifest)."""
+
+    table: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Book:
+    """A validated book: typed tables, the reporting currency and the files read."""
+
+    invoices: pd.DataFrame
+    customers: pd.DataFrame
+    promises: pd.DataFrame
+    spending: pd.DataFrame
+    fx_rates: pd.DataFrame
+    adjustments: pd.DataFrame
+    reporting_currency: str = "EUR"
+    sources: tuple[Source, ...] = field(default=())
+    path: Path | None = None
+
+    @classmethod
+    def from_frames(cls, reporting_currency: str = "EUR", **frames: pd.DataFrame) -> Book:
+        """Validate in-memory tables exactly as files are validated.
+
+        Cells may be text (as in a CSV, dot decimals and ISO dates) or typed.
+        """
+        unknown = sorted(set(frames) - set(TABLES))
+        if unknown:
+            raise TypeError(f"unknown table(s) {unknown}; expected some of {sorted(TABLES)}")
+        raws = {name: RawTable.from_frame(name, df) for name, df in frames.items()}
+        return _build(raws, reporting_currency, sources=(), path=None)
+
+    @property
+    def companies(self) -> list[str]:
+        """The companies of the book, sorted."""
+        return sorted(self.invoices["company"].unique().tolist())
+
+    def __repr__(self) -> str:
+        where = f" from {self.path}" if self.path else ""
+        return (f"Book({len(self.invoices):,} invoices, {len(self.companies)} companies, "
+                f"reporting in {self.reporting_currency}{where})")
+
+
+def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
+    """Read and validate a book folder (or a single ``book.xlsx``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The book folder, or the path of a ``book.xlsx`` holding a sheet per table.
+    reporting_currency : str, default "EUR"
+        Currency of rows with no ``currency``, and of every aggregated figure.
+
+    Raises
+    ------
+    BookError
+        With every problem found in every file.
+    """
+    path = Path(path)
+    reporting_currency = reporting_currency.upper()
+    problems: list[dict[str, object]] = []
+    raws: dict[str, RawTable] = {}
+    sources: list[Source] = []
+    for table, file, sheet in _locate(path, problems):
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        sources.append(Source(table, str(file), digest))
+        raw = _read_raw(table, file, sheet, problems)
+        if raw is not None:
+            raws[table] = raw
+    if problems:
+        raise BookError.from_rows(problems)
+    return _build(raws, reporting_currency, tuple(sources), path)
+
+
+def _build(raws: dict[str, RawTable], reporting_currency: str, sources: tuple[Source, ...],
+           path: Path | None) -> Book:
+    tables, problems = validate_tables(raws, reporting_currency)
+    if len(problems):
+        raise BookError(problems)
+    return Book(reporting_currency=reporting_currency, sources=sources, path=path, **tables)
+
+
+def _problem(problems: list[dict[str, object]], file: str, problem: str, fix: str,
+             line: int | None = None, column: str = "", value: str = "") -> None:
+    problems.append({"file": file, "line": line if line is not None else pd.NA,
+                     "column": column, "value": value, "problem": problem, "fix": fix})
+
+
+def _locate(path: Path, problems: list[dict[str, object]]
+            ) -> list[tuple[str, Path, str | None]]:
+    """Find each table's file (and sheet, in a book.xlsx)."""
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        return _locate_sheets(path, problems)
+    if not path.is_dir():
+        _problem(problems, str(path), "no such book folder",
+                 "give the folder holding invoices.csv (or book.xlsx)")
+        return []
+    files = {f.name.lower(): f for f in sorted(path.iterdir()) if f.is_file()}
+    found: list[tuple[str, Path, str | None]] = []
+    if _WORKBOOK in files:
+        found = _locate_sheets(files[_WORKBOOK], problems)
+    names = {f"{t}{s}" for t in TABLES for s in _SUFFIXES}
+    for table in TABLES:
+        hits = [files[f"{table}{s}"] for s in _SUFFIXES if f"{table}{s}" in files]
+        if len(hits) > 1 or (hits and any(t == table for t, _, _ in found)):
+            _problem(problems, str(path), f"table '{table}' is given more than once: "
+                     + ", ".join(h.name for h in hits)
+                     + (f" and a sheet of {_WORKBOOK}" if _WORKBOOK in files else ""),
+                     "keep one file per table")
+        elif hits:
+            found.append((table, hits[0], None))
+    for lower, f in files.items():
+        stem, suffix = Path(lower).stem, Path(lower).suffix
+        if lower in names or lower == _WORKBOOK or suffix not in _SUFFIXES + (".xls",):
+            continue
+        close = difflib.get_close_matches(stem, list(TABLES), n=1, cutoff=0.75)
+        if suffix == ".xls":
+            _problem(problems, f.name, "the old Excel format .xls is not read",
+                     "save it as .xlsx (or export a CSV)")
+        elif close:
+            _problem(problems, f.name, f"a file named like table '{close[0]}'",
+                     f"rename it {close[0]}{suffix}")
+    if not any(t == "invoices" for t, _, _ in found) and not problems:
+        _problem(problems, str(path), "the book has no invoices table",
+                 "add invoices.csv (or .xlsx, .parquet, or a sheet 'invoices' in book.xlsx)")
+    return found
+
+
+def _locate_sheets(file: Path, problems: list[dict[str, object]]
+                   ) -> list[tuple[str, Path, str | None]]:
+    try:
+        sheets = pd.ExcelFile(file, engine="openpyxl").sheet_names
+    except Exception as exc:  # openpyxl raises several types for a corrupt file
+        _problem(problems, file.name, f"not a readable Excel workbook ({exc})",
+                 "save it again as .xlsx from Excel")
+        return []
+    by_name = {s.strip().lower(): s for s in sheets}
+    found = [(t, file, by_name[t]) for t in TABLES if t in by_name]
+    for lower, sheet in by_name.items():
+        if lower in TABLES:
+            continue
+        close = difflib.get_close_matches(lower, list(TABLES), n=1, cutoff=0.6)
+        if close and close[0] not in by_name:
+            _problem(problems, file.name, f"sheet '{sheet}' is not a table name",
+                     f"rename the sheet '{close[0]}'", column="", value=sheet)
+    if "invoices" not in by_name:
+        _problem(problems, file.name,
+                 f"no sheet named 'invoices' (sheets: {', '.join(sheets)})",
+                 "name the invoices sheet 'invoices'; other sheets are named after their table")
+    return found
+
+
+def _read_raw(table: str, file: Path, sheet: str | None,
+              problems: list[dict[str, object]]) -> RawTable | None:
+    suffix = file.suffix.lower()
+    label = f"{file.name}[{sheet}]" if sheet and file.name.lower() == _WORKBOOK else file.name
+    if suffix == ".csv":
+        return _read_csv(table, file, problems)
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(file)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            _problem(problems, label, f"not a readable Parquet file ({exc})",
+                     "write it again with pandas.DataFrame.to_parquet")
+            return None
+        frame = _clean_header(frame, label, problems)
+        lines = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)  # row numbers
+        return None if frame is None else RawTable(table, label, frame, lines, STANDARD)
+    try:
+        frame = pd.read_excel(file, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several types for a corrupt file
+        _problem(problems, label, f"not a readable Excel workbook ({exc})",
+                 "save it again as .xlsx from Excel")
+        return None
+    header = [str(c) for c in frame.columns]
+    frame = frame.map(_excel_cell).astype("str")
+    frame = _clean_header(frame, label, problems, names=[re.sub(r"\.\d+$", "", c) for c in header])
+    if frame is None:
+        return None
+    frame = frame.loc[(frame != "").any(axis=1)]
+    return RawTable(table, label, frame, pd.Series(frame.index + 2, index=frame.index), STANDARD)
+
+
+def _excel_cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _decode(data: bytes) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        try:
+            return data.decode("cp1252"), "cp1252"
+        except UnicodeDecodeError:
+            return data.decode("latin-1"), "latin-1"
+
+
+def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
+    data = file.read_bytes()
+    text, encoding = _decode(data)
+    if not text.strip():
+        cols = ", ".join(c.name for c in TABLES[table] if c.required)
+        _problem(problems, file.name, "the file is empty",
+                 f"export the table with its header line ({cols}) and its rows")
+        return None
+    header = text.split("\n", 1)[0]
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
+    sep = max(counts, key=lambda s: counts[s])
+    dialect: Dialect = FRENCH if sep == ";" else STANDARD
+    try:
+        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype="str", keep_default_na=False,
+                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+    except (pd.errors.ParserError, ValueError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        _problem(problems, file.name, f"not a well-formed CSV ({exc})",
+                 f"every line needs the same number of '{sep}'-separated cells as the header",
+                 line=int(line.group(1)) if line else None)
+        return None
+    header_cells = next(csv.reader(io.StringIO(header.rstrip("\r")), delimiter=sep))
+    frame = _clean_header(frame, file.name, problems, names=header_cells)
+    if frame is None:
+        return None
+    frame = frame.fillna("")
+    frame = frame.loc[(frame != "").any(axis=1)]
+    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index),
+                    dialect)
+
+
+def _clean_header(frame: pd.DataFrame, label: str, problems: list[dict[str, object]],
+                  names: list[str] | None = None) -> pd.DataFrame | None:
+    names = [str(c).strip().lower() for c in (names or frame.columns)]
+    seen: set[str] = set()
+    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    if dups:
+        _problem(problems, label, f"column(s) {', '.join(dups)} appear more than once in the header",
+                 "keep one column of each name", line=1)
+        return None
+    frame = frame.copy()
+    frame.columns = pd.Index(names)
+    return frame
+

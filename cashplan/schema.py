@@ -1,0 +1,95 @@
+"""The book's tables and columns, as ``data-format.md`` states them.
+
+Examples
+--------
+>>> [c.name for c in TABLES["invoices"] if c.required]
+['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
+>>> sorted(TABLES)
+['adjustments', 'customers', 'fx_rates', 'invoices', 'promises', 'spending']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+__all__ = ["DEFAULT_COMPANY", "REQUIRED_TABLES", "TABLES", "Column", "Kind"]
+
+Kind = Literal["text", "date", "decimal", "int", "bool", "currency", "month"]
+DEFAULT_COMPANY = "default"
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its name, the kind of value, whether required."""
+
+    name: str
+    kind: Kind
+    required: bool = False
+
+
+def _c(name: str, kind: Kind, required: bool = False) -> Column:
+    return Column(name, kind, required)
+
+
+TABLES: dict[str, tuple[Column, ...]] = {
+    "invoices": (
+        _c("invoice_id", "text", True),
+        _c("customer_id", "text", True),
+        _c("issue_date", "date", True),
+        _c("due_date", "date", True),
+        _c("amount", "decimal", True),
+        _c("company", "text"),
+        _c("currency", "currency"),
+        _c("paid_date", "date"),
+        _c("open_amount", "decimal"),
+        _c("disputed", "bool"),
+    ),
+    "customers": (
+        _c("customer_id", "text", True),
+        _c("company", "text"),
+        _c("name", "text"),
+        _c("owner", "text"),
+        _c("segment", "text"),
+        _c("credit_limit", "decimal"),
+        _c("payment_terms_days", "int"),
+        _c("contact", "text"),
+    ),
+    "promises": (
+        _c("customer_id", "text", True),
+        _c("promised_date", "date", True),
+        _c("amount", "decimal", True),
+        _c("company", "text"),
+        _c("invoice_id", "text"),
+        _c("recorded_on", "date"),
+        _c("recorded_by", "text"),
+        _c("note", "text"),
+    ),
+    "spending": (
+        _c("month", "month", True),
+        _c("category", "text", True),
+        _c("amount", "decimal", True),
+        _c("company", "text"),
+        # extension of data-format.md (README, version notes): the currency the
+        # amounts are in; default the reporting currency.
+        _c("currency", "currency"),
+    ),
+    "fx_rates": (
+        _c("date", "date", True),
+        _c("currency", "currency", True),
+        _c("rate", "decimal", True),
+    ),
+    # manual forecast adjustments written by the workbook (see the forecast issue)
+    "adjustments": (
+        _c("customer_id", "text", True),
+        _c("company", "text"),
+        _c("invoice_id", "text"),
+        _c("shift_days", "int"),
+        _c("to_date", "date"),
+        _c("recorded_on", "date"),
+        _c("recorded_by", "text"),
+        _c("note", "text"),
+    ),
+}
+
+REQUIRED_TABLES = frozenset({"invoices"})

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.errors import BookError
+from cashplan.fx import Fx
 from cashplan.parse import FRENCH, STANDARD, Dialect
 from cashplan.schema import TABLES
 from cashplan.validate import RawTable, validate_tables
@@ -73,6 +74,11 @@ class Book:
             raise TypeError(f"unknown table(s) {unknown}; expected some of {sorted(TABLES)}")
         raws = {name: RawTable.from_frame(name, df) for name, df in frames.items()}
         return _build(raws, reporting_currency, sources=(), path=None)
+
+    @property
+    def fx(self) -> Fx:
+        """The book's rates, converting into its reporting currency."""
+        return Fx(self.fx_rates, self.reporting_currency)
 
     @property
     def companies(self) -> list[str]:

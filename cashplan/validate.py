@@ -11,9 +11,10 @@ Examples
 ...     "issue_date": ["2026-01-10", "2026-01-12"], "due_date": ["2026-02-09", "2026-01-01"],
 ...     "amount": ["100", "50"]}))
 >>> tables, problems = validate_tables({"invoices": raw}, reporting_currency="EUR")
->>> problems[["line", "column", "problem"]].to_string(index=False)  # doctest: +SKIP
->>> sorted(problems["problem"].str.split(":").str[0])
-["due_date is before issue_date", "invoice_id 'F1' appears more than once in company 'default'", "invoice_id 'F1' appears more than once in company 'default'"]
+>>> problems[["line", "column"]].to_dict("records")
+[{'line': 2, 'column': 'invoice_id'}, {'line': 3, 'column': 'invoice_id'}, {'line': 3, 'column': 'due_date'}]
+>>> problems.loc[0, "problem"]
+"invoice_id 'F1' appears more than once in company 'default': lines 2, 3"
 """
 
 from __future__ import annotations

@@ -1,0 +1,91 @@
+"""Currency conversion into the reporting currency, with the rate valid at a date.
+
+A rate in ``fx_rates`` is the number of reporting-currency units for one unit
+of ``currency``, valid from its ``date`` until the next row of that currency.
+If the reporting currency itself has rows in the table (the table is quoted in
+another base), conversions go through that base: ``rate(c) / rate(reporting)``.
+
+Examples
+--------
+>>> rates = pd.DataFrame({"date": pd.to_datetime(["2026-01-01", "2026-02-01"]),
+...                       "currency": ["GBP", "GBP"], "rate": [1.15, 1.20]})
+>>> fx = Fx(rates, "EUR")
+>>> fx.convert([100.0, 100.0, 50.0], ["GBP", "GBP", "EUR"],
+...            pd.to_datetime(["2026-01-15", "2026-02-01", "2020-01-01"])).round(2).tolist()
+[115.0, 120.0, 50.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cashplan.errors import MissingRateError
+
+__all__ = ["Fx"]
+
+ArrayLike = Sequence[float] | np.ndarray | pd.Series
+
+
+@dataclass(frozen=True)
+class Fx:
+    """FX rates and the reporting currency they convert into."""
+
+    rates: pd.DataFrame = field(repr=False)
+    reporting_currency: str = "EUR"
+
+    @classmethod
+    def identity(cls, reporting_currency: str = "EUR") -> Fx:
+        """No rates: only amounts already in ``reporting_currency`` convert."""
+        empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[us]"),
+                              "currency": pd.Series(dtype="str"), "rate": pd.Series(dtype=float)})
+        return cls(empty, reporting_currency)
+
+    def factors(self, currencies: Sequence[str] | pd.Series,
+                dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+        """The multiplier into the reporting currency for each (currency, date).
+
+        Raises
+        ------
+        MissingRateError
+            Naming each currency and the earliest date that has no rate.
+        """
+        cur = np.asarray(currencies, dtype=object)
+        when = np.asarray(pd.to_datetime(dates), dtype="datetime64[us]")
+        quoted = self._quoted(cur, when)
+        rep = self.reporting_currency
+        if (self.rates["currency"] == rep).any():
+            quoted = quoted / self._quoted(np.full(len(cur), rep, dtype=object), when)
+        missing = np.isnan(quoted)
+        if missing.any():
+            gaps = (pd.DataFrame({"currency": cur[missing], "date": when[missing]})
+                    .groupby("currency", as_index=False)["date"].min())
+            raise MissingRateError(gaps, rep)
+        return quoted
+
+    def convert(self, amounts: ArrayLike, currencies: Sequence[str] | pd.Series,
+                dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+        """Amounts in the reporting currency (NaN amounts stay NaN)."""
+        return np.asarray(amounts, dtype=float) * self.factors(currencies, dates)
+
+    def _quoted(self, cur: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """Table rates at each date: 1 for the reporting currency when unquoted, NaN if none."""
+        out = np.full(len(cur), np.nan)
+        codes, uniques = pd.factorize(cur)
+        table = self.rates.sort_values(["currency", "date"], kind="stable")
+        by_currency = {c: g for c, g in table.groupby("currency", sort=False)}
+        for i, c in enumerate(uniques):
+            rows = codes == i
+            g = by_currency.get(c)
+            if g is None:
+                if c == self.reporting_currency:
+                    out[rows] = 1.0
+                continue
+            dates = g["date"].to_numpy(dtype="datetime64[us]")
+            pos = np.searchsorted(dates, when[rows], side="right") - 1
+            vals = g["rate"].to_numpy(dtype=float)[np.clip(pos, 0, None)]
+            out[rows] = np.where((pos >= 0) & ~np.isnat(when[rows]), vals, np.nan)
+        return out

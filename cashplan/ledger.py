@@ -1,0 +1,101 @@
+"""The receivables ledger seen at a date: open items, sales and collections.
+
+Every function takes the typed ``invoices`` table of a :class:`~cashplan.book.Book`
+and returns a new frame; none mutates its input.
+
+An invoice is open at ``as_of`` when it was issued on or before ``as_of`` and
+not settled by then (``paid_date`` empty or later). Its open amount at a past
+date is its full ``amount`` when it was settled later (partial payments have
+no date in the book), and ``open_amount`` when it is still open today.
+
+Examples
+--------
+>>> from cashplan.book import Book
+>>> book = Book.from_frames(invoices=pd.DataFrame({
+...     "invoice_id": ["F1", "F2", "F3"], "customer_id": ["C1", "C1", "C2"],
+...     "issue_date": ["2026-09-01", "2026-09-15", "2026-10-20"],
+...     "due_date": ["2026-10-01", "2026-10-15", "2026-11-19"],
+...     "amount": ["100", "200", "300"], "paid_date": ["2026-10-05", "", ""]}))
+>>> items = open_items(book.invoices, "2026-10-31", Fx.identity())
+>>> items[["invoice_id", "open_amount_rc", "days_past_due"]].to_dict("records")
+[{'invoice_id': 'F2', 'open_amount_rc': 200.0, 'days_past_due': 16}, {'invoice_id': 'F3', 'open_amount_rc': 300.0, 'days_past_due': -19}]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cashplan.fx import Fx
+
+__all__ = ["collections", "open_items", "sales", "to_date"]
+
+
+def to_date(value: str | pd.Timestamp) -> pd.Timestamp:
+    """A day (midnight) from an ISO string or a timestamp."""
+    return pd.Timestamp(value).normalize()
+
+
+def open_items(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
+               customers: pd.DataFrame | None = None) -> pd.DataFrame:
+    """The invoices open at ``as_of``, with their open amount in the reporting currency.
+
+    Parameters
+    ----------
+    invoices : DataFrame
+        The book's typed invoices.
+    as_of : date
+        The day the book is seen at.
+    fx : Fx
+        Rates; open amounts convert at the rate valid on ``as_of``.
+    customers : DataFrame, optional
+        When given, adds each invoice's ``owner`` ("unassigned" when unknown).
+
+    Returns
+    -------
+    DataFrame
+        The open invoices with ``open_amount`` (as of that day), ``open_amount_rc``
+        and ``days_past_due`` (``as_of - due_date`` in days; 0 or less = not yet due).
+    """
+    day = to_date(as_of)
+    inv = invoices
+    settled_later = inv["paid_date"].notna() & (inv["paid_date"] > day)
+    is_open = (inv["issue_date"] <= day) & (inv["paid_date"].isna() | settled_later)
+    out = inv.loc[is_open].copy()
+    out["open_amount"] = np.where(settled_later[is_open], out["amount"], out["open_amount"])
+    out = out.loc[out["open_amount"] != 0]
+    out["open_amount_rc"] = fx.convert(out["open_amount"], out["currency"],
+                                       np.full(len(out), day.to_datetime64()))
+    out["days_past_due"] = (day - out["due_date"]).dt.days.astype("int64")
+    if customers is not None:
+        owners = customers.drop_duplicates(["company", "customer_id"]).set_index(
+            ["company", "customer_id"])["owner"]
+        keys = pd.MultiIndex.from_frame(out[["company", "customer_id"]])
+        out["owner"] = owners.reindex(keys).fillna("unassigned").to_numpy()
+    return out.reset_index(drop=True)
+
+
+def sales(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
+    """Invoiced amounts (credit notes negative) in the reporting currency at the issue date.
+
+    Returns the columns ``company``, ``issue_date`` and ``amount_rc``.
+    """
+    return pd.DataFrame({
+        "company": invoices["company"].to_numpy(),
+        "issue_date": invoices["issue_date"].to_numpy(),
+        "amount_rc": fx.convert(invoices["amount"], invoices["currency"], invoices["issue_date"]),
+    })
+
+
+def collections(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
+    """Cash collected from settled invoices, in the reporting currency at the paid date.
+
+    Returns the columns ``company``, ``paid_date`` and ``amount_rc``. Partial
+    payments on still-open invoices carry no date in the book and are not counted.
+    """
+    settled = invoices.loc[invoices["paid_date"].notna()]
+    return pd.DataFrame({
+        "company": settled["company"].to_numpy(),
+        "paid_date": settled["paid_date"].to_numpy(),
+        "amount_rc": fx.convert(settled["amount"], settled["currency"], settled["paid_date"]),
+    })

@@ -1,0 +1,196 @@
+"""Monthly cash need and smoothed collection targets (domain.md, method steps 1-2).
+
+The need is the month's cash out (salaries, external charges, taxes & VAT,
+loans, incl. VAT), plus an optional safety margin. The target is the need plus
+the shortfalls of earlier months still to catch up: a month's shortfall
+(target - collected) is spread evenly over the next ``k`` months. A surplus
+lowers later targets only when ``surplus_lowers`` is set.
+
+Examples
+--------
+The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
+
+>>> t = smoothed_targets([100_000] * 4, [80_000, 110_000, 110_000, None])
+>>> t["target"].tolist()
+[100000.0, 120000.0, 110000.0, 100000.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from cashplan.fx import Fx
+from cashplan.ledger import collections, to_date
+
+__all__ = ["cash_need", "monthly_collections", "monthly_targets", "smoothed_targets"]
+
+CATEGORIES = ("salaries", "external", "taxes", "loans")
+ALL = "ALL"
+
+
+def smoothed_targets(need: Sequence[float] | np.ndarray, collected: Sequence[float | None] |
+                     np.ndarray, k: int = 1, surplus_lowers: bool = False) -> pd.DataFrame:
+    """Targets for consecutive months, catching up each shortfall over ``k`` months.
+
+    Parameters
+    ----------
+    need : sequence of float
+        The cash need of each month, in order.
+    collected : sequence of float or None
+        Cash collected each month; missing (None/NaN) for months not closed yet,
+        whose shortfall is not known and so not carried.
+    k : int, default 1
+        Months over which a shortfall is spread (1 reproduces the seed).
+    surplus_lowers : bool, default False
+        Whether a surplus (collected above target) lowers the following targets.
+        Targets never go below zero.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``cash_need``, ``carried`` (catch-up added to the month),
+        ``target``, ``collected`` and ``shortfall`` (target - collected, NaN when
+        not closed), one row per month.
+
+    Examples
+    --------
+    With k = 3 the 20,000 shortfall of month 1 adds 6,666.67 to months 2-4:
+
+    >>> t = smoothed_targets([100_000] * 4, [80_000, None, None, None], k=3)
+    >>> t["target"].round(2).tolist()
+    [100000.0, 106666.67, 106666.67, 106666.67]
+    """
+    if k < 1:
+        raise ValueError(f"k (the catch-up horizon) must be 1 or more months, got {k}")
+    need_a = np.asarray(need, dtype=float)
+    got = np.asarray([np.nan if c is None else c for c in collected], dtype=float)
+    if got.shape != need_a.shape:
+        raise ValueError(f"need has {need_a.size} months but collected has {got.size}")
+    n = need_a.size
+    carried = np.zeros(n + k)
+    target = np.zeros(n)
+    shortfall = np.full(n, np.nan)
+    for t in range(n):  # a loop over months, not invoices
+        target[t] = max(need_a[t] + carried[t], 0.0)
+        if np.isnan(got[t]):
+            continue
+        shortfall[t] = target[t] - got[t]
+        carry = shortfall[t] if surplus_lowers else max(shortfall[t], 0.0)
+        carried[t + 1: t + 1 + k] += carry / k
+    return pd.DataFrame({"cash_need": need_a, "carried": carried[:n], "target": target,
+                         "collected": got, "shortfall": shortfall})
+
+
+def cash_need(spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex,
+              safety_margin: float = 0.0) -> pd.DataFrame:
+    """Monthly cash need per company and category, in the reporting currency.
+
+    A month with no spending on record takes the mean of the company's last
+    three recorded months, category by category (a run rate, stated in the
+    report), so that future months have a need before the budget is entered.
+
+    Parameters
+    ----------
+    spending : DataFrame
+        The book's typed spending table.
+    fx : Fx
+        Amounts convert at the rate valid on the first day of the month.
+    months : DatetimeIndex
+        Month starts to return.
+    safety_margin : float, default 0.0
+        A fraction added on top of the need (0.1 = 10 %).
+
+    Returns
+    -------
+    DataFrame
+        ``company``, ``month``, ``category``, ``amount`` and ``basis``
+        ("recorded" or "run rate").
+    """
+    if safety_margin < 0:
+        raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
+    spe = spending.assign(
+        amount=fx.convert(spending["amount"], spending["currency"], spending["month"]))
+    spe = spe.groupby(["company", "month", "category"], as_index=False)["amount"].sum()
+    frames = []
+    for company, g in spe.groupby("company", sort=True):
+        table = g.pivot(index="month", columns="category", values="amount").fillna(0.0)
+        recorded = table.reindex(months)
+        run_rate = table.tail(3).mean()
+        basis = np.where(recorded.notna().all(axis=1), "recorded", "run rate")
+        filled = recorded.fillna(run_rate) * (1.0 + safety_margin)
+        long = filled.stack().rename("amount").reset_index()
+        long.columns = ["month", "category", "amount"]
+        long["basis"] = pd.Series(basis, index=months).reindex(long["month"]).to_numpy()
+        long.insert(0, "company", company)
+        frames.append(long)
+    if not frames:
+        return pd.DataFrame({"company": pd.Series(dtype="str"), "month": pd.Series(
+            dtype="datetime64[us]"), "category": pd.Series(dtype="str"),
+            "amount": pd.Series(dtype=float), "basis": pd.Series(dtype="str")})
+    return pd.concat(frames, ignore_index=True)
+
+
+def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestamp
+                        ) -> pd.DataFrame:
+    """Cash collected per company and month up to ``as_of`` (settled invoices).
+
+    Returns ``company``, ``month`` and ``collected`` in the reporting currency.
+    """
+    cash = collections(invoices, fx)
+    cash = cash.loc[cash["paid_date"] <= to_date(as_of)]
+    month = cash["paid_date"].dt.to_period("M").dt.to_timestamp().astype("datetime64[us]")
+    return (cash.assign(month=month).groupby(["company", "month"], as_index=False)["amount_rc"]
+            .sum().rename(columns={"amount_rc": "collected"}))
+
+
+def monthly_targets(invoices: pd.DataFrame, spending: pd.DataFrame, fx: Fx,
+                    as_of: str | pd.Timestamp, k: int = 1, surplus_lowers: bool = False,
+                    safety_margin: float = 0.0, months_before: int = 12,
+                    months_after: int = 6) -> pd.DataFrame:
+    """Need, target and collections per company and consolidated (``ALL``), by month.
+
+    The months are the ``months_before`` months up to the as-of month and the
+    ``months_after`` after it. The catch-up starts afresh at the first of them.
+    Shortfalls are carried only from months closed by ``as_of``; the
+    consolidated target is computed on the group's need and collections (cash
+    is pooled), not summed from the companies' targets.
+
+    Returns
+    -------
+    DataFrame
+        ``company``, ``month``, ``cash_need``, ``carried``, ``target``,
+        ``collected`` (NaN after ``as_of``), ``shortfall``, ``closed``.
+    """
+    day = to_date(as_of)
+    this_month = day.to_period("M")
+    first = (this_month - (months_before - 1)).to_timestamp()
+    months = pd.date_range(first, periods=months_before + months_after, freq="MS").astype(
+        "datetime64[us]")
+    need = cash_need(spending, fx, months, safety_margin)
+    need = need.groupby(["company", "month"])["amount"].sum()
+    got = monthly_collections(invoices, fx, day).set_index(["company", "month"])["collected"]
+    companies = sorted(set(invoices["company"]) | set(spending["company"]))
+    month_end = months + pd.offsets.MonthEnd(0)
+    closed = np.asarray(month_end <= day)
+    started = np.asarray(months <= day)
+    rows = []
+    for company in [*companies, ALL]:
+        if company == ALL:
+            n = need.groupby(level="month").sum().reindex(months, fill_value=0.0)
+            c = got.groupby(level="month").sum().reindex(months, fill_value=0.0)
+        else:
+            n = need.xs(company, level="company").reindex(months, fill_value=0.0) \
+                if company in need.index.get_level_values(0) else pd.Series(0.0, index=months)
+            c = got.xs(company, level="company").reindex(months, fill_value=0.0) \
+                if company in got.index.get_level_values(0) else pd.Series(0.0, index=months)
+        known = np.where(closed, c.to_numpy(), np.nan)
+        t = smoothed_targets(n.to_numpy(), known, k=k, surplus_lowers=surplus_lowers)
+        t["collected"] = np.where(started, c.to_numpy(), np.nan)
+        t.insert(0, "month", months)
+        t.insert(0, "company", company)
+        t["closed"] = closed
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True)

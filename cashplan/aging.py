@@ -9,12 +9,15 @@ Examples
 --------
 >>> items = pd.DataFrame({"company": ["A", "A", "A"], "customer_id": ["C1", "C1", "C2"],
 ...                       "days_past_due": [-5, 45, 120], "open_amount_rc": [100.0, 50.0, 25.0]})
->>> aged_balance(items).to_dict("records")
-[{'company': 'A', 'customer_id': 'C1', 'not_due': 100.0, 'd1_30': 0.0, 'd31_60': 50.0, 'd61_90': 0.0, 'd90_plus': 0.0, 'total': 150.0}, {'company': 'A', 'customer_id': 'C2', 'not_due': 0.0, 'd1_30': 0.0, 'd31_60': 0.0, 'd61_90': 0.0, 'd90_plus': 25.0, 'total': 25.0}]
+>>> print(aged_balance(items).to_string(index=False))
+company customer_id  not_due  d1_30  d31_60  d61_90  d90_plus  total
+      A          C1    100.0    0.0    50.0     0.0       0.0  150.0
+      A          C2      0.0    0.0     0.0     0.0      25.0   25.0
 """
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -32,15 +35,18 @@ def bucket_labels(edges: Sequence[int] = DEFAULT_BUCKETS) -> list[str]:
     ['not_due', 'd1_15', 'd16_45', 'd45_plus']
     """
     edges = list(edges)
-    if not edges or edges[0] != 0 or any(b <= a for a, b in zip(edges, edges[1:], strict=False)):
+    if not edges or edges[0] != 0 or any(b <= a for a, b in itertools.pairwise(edges)):
         raise ValueError(f"bucket edges must start at 0 and increase, got {edges}")
     labels = ["not_due"]
-    labels += [f"d{a + 1}_{b}" for a, b in zip(edges, edges[1:], strict=False)]
+    labels += [f"d{a + 1}_{b}" for a, b in itertools.pairwise(edges)]
     return [*labels, f"d{edges[-1]}_plus"]
 
 
-def aged_balance(items: pd.DataFrame, by: Sequence[str] = ("company", "customer_id"),
-                 buckets: Sequence[int] = DEFAULT_BUCKETS) -> pd.DataFrame:
+def aged_balance(
+    items: pd.DataFrame,
+    by: Sequence[str] = ("company", "customer_id"),
+    buckets: Sequence[int] = DEFAULT_BUCKETS,
+) -> pd.DataFrame:
     """Open amounts (reporting currency) by group and bucket of days past due.
 
     Parameters
@@ -69,8 +75,11 @@ def aged_balance(items: pd.DataFrame, by: Sequence[str] = ("company", "customer_
         group_codes, keys = np.zeros(len(items), dtype=np.int64), pd.DataFrame(index=[0])
     n_groups = len(keys)
     flat = group_codes * len(labels) + code
-    sums = np.bincount(flat, weights=items["open_amount_rc"].to_numpy(dtype=float),
-                       minlength=n_groups * len(labels)).reshape(n_groups, len(labels))
+    sums = np.bincount(
+        flat,
+        weights=items["open_amount_rc"].to_numpy(dtype=float),
+        minlength=n_groups * len(labels),
+    ).reshape(n_groups, len(labels))
     out = pd.DataFrame(sums, columns=labels)
     out["total"] = sums.sum(axis=1)
     if by:

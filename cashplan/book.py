@@ -87,8 +87,10 @@ class Book:
 
     def __repr__(self) -> str:
         where = f" from {self.path}" if self.path else ""
-        return (f"Book({len(self.invoices):,} invoices, {len(self.companies)} companies, "
-                f"reporting in {self.reporting_currency}{where})")
+        return (
+            f"Book({len(self.invoices):,} invoices, {len(self.companies)} companies, "
+            f"reporting in {self.reporting_currency}{where})"
+        )
 
 
 def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
@@ -122,28 +124,50 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
     return _build(raws, reporting_currency, tuple(sources), path)
 
 
-def _build(raws: dict[str, RawTable], reporting_currency: str, sources: tuple[Source, ...],
-           path: Path | None) -> Book:
+def _build(
+    raws: dict[str, RawTable],
+    reporting_currency: str,
+    sources: tuple[Source, ...],
+    path: Path | None,
+) -> Book:
     tables, problems = validate_tables(raws, reporting_currency)
     if len(problems):
         raise BookError(problems)
     return Book(reporting_currency=reporting_currency, sources=sources, path=path, **tables)
 
 
-def _problem(problems: list[dict[str, object]], file: str, problem: str, fix: str,
-             line: int | None = None, column: str = "", value: str = "") -> None:
-    problems.append({"file": file, "line": line if line is not None else pd.NA,
-                     "column": column, "value": value, "problem": problem, "fix": fix})
+def _problem(
+    problems: list[dict[str, object]],
+    file: str,
+    problem: str,
+    fix: str,
+    line: int | None = None,
+    column: str = "",
+    value: str = "",
+) -> None:
+    problems.append(
+        {
+            "file": file,
+            "line": line if line is not None else pd.NA,
+            "column": column,
+            "value": value,
+            "problem": problem,
+            "fix": fix,
+        }
+    )
 
 
-def _locate(path: Path, problems: list[dict[str, object]]
-            ) -> list[tuple[str, Path, str | None]]:
+def _locate(path: Path, problems: list[dict[str, object]]) -> list[tuple[str, Path, str | None]]:
     """Find each table's file (and sheet, in a book.xlsx)."""
     if path.is_file() and path.suffix.lower() == ".xlsx":
         return _locate_sheets(path, problems)
     if not path.is_dir():
-        _problem(problems, str(path), "no such book folder",
-                 "give the folder holding invoices.csv (or book.xlsx)")
+        _problem(
+            problems,
+            str(path),
+            "no such book folder",
+            "give the folder holding invoices.csv (or book.xlsx)",
+        )
         return []
     files = {f.name.lower(): f for f in sorted(path.iterdir()) if f.is_file()}
     found: list[tuple[str, Path, str | None]] = []
@@ -153,55 +177,88 @@ def _locate(path: Path, problems: list[dict[str, object]]
     for table in TABLES:
         hits = [files[f"{table}{s}"] for s in _SUFFIXES if f"{table}{s}" in files]
         if len(hits) > 1 or (hits and any(t == table for t, _, _ in found)):
-            _problem(problems, str(path), f"table '{table}' is given more than once: "
-                     + ", ".join(h.name for h in hits)
-                     + (f" and a sheet of {_WORKBOOK}" if _WORKBOOK in files else ""),
-                     "keep one file per table")
+            _problem(
+                problems,
+                str(path),
+                f"table '{table}' is given more than once: "
+                + ", ".join(h.name for h in hits)
+                + (f" and a sheet of {_WORKBOOK}" if _WORKBOOK in files else ""),
+                "keep one file per table",
+            )
         elif hits:
             found.append((table, hits[0], None))
     for lower, f in files.items():
         stem, suffix = Path(lower).stem, Path(lower).suffix
-        if lower in names or lower == _WORKBOOK or suffix not in _SUFFIXES + (".xls",):
+        if lower in names or lower == _WORKBOOK or suffix not in (*_SUFFIXES, ".xls"):
             continue
         close = difflib.get_close_matches(stem, list(TABLES), n=1, cutoff=0.75)
         if suffix == ".xls":
-            _problem(problems, f.name, "the old Excel format .xls is not read",
-                     "save it as .xlsx (or export a CSV)")
+            _problem(
+                problems,
+                f.name,
+                "the old Excel format .xls is not read",
+                "save it as .xlsx (or export a CSV)",
+            )
         elif close:
-            _problem(problems, f.name, f"a file named like table '{close[0]}'",
-                     f"rename it {close[0]}{suffix}")
+            _problem(
+                problems,
+                f.name,
+                f"a file named like table '{close[0]}'",
+                f"rename it {close[0]}{suffix}",
+            )
     if not any(t == "invoices" for t, _, _ in found) and not problems:
-        _problem(problems, str(path), "the book has no invoices table",
-                 "add invoices.csv (or .xlsx, .parquet, or a sheet 'invoices' in book.xlsx)")
+        _problem(
+            problems,
+            str(path),
+            "the book has no invoices table",
+            "add invoices.csv (or .xlsx, .parquet, or a sheet 'invoices' in book.xlsx)",
+        )
     return found
 
 
-def _locate_sheets(file: Path, problems: list[dict[str, object]]
-                   ) -> list[tuple[str, Path, str | None]]:
+def _locate_sheets(
+    file: Path, problems: list[dict[str, object]]
+) -> list[tuple[str, Path, str | None]]:
     try:
         sheets = pd.ExcelFile(file, engine="openpyxl").sheet_names
     except Exception as exc:  # openpyxl raises several types for a corrupt file
-        _problem(problems, file.name, f"not a readable Excel workbook ({exc})",
-                 "save it again as .xlsx from Excel")
+        _problem(
+            problems,
+            file.name,
+            f"not a readable Excel workbook ({exc})",
+            "save it again as .xlsx from Excel",
+        )
         return []
-    by_name = {s.strip().lower(): s for s in sheets}
-    found = [(t, file, by_name[t]) for t in TABLES if t in by_name]
+    by_name = {str(s).strip().lower(): str(s) for s in sheets}
+    found: list[tuple[str, Path, str | None]] = [
+        (t, file, by_name[t]) for t in TABLES if t in by_name
+    ]
     for lower, sheet in by_name.items():
         if lower in TABLES:
             continue
         close = difflib.get_close_matches(lower, list(TABLES), n=1, cutoff=0.6)
         if close and close[0] not in by_name:
-            _problem(problems, file.name, f"sheet '{sheet}' is not a table name",
-                     f"rename the sheet '{close[0]}'", column="", value=sheet)
+            _problem(
+                problems,
+                file.name,
+                f"sheet '{sheet}' is not a table name",
+                f"rename the sheet '{close[0]}'",
+                column="",
+                value=sheet,
+            )
     if "invoices" not in by_name:
-        _problem(problems, file.name,
-                 f"no sheet named 'invoices' (sheets: {', '.join(sheets)})",
-                 "name the invoices sheet 'invoices'; other sheets are named after their table")
+        _problem(
+            problems,
+            file.name,
+            f"no sheet named 'invoices' (sheets: {', '.join(map(str, sheets))})",
+            "name the invoices sheet 'invoices'; other sheets are named after their table",
+        )
     return found
 
 
-def _read_raw(table: str, file: Path, sheet: str | None,
-              problems: list[dict[str, object]]) -> RawTable | None:
+def _read_raw(
+    table: str, file: Path, sheet: str | None, problems: list[dict[str, object]]
+) -> RawTable | None:
     suffix = file.suffix.lower()
     label = f"{file.name}[{sheet}]" if sheet and file.name.lower() == _WORKBOOK else file.name
     if suffix == ".csv":
@@ -210,24 +267,34 @@ def _read_raw(table: str, file: Path, sheet: str | None,
         try:
             frame = pd.read_parquet(file)
         except Exception as exc:  # pyarrow raises several types for a corrupt file
-            _problem(problems, label, f"not a readable Parquet file ({exc})",
-                     "write it again with pandas.DataFrame.to_parquet")
+            _problem(
+                problems,
+                label,
+                f"not a readable Parquet file ({exc})",
+                "write it again with pandas.DataFrame.to_parquet",
+            )
             return None
-        frame = _clean_header(frame, label, problems)
-        lines = pd.Series(np.arange(1, len(frame) + 1), index=frame.index)  # row numbers
-        return None if frame is None else RawTable(table, label, frame, lines, STANDARD)
+        clean = _clean_header(frame, label, problems)
+        if clean is None:
+            return None
+        lines = pd.Series(np.arange(1, len(clean) + 1), index=clean.index)  # row numbers
+        return RawTable(table, label, clean, lines, STANDARD)
     try:
         frame = pd.read_excel(file, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
     except Exception as exc:  # openpyxl raises several types for a corrupt file
-        _problem(problems, label, f"not a readable Excel workbook ({exc})",
-                 "save it again as .xlsx from Excel")
+        _problem(
+            problems,
+            label,
+            f"not a readable Excel workbook ({exc})",
+            "save it again as .xlsx from Excel",
+        )
         return None
     header = [str(c) for c in frame.columns]
-    frame = frame.map(_excel_cell).astype("str")
-    frame = _clean_header(frame, label, problems, names=[re.sub(r"\.\d+$", "", c) for c in header])
-    if frame is None:
+    cells = frame.map(_excel_cell).astype(str)
+    clean = _clean_header(cells, label, problems, names=[re.sub(r"\.\d+$", "", c) for c in header])
+    if clean is None:
         return None
-    frame = frame.loc[(frame != "").any(axis=1)]
+    frame = clean.loc[(clean != "").any(axis=1)]
     return RawTable(table, label, frame, pd.Series(frame.index + 2, index=frame.index), STANDARD)
 
 
@@ -257,45 +324,66 @@ def _decode(data: bytes) -> tuple[str, str]:
 
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
     data = file.read_bytes()
-    text, encoding = _decode(data)
+    text, _encoding = _decode(data)
     if not text.strip():
         cols = ", ".join(c.name for c in TABLES[table] if c.required)
-        _problem(problems, file.name, "the file is empty",
-                 f"export the table with its header line ({cols}) and its rows")
+        _problem(
+            problems,
+            file.name,
+            "the file is empty",
+            f"export the table with its header line ({cols}) and its rows",
+        )
         return None
     header = text.split("\n", 1)[0]
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
     try:
-        frame = pd.read_csv(io.StringIO(text), sep=sep, dtype="str", keep_default_na=False,
-                            skip_blank_lines=False, quoting=csv.QUOTE_MINIMAL)
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype="str",
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
     except (pd.errors.ParserError, ValueError) as exc:
         line = re.search(r"line (\d+)", str(exc))
-        _problem(problems, file.name, f"not a well-formed CSV ({exc})",
-                 f"every line needs the same number of '{sep}'-separated cells as the header",
-                 line=int(line.group(1)) if line else None)
+        _problem(
+            problems,
+            file.name,
+            f"not a well-formed CSV ({exc})",
+            f"every line needs the same number of '{sep}'-separated cells as the header",
+            line=int(line.group(1)) if line else None,
+        )
         return None
     header_cells = next(csv.reader(io.StringIO(header.rstrip("\r")), delimiter=sep))
-    frame = _clean_header(frame, file.name, problems, names=header_cells)
-    if frame is None:
+    clean = _clean_header(frame, file.name, problems, names=header_cells)
+    if clean is None:
         return None
-    frame = frame.fillna("")
+    frame = clean.fillna("")
     frame = frame.loc[(frame != "").any(axis=1)]
-    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index),
-                    dialect)
+    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 
-def _clean_header(frame: pd.DataFrame, label: str, problems: list[dict[str, object]],
-                  names: list[str] | None = None) -> pd.DataFrame | None:
+def _clean_header(
+    frame: pd.DataFrame,
+    label: str,
+    problems: list[dict[str, object]],
+    names: list[str] | None = None,
+) -> pd.DataFrame | None:
     names = [str(c).strip().lower() for c in (names or frame.columns)]
     seen: set[str] = set()
     dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
     if dups:
-        _problem(problems, label, f"column(s) {', '.join(dups)} appear more than once in the header",
-                 "keep one column of each name", line=1)
+        _problem(
+            problems,
+            label,
+            f"column(s) {', '.join(dups)} appear more than once in the header",
+            "keep one column of each name",
+            line=1,
+        )
         return None
     frame = frame.copy()
     frame.columns = pd.Index(names)
     return frame
-

@@ -19,7 +19,7 @@ np.int64(3)
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 
@@ -65,7 +65,8 @@ class BookError(CashplanError):
         n = len(self.problems)
         lines = [f"{n:,} problem{'s' if n != 1 else ''} in the book; nothing was written."]
         for row in self.problems.head(_SHOWN).itertuples(index=False):
-            where = f"{row.file}" + (f", line {row.line}" if pd.notna(row.line) else "")
+            line: Any = row.line
+            where = f"{row.file!s}" + ("" if line is pd.NA or line is None else f", line {line}")
             col = f", column '{row.column}'" if isinstance(row.column, str) and row.column else ""
             val = f", value {row.value!r}" if isinstance(row.value, str) else ""
             lines.append(f"- {where}{col}{val}: {row.problem}. Fix: {row.fix}.")
@@ -90,11 +91,12 @@ class MissingRateError(CashplanError):
         self.missing = missing.reset_index(drop=True)
         self.reporting_currency = reporting_currency
         parts = [
-            f"{r.currency} on {pd.Timestamp(r.date).date()}"
+            f"{r.currency!s} on {pd.Timestamp(cast(Any, r.date)).date()}"
             for r in self.missing.itertuples(index=False)
         ]
         super().__init__(
-            f"no FX rate into {reporting_currency} for " + ", ".join(parts)
+            f"no FX rate into {reporting_currency} for "
+            + ", ".join(parts)
             + ". Fix: add a row to fx_rates (date, currency, rate) dated on or before that day."
         )
 

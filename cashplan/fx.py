@@ -40,12 +40,20 @@ class Fx:
     @classmethod
     def identity(cls, reporting_currency: str = "EUR") -> Fx:
         """No rates: only amounts already in ``reporting_currency`` convert."""
-        empty = pd.DataFrame({"date": pd.Series(dtype="datetime64[us]"),
-                              "currency": pd.Series(dtype="str"), "rate": pd.Series(dtype=float)})
+        empty = pd.DataFrame(
+            {
+                "date": pd.Series(dtype="datetime64[us]"),
+                "currency": pd.Series(dtype="str"),
+                "rate": pd.Series(dtype=float),
+            }
+        )
         return cls(empty, reporting_currency)
 
-    def factors(self, currencies: Sequence[str] | pd.Series,
-                dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    def factors(
+        self,
+        currencies: Sequence[str] | pd.Series,
+        dates: pd.Series | pd.DatetimeIndex | np.ndarray,
+    ) -> np.ndarray:
         """The multiplier into the reporting currency for each (currency, date).
 
         Raises
@@ -61,13 +69,20 @@ class Fx:
             quoted = quoted / self._quoted(np.full(len(cur), rep, dtype=object), when)
         missing = np.isnan(quoted)
         if missing.any():
-            gaps = (pd.DataFrame({"currency": cur[missing], "date": when[missing]})
-                    .groupby("currency", as_index=False)["date"].min())
+            gaps = (
+                pd.DataFrame({"currency": cur[missing], "date": when[missing]})
+                .groupby("currency", as_index=False)
+                .agg(date=("date", "min"))
+            )
             raise MissingRateError(gaps, rep)
         return quoted
 
-    def convert(self, amounts: ArrayLike, currencies: Sequence[str] | pd.Series,
-                dates: pd.Series | pd.DatetimeIndex | np.ndarray) -> np.ndarray:
+    def convert(
+        self,
+        amounts: ArrayLike,
+        currencies: Sequence[str] | pd.Series,
+        dates: pd.Series | pd.DatetimeIndex | np.ndarray,
+    ) -> np.ndarray:
         """Amounts in the reporting currency (NaN amounts stay NaN)."""
         return np.asarray(amounts, dtype=float) * self.factors(currencies, dates)
 

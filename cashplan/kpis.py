@@ -39,8 +39,9 @@ def best_possible_dso(current_receivables: float, credit_sales: float, days: flo
     return dso_standard(current_receivables, credit_sales, days)
 
 
-def dso_countback(receivables: float, monthly_sales: Sequence[float],
-                  month_days: Sequence[float]) -> float:
+def dso_countback(
+    receivables: float, monthly_sales: Sequence[float], month_days: Sequence[float]
+) -> float:
     """Count-back (exhaustion) DSO.
 
     Parameters
@@ -81,8 +82,9 @@ def dso_countback(receivables: float, monthly_sales: Sequence[float],
     return total + left * pace
 
 
-def cei(opening_ar: float, credit_sales: float, closing_ar: float,
-        closing_current_ar: float) -> float:
+def cei(
+    opening_ar: float, credit_sales: float, closing_ar: float, closing_current_ar: float
+) -> float:
     """Collection effectiveness index, in percent.
 
     (opening AR + credit sales - closing AR) / (opening AR + credit sales -
@@ -97,8 +99,9 @@ def cei(opening_ar: float, credit_sales: float, closing_ar: float,
     return (opening_ar + credit_sales - closing_ar) / collectible * 100.0
 
 
-def kpis(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, cei_months: int = 3
-         ) -> pd.DataFrame:
+def kpis(
+    invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, cei_months: int = 3
+) -> pd.DataFrame:
     """The KPIs per company and consolidated (``ALL``) at ``as_of``.
 
     Conventions (French practice): DSO = receivables incl. VAT / sales incl. VAT
@@ -130,15 +133,19 @@ def kpis(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, cei_months: 
     # issue dates in (bounds[i + 1], bounds[i]] fall in period i, anything else outside 0-11
     ascending = bounds[::-1].to_numpy(dtype="datetime64[us]")
     period = 12 - np.searchsorted(ascending, sold["issue_date"].to_numpy(), side="left")
-    late = invoices.loc[invoices["paid_date"].notna() & (invoices["paid_date"] <= day)
-                        & (invoices["paid_date"] > day - pd.Timedelta(days=365))
-                        & (invoices["paid_date"] > invoices["due_date"])]
+    late = invoices.loc[
+        invoices["paid_date"].notna()
+        & (invoices["paid_date"] <= day)
+        & (invoices["paid_date"] > day - pd.Timedelta(days=365))
+        & (invoices["paid_date"] > invoices["due_date"])
+    ]
     late_days = (late["paid_date"] - late["due_date"]).dt.days.to_numpy(dtype=float)
     late_rc = fx.convert(late["amount"], late["currency"], late["paid_date"])
 
     companies = sorted(invoices["company"].unique().tolist())
     rows = []
     for company in [*companies, ALL]:
+
         def mask(frame: pd.DataFrame, c: str = company) -> np.ndarray:
             return np.ones(len(frame), bool) if c == ALL else (frame["company"] == c).to_numpy()
 
@@ -146,23 +153,33 @@ def kpis(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, cei_months: 
         ar = float(it["open_amount_rc"].sum())
         current = float(it.loc[it["days_past_due"] <= 0, "open_amount_rc"].sum())
         year_sales = float(sold.loc[sm & in_year, "amount_rc"].sum())
-        by_month = np.bincount(period[sm & (period >= 0) & (period < 12)],
-                               weights=sold.loc[sm & (period >= 0) & (period < 12), "amount_rc"],
-                               minlength=12)
+        by_month = np.bincount(
+            period[sm & (period >= 0) & (period < 12)],
+            weights=sold.loc[sm & (period >= 0) & (period < 12), "amount_rc"],
+            minlength=12,
+        )
         lm = mask(late)
         w = late_rc[lm].clip(min=0)
-        rows.append({
-            "company": company,
-            "receivables": ar,
-            "current_receivables": current,
-            "sales_12m": year_sales,
-            "dso": dso_standard(ar, year_sales, 365),
-            "dso_countback": dso_countback(ar, by_month.tolist(), month_days.tolist()),
-            "best_possible_dso": best_possible_dso(current, year_sales, 365),
-            "add": dso_standard(ar, year_sales, 365) - best_possible_dso(current, year_sales, 365),
-            "add_invoices": float(np.average(late_days[lm], weights=w)) if w.sum() > 0
-            else float("nan"),
-            "cei": cei(float(opening.loc[mask(opening), "open_amount_rc"].sum()),
-                       float(sold.loc[sm & in_cei, "amount_rc"].sum()), ar, current),
-        })
+        rows.append(
+            {
+                "company": company,
+                "receivables": ar,
+                "current_receivables": current,
+                "sales_12m": year_sales,
+                "dso": dso_standard(ar, year_sales, 365),
+                "dso_countback": dso_countback(ar, by_month.tolist(), month_days.tolist()),
+                "best_possible_dso": best_possible_dso(current, year_sales, 365),
+                "add": dso_standard(ar, year_sales, 365)
+                - best_possible_dso(current, year_sales, 365),
+                "add_invoices": float(np.average(late_days[lm], weights=w))
+                if w.sum() > 0
+                else float("nan"),
+                "cei": cei(
+                    float(opening.loc[mask(opening), "open_amount_rc"].sum()),
+                    float(sold.loc[sm & in_cei, "amount_rc"].sum()),
+                    ar,
+                    current,
+                ),
+            }
+        )
     return pd.DataFrame(rows)

@@ -17,8 +17,10 @@ Examples
 ...     "due_date": ["2026-10-01", "2026-10-15", "2026-11-19"],
 ...     "amount": ["100", "200", "300"], "paid_date": ["2026-10-05", "", ""]}))
 >>> items = open_items(book.invoices, "2026-10-31", Fx.identity())
->>> items[["invoice_id", "open_amount_rc", "days_past_due"]].to_dict("records")
-[{'invoice_id': 'F2', 'open_amount_rc': 200.0, 'days_past_due': 16}, {'invoice_id': 'F3', 'open_amount_rc': 300.0, 'days_past_due': -19}]
+>>> print(items[["invoice_id", "open_amount_rc", "days_past_due"]].to_string(index=False))
+invoice_id  open_amount_rc  days_past_due
+        F2           200.0             16
+        F3           300.0            -19
 """
 
 from __future__ import annotations
@@ -36,8 +38,9 @@ def to_date(value: str | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
-def open_items(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
-               customers: pd.DataFrame | None = None) -> pd.DataFrame:
+def open_items(
+    invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, customers: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """The invoices open at ``as_of``, with their open amount in the reporting currency.
 
     Parameters
@@ -64,12 +67,14 @@ def open_items(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     out = inv.loc[is_open].copy()
     out["open_amount"] = np.where(settled_later[is_open], out["amount"], out["open_amount"])
     out = out.loc[out["open_amount"] != 0]
-    out["open_amount_rc"] = fx.convert(out["open_amount"], out["currency"],
-                                       np.full(len(out), day.to_datetime64()))
+    out["open_amount_rc"] = fx.convert(
+        out["open_amount"], out["currency"], np.full(len(out), day.to_datetime64())
+    )
     out["days_past_due"] = (day - out["due_date"]).dt.days.astype("int64")
     if customers is not None:
         owners = customers.drop_duplicates(["company", "customer_id"]).set_index(
-            ["company", "customer_id"])["owner"]
+            ["company", "customer_id"]
+        )["owner"]
         keys = pd.MultiIndex.from_frame(out[["company", "customer_id"]])
         out["owner"] = owners.reindex(keys).fillna("unassigned").to_numpy()
     return out.reset_index(drop=True)
@@ -80,11 +85,15 @@ def sales(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
 
     Returns the columns ``company``, ``issue_date`` and ``amount_rc``.
     """
-    return pd.DataFrame({
-        "company": invoices["company"].to_numpy(),
-        "issue_date": invoices["issue_date"].to_numpy(),
-        "amount_rc": fx.convert(invoices["amount"], invoices["currency"], invoices["issue_date"]),
-    })
+    return pd.DataFrame(
+        {
+            "company": invoices["company"].to_numpy(),
+            "issue_date": invoices["issue_date"].to_numpy(),
+            "amount_rc": fx.convert(
+                invoices["amount"], invoices["currency"], invoices["issue_date"]
+            ),
+        }
+    )
 
 
 def collections(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
@@ -94,8 +103,10 @@ def collections(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
     payments on still-open invoices carry no date in the book and are not counted.
     """
     settled = invoices.loc[invoices["paid_date"].notna()]
-    return pd.DataFrame({
-        "company": settled["company"].to_numpy(),
-        "paid_date": settled["paid_date"].to_numpy(),
-        "amount_rc": fx.convert(settled["amount"], settled["currency"], settled["paid_date"]),
-    })
+    return pd.DataFrame(
+        {
+            "company": settled["company"].to_numpy(),
+            "paid_date": settled["paid_date"].to_numpy(),
+            "amount_rc": fx.convert(settled["amount"], settled["currency"], settled["paid_date"]),
+        }
+    )

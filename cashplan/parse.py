@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Final
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ from cashplan.schema import Kind
 
 __all__ = ["FRENCH", "STANDARD", "Dialect", "parse_column"]
 
-DATE_DTYPE = "datetime64[us]"
+DATE_DTYPE: Final = "datetime64[us]"
 _MIN_YEAR, _MAX_YEAR = 1970, 2100
 
 
@@ -85,14 +86,14 @@ def parse_column(raw: pd.Series, kind: Kind, dialect: Dialect) -> tuple[pd.Serie
 def is_empty(raw: pd.Series) -> pd.Series:
     """True where a raw cell is empty (NA, or blank text)."""
     if ptypes.is_string_dtype(raw) or raw.dtype == object:
-        return raw.isna() | (raw.astype("str").str.strip() == "")
+        return raw.isna() | (raw.astype(str).str.strip() == "")
     return raw.isna()
 
 
 def _text(raw: pd.Series) -> pd.Series:
     if ptypes.is_string_dtype(raw) or raw.dtype == object:
-        return raw.fillna("").astype("str").str.strip()
-    return raw.astype("str").where(raw.notna(), "")
+        return raw.fillna("").astype(str).str.strip()
+    return raw.astype(str).where(raw.notna(), "")
 
 
 _Parsed = tuple[pd.Series, pd.Series, pd.Series, pd.Series]
@@ -111,9 +112,12 @@ def _parse_text(raw: pd.Series, dialect: Dialect) -> _Parsed:
 def _parse_decimal(raw: pd.Series, dialect: Dialect) -> _Parsed:
     if ptypes.is_numeric_dtype(raw) and not ptypes.is_bool_dtype(raw):
         values = raw.astype("float64")
-        bad = ~np.isfinite(values.fillna(0.0))
-        return values.where(~bad), bad, _const(raw.index, "not a finite number"), _const(
-            raw.index, "write a number"
+        infinite = pd.Series(~np.isfinite(values.fillna(0.0).to_numpy()), index=raw.index)
+        return (
+            values.where(~infinite),
+            infinite,
+            _const(raw.index, "not a finite number"),
+            _const(raw.index, "write a number"),
         )
     s = _text(raw)
     d = re.escape(dialect.decimal)
@@ -186,7 +190,8 @@ def _parse_date(raw: pd.Series, dialect: Dialect) -> _Parsed:
 def _parse_month(raw: pd.Series, dialect: Dialect) -> _Parsed:
     if ptypes.is_datetime64_any_dtype(raw):
         values, bad, problem, fix = _parse_date(raw, dialect)
-        return values.dt.to_period("M").dt.to_timestamp().astype(DATE_DTYPE), bad, problem, fix
+        month_start = values - pd.to_timedelta(values.dt.day - 1, unit="D")
+        return month_start, bad, problem, fix
     s = _text(raw)
     ok = s.str.fullmatch(r"\d{4}-\d{2}(?:-01)?")
     values = pd.to_datetime(s.str.slice(0, 7).where(ok), format="%Y-%m", errors="coerce")

@@ -31,8 +31,12 @@ CATEGORIES = ("salaries", "external", "taxes", "loans")
 ALL = "ALL"
 
 
-def smoothed_targets(need: Sequence[float] | np.ndarray, collected: Sequence[float | None] |
-                     np.ndarray, k: int = 1, surplus_lowers: bool = False) -> pd.DataFrame:
+def smoothed_targets(
+    need: Sequence[float] | np.ndarray,
+    collected: Sequence[float | None] | np.ndarray,
+    k: int = 1,
+    surplus_lowers: bool = False,
+) -> pd.DataFrame:
     """Targets for consecutive months, catching up each shortfall over ``k`` months.
 
     Parameters
@@ -79,13 +83,21 @@ def smoothed_targets(need: Sequence[float] | np.ndarray, collected: Sequence[flo
             continue
         shortfall[t] = target[t] - got[t]
         carry = shortfall[t] if surplus_lowers else max(shortfall[t], 0.0)
-        carried[t + 1: t + 1 + k] += carry / k
-    return pd.DataFrame({"cash_need": need_a, "carried": carried[:n], "target": target,
-                         "collected": got, "shortfall": shortfall})
+        carried[t + 1 : t + 1 + k] += carry / k
+    return pd.DataFrame(
+        {
+            "cash_need": need_a,
+            "carried": carried[:n],
+            "target": target,
+            "collected": got,
+            "shortfall": shortfall,
+        }
+    )
 
 
-def cash_need(spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex,
-              safety_margin: float = 0.0) -> pd.DataFrame:
+def cash_need(
+    spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex, safety_margin: float = 0.0
+) -> pd.DataFrame:
     """Monthly cash need per company and category, in the reporting currency.
 
     A month with no spending on record takes the mean of the company's last
@@ -112,8 +124,11 @@ def cash_need(spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex,
     if safety_margin < 0:
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
     spe = spending.assign(
-        amount=fx.convert(spending["amount"], spending["currency"], spending["month"]))
-    spe = spe.groupby(["company", "month", "category"], as_index=False)["amount"].sum()
+        amount=fx.convert(spending["amount"], spending["currency"], spending["month"])
+    )
+    spe = spe.groupby(["company", "month", "category"], as_index=False).agg(
+        amount=("amount", "sum")
+    )
     frames = []
     for company, g in spe.groupby("company", sort=True):
         table = g.pivot(index="month", columns="category", values="amount").fillna(0.0)
@@ -121,20 +136,28 @@ def cash_need(spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex,
         run_rate = table.tail(3).mean()
         basis = np.where(recorded.notna().all(axis=1), "recorded", "run rate")
         filled = recorded.fillna(run_rate) * (1.0 + safety_margin)
-        long = filled.stack().rename("amount").reset_index()
-        long.columns = ["month", "category", "amount"]
+        long = (
+            filled.rename_axis(index="month", columns=None)
+            .reset_index()
+            .melt(id_vars="month", var_name="category", value_name="amount")
+        )
         long["basis"] = pd.Series(basis, index=months).reindex(long["month"]).to_numpy()
         long.insert(0, "company", company)
         frames.append(long)
     if not frames:
-        return pd.DataFrame({"company": pd.Series(dtype="str"), "month": pd.Series(
-            dtype="datetime64[us]"), "category": pd.Series(dtype="str"),
-            "amount": pd.Series(dtype=float), "basis": pd.Series(dtype="str")})
+        return pd.DataFrame(
+            {
+                "company": pd.Series(dtype="str"),
+                "month": pd.Series(dtype="datetime64[us]"),
+                "category": pd.Series(dtype="str"),
+                "amount": pd.Series(dtype=float),
+                "basis": pd.Series(dtype="str"),
+            }
+        )
     return pd.concat(frames, ignore_index=True)
 
 
-def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestamp
-                        ) -> pd.DataFrame:
+def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestamp) -> pd.DataFrame:
     """Cash collected per company and month up to ``as_of`` (settled invoices).
 
     Returns ``company``, ``month`` and ``collected`` in the reporting currency.
@@ -142,14 +165,24 @@ def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestam
     cash = collections(invoices, fx)
     cash = cash.loc[cash["paid_date"] <= to_date(as_of)]
     month = cash["paid_date"].dt.to_period("M").dt.to_timestamp().astype("datetime64[us]")
-    return (cash.assign(month=month).groupby(["company", "month"], as_index=False)["amount_rc"]
-            .sum().rename(columns={"amount_rc": "collected"}))
+    return (
+        cash.assign(month=month)
+        .groupby(["company", "month"], as_index=False)
+        .agg(collected=("amount_rc", "sum"))
+    )
 
 
-def monthly_targets(invoices: pd.DataFrame, spending: pd.DataFrame, fx: Fx,
-                    as_of: str | pd.Timestamp, k: int = 1, surplus_lowers: bool = False,
-                    safety_margin: float = 0.0, months_before: int = 12,
-                    months_after: int = 6) -> pd.DataFrame:
+def monthly_targets(
+    invoices: pd.DataFrame,
+    spending: pd.DataFrame,
+    fx: Fx,
+    as_of: str | pd.Timestamp,
+    k: int = 1,
+    surplus_lowers: bool = False,
+    safety_margin: float = 0.0,
+    months_before: int = 12,
+    months_after: int = 6,
+) -> pd.DataFrame:
     """Need, target and collections per company and consolidated (``ALL``), by month.
 
     The months are the ``months_before`` months up to the as-of month and the
@@ -167,25 +200,36 @@ def monthly_targets(invoices: pd.DataFrame, spending: pd.DataFrame, fx: Fx,
     day = to_date(as_of)
     this_month = day.to_period("M")
     first = (this_month - (months_before - 1)).to_timestamp()
-    months = pd.date_range(first, periods=months_before + months_after, freq="MS").astype(
-        "datetime64[us]")
-    need = cash_need(spending, fx, months, safety_margin)
-    need = need.groupby(["company", "month"])["amount"].sum()
+    months = pd.DatetimeIndex(
+        pd.date_range(first, periods=months_before + months_after, freq="MS"),
+        dtype="datetime64[us]",
+    )
+    need = (
+        cash_need(spending, fx, months, safety_margin).groupby(["company", "month"])["amount"].sum()
+    )
     got = monthly_collections(invoices, fx, day).set_index(["company", "month"])["collected"]
     companies = sorted(set(invoices["company"]) | set(spending["company"]))
-    month_end = months + pd.offsets.MonthEnd(0)
+    month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
     started = np.asarray(months <= day)
     rows = []
+    n: pd.Series
+    c: pd.Series
     for company in [*companies, ALL]:
         if company == ALL:
             n = need.groupby(level="month").sum().reindex(months, fill_value=0.0)
             c = got.groupby(level="month").sum().reindex(months, fill_value=0.0)
         else:
-            n = need.xs(company, level="company").reindex(months, fill_value=0.0) \
-                if company in need.index.get_level_values(0) else pd.Series(0.0, index=months)
-            c = got.xs(company, level="company").reindex(months, fill_value=0.0) \
-                if company in got.index.get_level_values(0) else pd.Series(0.0, index=months)
+            n = (
+                need.xs(company, level="company").reindex(months, fill_value=0.0)
+                if company in need.index.get_level_values(0)
+                else pd.Series(0.0, index=months)
+            )
+            c = (
+                got.xs(company, level="company").reindex(months, fill_value=0.0)
+                if company in got.index.get_level_values(0)
+                else pd.Series(0.0, index=months)
+            )
         known = np.where(closed, c.to_numpy(), np.nan)
         t = smoothed_targets(n.to_numpy(), known, k=k, surplus_lowers=surplus_lowers)
         t["collected"] = np.where(started, c.to_numpy(), np.nan)

@@ -12,7 +12,8 @@ Examples
 ...     "amount": ["100", "50"]}))
 >>> tables, problems = validate_tables({"invoices": raw}, reporting_currency="EUR")
 >>> problems[["line", "column"]].to_dict("records")
-[{'line': 2, 'column': 'invoice_id'}, {'line': 3, 'column': 'invoice_id'}, {'line': 3, 'column': 'due_date'}]
+[{'line': 2, 'column': 'invoice_id'}, {'line': 3, 'column': 'invoice_id'},
+ {'line': 3, 'column': 'due_date'}]
 >>> problems.loc[0, "problem"]
 "invoice_id 'F1' appears more than once in company 'default': lines 2, 3"
 """
@@ -76,8 +77,14 @@ class _Collector:
         self.raw = raw
         self.parts: list[pd.DataFrame] = []
 
-    def cells(self, mask: pd.Series, column: str, problem: str | pd.Series, fix: str | pd.Series,
-              value: pd.Series | None = None) -> None:
+    def cells(
+        self,
+        mask: pd.Series,
+        column: str,
+        problem: str | pd.Series,
+        fix: str | pd.Series,
+        value: pd.Series | None = None,
+    ) -> None:
         if not mask.any():
             return
         idx = mask.index[mask.to_numpy()]
@@ -87,27 +94,45 @@ class _Collector:
             shown = self.raw.frame[column]
         else:
             shown = pd.Series("", index=mask.index)
-        self.parts.append(pd.DataFrame({
-            "file": self.raw.file,
-            "line": self.raw.lines.loc[idx].to_numpy(),
-            "column": column,
-            "value": _as_text(shown.loc[idx]),
-            "problem": problem.loc[idx].to_numpy() if isinstance(problem, pd.Series) else problem,
-            "fix": fix.loc[idx].to_numpy() if isinstance(fix, pd.Series) else fix,
-        }))
+        self.parts.append(
+            pd.DataFrame(
+                {
+                    "file": self.raw.file,
+                    "line": self.raw.lines.loc[idx].to_numpy(),
+                    "column": column,
+                    "value": _as_text(shown.loc[idx]),
+                    "problem": problem.loc[idx].to_numpy()
+                    if isinstance(problem, pd.Series)
+                    else problem,
+                    "fix": fix.loc[idx].to_numpy() if isinstance(fix, pd.Series) else fix,
+                }
+            )
+        )
 
     def whole(self, problem: str, fix: str, column: str = "", value: str = "") -> None:
-        self.parts.append(problems_frame([{
-            "file": self.raw.file, "line": pd.NA, "column": column,
-            "value": value, "problem": problem, "fix": fix}]))
+        self.parts.append(
+            problems_frame(
+                [
+                    {
+                        "file": self.raw.file,
+                        "line": pd.NA,
+                        "column": column,
+                        "value": value,
+                        "problem": problem,
+                        "fix": fix,
+                    }
+                ]
+            )
+        )
 
 
 def _as_text(values: pd.Series) -> np.ndarray:
     return values.astype("str").where(values.notna(), "").to_numpy(dtype=object)
 
 
-def validate_tables(raws: Mapping[str, RawTable], reporting_currency: str = "EUR"
-                    ) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+def validate_tables(
+    raws: Mapping[str, RawTable], reporting_currency: str = "EUR"
+) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
     """Check every table, then the rules that cross tables.
 
     Parameters
@@ -159,20 +184,28 @@ def _typed(col: _Collector, reporting_currency: str) -> pd.DataFrame | None:
     for name in missing:
         close = difflib.get_close_matches(name, [str(f) for f in found], n=1, cutoff=0.6)
         hint = f"rename column '{close[0]}' to '{name}'" if close else f"add a column '{name}'"
-        col.whole(f"required column '{name}' is missing (columns found: {', '.join(map(str, found))})",
-                  hint, column=name)
+        col.whole(
+            f"required column '{name}' is missing (columns found: {', '.join(map(str, found))})",
+            hint,
+            column=name,
+        )
     for name in found:
         if name in known:
             continue
         close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.75)
         if close and close[0] not in found:
-            col.whole(f"unknown column '{name}', close to '{close[0]}'",
-                      f"rename it '{close[0]}' (or remove it)", column=str(name))
+            col.whole(
+                f"unknown column '{name}', close to '{close[0]}'",
+                f"rename it '{close[0]}' (or remove it)",
+                column=str(name),
+            )
     if missing:
         return None
     if frame.empty and raw.table in REQUIRED_TABLES:
-        col.whole("the table has a header but no rows",
-                  f"export the {raw.table} with at least one row under the header")
+        col.whole(
+            "the table has a header but no rows",
+            f"export the {raw.table} with at least one row under the header",
+        )
         return None
     out: dict[str, pd.Series] = {}
     for c in spec:
@@ -182,11 +215,19 @@ def _typed(col: _Collector, reporting_currency: str) -> pd.DataFrame | None:
         if len(bad):
             mask = pd.Series(False, index=frame.index)
             mask.loc[bad["row"]] = True
-            col.cells(mask, c.name, bad.set_index("row")["problem"].reindex(frame.index),
-                      bad.set_index("row")["fix"].reindex(frame.index))
+            col.cells(
+                mask,
+                c.name,
+                bad.set_index("row")["problem"].reindex(frame.index),
+                bad.set_index("row")["fix"].reindex(frame.index),
+            )
         if c.required:
-            col.cells(is_empty(frame[c.name]), c.name, "a required value is empty",
-                      f"fill in '{c.name}' on this line")
+            col.cells(
+                is_empty(frame[c.name]),
+                c.name,
+                "a required value is empty",
+                f"fill in '{c.name}' on this line",
+            )
         out[c.name] = values
     typed = pd.DataFrame(out, index=frame.index)
     defaults = {"company": DEFAULT_COMPANY, "currency": reporting_currency}
@@ -207,50 +248,92 @@ def _duplicates(typed: pd.DataFrame, col: _Collector, keys: list[str], what: str
     lines = col.raw.lines[dup]
     groups = typed.loc[dup, keys].astype("str").agg("\x1f".join, axis=1)
     listed = lines.groupby(groups).transform(lambda s: ", ".join(map(str, s.tolist())))
-    problem = (f"{what} '" + typed.loc[dup, keys[-1]].astype("str") + "' appears more than once"
-               + (" in company '" + typed.loc[dup, "company"].astype("str") + "'"
-                  if "company" in keys else "")
-               + ": lines " + listed)
-    col.cells(dup, keys[-1], problem.reindex(typed.index),
-              f"keep one row per {what} (merge or renumber the others)")
+    problem = (
+        f"{what} '"
+        + typed.loc[dup, keys[-1]].astype("str")
+        + "' appears more than once"
+        + (
+            " in company '" + typed.loc[dup, "company"].astype("str") + "'"
+            if "company" in keys
+            else ""
+        )
+        + ": lines "
+        + listed
+    )
+    col.cells(
+        dup,
+        keys[-1],
+        problem.reindex(typed.index),
+        f"keep one row per {what} (merge or renumber the others)",
+    )
 
 
 def _invoice_rules(inv: pd.DataFrame, col: _Collector) -> None:
     _duplicates(inv, col, ["company", "invoice_id"], "invoice_id")
-    col.cells(inv["due_date"] < inv["issue_date"], "due_date", "due_date is before issue_date",
-              "check both dates: due_date is on or after issue_date")
+    col.cells(
+        inv["due_date"] < inv["issue_date"],
+        "due_date",
+        "due_date is before issue_date",
+        "check both dates: due_date is on or after issue_date",
+    )
     settled = inv["paid_date"].notna()
     given = inv["open_amount"].notna()
     default = inv["amount"].where(~settled, 0.0)
     inv["open_amount"] = inv["open_amount"].where(given, default)
     amount, open_ = inv["amount"], inv["open_amount"]
     sign_flip = given & (amount >= 0) & (open_ < 0)
-    col.cells(sign_flip, "open_amount", "open_amount is negative",
-              "open_amount is what is still due, from 0 to amount; record a refund as a credit "
-              "note (a row with a negative amount)")
-    col.cells(given & (amount < 0) & (open_ > 0), "open_amount",
-              "a credit note with a positive open_amount",
-              "on a credit note open_amount is from amount to 0 (negative or 0)")
-    col.cells(given & ~sign_flip & (open_.abs() > amount.abs() + 0.005), "open_amount",
-              "open_amount is larger than amount", "open_amount cannot exceed the invoice amount")
-    col.cells(given & settled & (open_.abs() > 0.005), "paid_date",
-              "paid_date says settled but open_amount is not 0",
-              "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
-              value=inv["paid_date"].dt.strftime("%Y-%m-%d"))
+    col.cells(
+        sign_flip,
+        "open_amount",
+        "open_amount is negative",
+        "open_amount is what is still due, from 0 to amount; record a refund as a credit "
+        "note (a row with a negative amount)",
+    )
+    col.cells(
+        given & (amount < 0) & (open_ > 0),
+        "open_amount",
+        "a credit note with a positive open_amount",
+        "on a credit note open_amount is from amount to 0 (negative or 0)",
+    )
+    col.cells(
+        given & ~sign_flip & (open_.abs() > amount.abs() + 0.005),
+        "open_amount",
+        "open_amount is larger than amount",
+        "open_amount cannot exceed the invoice amount",
+    )
+    col.cells(
+        given & settled & (open_.abs() > 0.005),
+        "paid_date",
+        "paid_date says settled but open_amount is not 0",
+        "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
+        value=inv["paid_date"].dt.strftime("%Y-%m-%d"),
+    )
 
 
 def _customer_rules(cus: pd.DataFrame, col: _Collector) -> None:
     _duplicates(cus, col, ["company", "customer_id"], "customer_id")
-    col.cells(cus["payment_terms_days"].fillna(0) < 0, "payment_terms_days",
-              "negative payment terms", "write the terms in days, 0 or more")
-    col.cells(cus["credit_limit"].fillna(0) < 0, "credit_limit", "negative credit limit",
-              "write the credit limit as a positive amount, or leave it empty")
+    col.cells(
+        cus["payment_terms_days"].fillna(0) < 0,
+        "payment_terms_days",
+        "negative payment terms",
+        "write the terms in days, 0 or more",
+    )
+    col.cells(
+        cus["credit_limit"].fillna(0) < 0,
+        "credit_limit",
+        "negative credit limit",
+        "write the credit limit as a positive amount, or leave it empty",
+    )
     cus["owner"] = cus["owner"].where(cus["owner"] != "", "unassigned")
 
 
 def _promise_rules(pro: pd.DataFrame, col: _Collector) -> None:
-    col.cells(pro["amount"] <= 0, "amount", "a promise of zero or a negative amount",
-              "write the amount the customer promised to pay, above 0")
+    col.cells(
+        pro["amount"] <= 0,
+        "amount",
+        "a promise of zero or a negative amount",
+        "write the amount the customer promised to pay, above 0",
+    )
 
 
 def _spending_rules(spe: pd.DataFrame, col: _Collector) -> None:
@@ -258,16 +341,24 @@ def _spending_rules(spe: pd.DataFrame, col: _Collector) -> None:
 
 
 def _fx_rules(fx: pd.DataFrame, col: _Collector) -> None:
-    col.cells(fx["rate"] <= 0, "rate", "an FX rate of zero or below",
-              "write the units of reporting currency for one unit of the currency, above 0")
+    col.cells(
+        fx["rate"] <= 0,
+        "rate",
+        "an FX rate of zero or below",
+        "write the units of reporting currency for one unit of the currency, above 0",
+    )
     _duplicates(fx, col, ["currency", "date"], "FX rate date")
 
 
 def _adjustment_rules(adj: pd.DataFrame, col: _Collector) -> None:
     both = adj["shift_days"].notna() & adj["to_date"].notna()
     neither = adj["shift_days"].isna() & adj["to_date"].isna()
-    col.cells(both | neither, "shift_days", "give either shift_days or to_date (exactly one)",
-              "fill shift_days (a number of days) or to_date (a date), not both")
+    col.cells(
+        both | neither,
+        "shift_days",
+        "give either shift_days or to_date (exactly one)",
+        "fill shift_days (a number of days) or to_date (a date), not both",
+    )
 
 
 _ROW_RULES: dict[str, Callable[[pd.DataFrame, _Collector], None]] = {
@@ -280,8 +371,9 @@ _ROW_RULES: dict[str, Callable[[pd.DataFrame, _Collector], None]] = {
 }
 
 
-def _cross_rules(tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector],
-                 reporting_currency: str) -> None:
+def _cross_rules(
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector], reporting_currency: str
+) -> None:
     inv = tables["invoices"]
     known = pd.MultiIndex.from_frame(inv[["company", "invoice_id"]])
     owners = inv.set_index(["company", "invoice_id"])["customer_id"]
@@ -292,20 +384,28 @@ def _cross_rules(tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector]
         named = tab["invoice_id"] != ""
         keys = pd.MultiIndex.from_frame(tab[["company", "invoice_id"]])
         unknown = named & ~pd.Series(keys.isin(known), index=tab.index)
-        cols[name].cells(unknown, "invoice_id", "no such invoice in the invoices table",
-                         "use an invoice_id of this company, or leave it empty for the whole "
-                         "account")
+        cols[name].cells(
+            unknown,
+            "invoice_id",
+            "no such invoice in the invoices table",
+            "use an invoice_id of this company, or leave it empty for the whole account",
+        )
         ok = named & ~unknown
         expected = pd.Series(owners.reindex(keys[ok.to_numpy()]).to_numpy(), index=tab.index[ok])
         wrong = pd.Series(False, index=tab.index)
         wrong.loc[ok] = expected.to_numpy() != tab.loc[ok, "customer_id"].to_numpy()
-        cols[name].cells(wrong, "customer_id", "the invoice belongs to another customer",
-                         "check the customer_id against the invoice")
+        cols[name].cells(
+            wrong,
+            "customer_id",
+            "the invoice belongs to another customer",
+            "check the customer_id against the invoice",
+        )
     _fx_coverage(tables, cols, reporting_currency)
 
 
-def _fx_coverage(tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector],
-                 reporting_currency: str) -> None:
+def _fx_coverage(
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector], reporting_currency: str
+) -> None:
     first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
     quoted = set(first_rate.index) | {reporting_currency}
     for name, date_cols in (("invoices", ("issue_date", "paid_date")), ("spending", ("month",))):
@@ -317,15 +417,26 @@ def _fx_coverage(tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector]
         foreign = cur != reporting_currency
         no_rate = foreign & ~cur.isin(quoted)
         first_bad = no_rate & ~cur.where(no_rate).duplicated()
-        cols[name].cells(first_bad, "currency",
-                         "currency '" + cur + "' has no FX rate into " + reporting_currency,
-                         "add rows for it to fx_rates (date, currency, rate), or correct the code")
+        cols[name].cells(
+            first_bad,
+            "currency",
+            "currency '" + cur + "' has no FX rate into " + reporting_currency,
+            "add rows for it to fx_rates (date, currency, rate), or correct the code",
+        )
         starts = pd.Series(first_rate.reindex(cur.to_numpy()).to_numpy(), index=cur.index)
         early = foreign & cur.isin(first_rate.index) & (needed < starts)
         if early.any():
             first_early = early & (needed == needed.where(early).groupby(cur).transform("min"))
             first_early &= ~cur.where(first_early).duplicated()
-            cols[name].cells(first_early, date_cols[0],
-                             "no FX rate for " + cur + " on " + needed.dt.strftime("%Y-%m-%d")
-                             + " (first rate on " + starts.dt.strftime("%Y-%m-%d") + ")",
-                             "add an fx_rates row for that currency dated on or before that day")
+            cols[name].cells(
+                first_early,
+                date_cols[0],
+                "no FX rate for "
+                + cur
+                + " on "
+                + needed.dt.strftime("%Y-%m-%d")
+                + " (first rate on "
+                + starts.dt.strftime("%Y-%m-%d")
+                + ")",
+                "add an fx_rates row for that currency dated on or before that day",
+            )

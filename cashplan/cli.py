@@ -1,0 +1,185 @@
+"""The ``cashplan`` command line.
+
+Errors that the user can fix (a bad book, a bad argument) are printed as a
+readable message on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from cashplan.errors import CashplanError
+
+__all__ = ["main"]
+
+_EPILOG = """examples:
+  cashplan summary data/sample --as-of 2026-10-31
+  cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
+  cashplan sample --out /tmp/big --invoices 1000000 --format parquet
+
+The book folder format is described in the README (data contract)."""
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write it as YYYY-MM-DD"
+        ) from None
+
+
+def _parser() -> argparse.ArgumentParser:
+    from cashplan import __version__
+    from cashplan.sample import SAMPLE_AS_OF
+
+    parser = argparse.ArgumentParser(
+        prog="cashplan",
+        description="Cash planning from a receivables ledger: cash targets, "
+        "aged balance, KPIs (and, as they land: forecast, gap and battle plan).",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cashplan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    summary = sub.add_parser(
+        "summary",
+        help="print targets, aged balance and KPIs of a book",
+        description="Read and check a book, then print its cash targets, "
+        "aged balance and KPIs at a date.",
+    )
+    summary.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
+    summary.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the book is seen at (never today's date by default)",
+    )
+    summary.add_argument("--company", help="one company only (default: all, consolidated)")
+    summary.add_argument(
+        "--currency", default="EUR", metavar="CODE", help="reporting currency (default EUR)"
+    )
+    summary.add_argument(
+        "--catch-up",
+        type=int,
+        default=1,
+        metavar="K",
+        help="months over which a shortfall is caught up (default 1)",
+    )
+    summary.add_argument(
+        "--surplus-lowers",
+        action="store_true",
+        help="let a month's surplus lower the next targets (default: no)",
+    )
+    summary.add_argument(
+        "--margin",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="safety margin on the cash need, e.g. 0.1 for 10%% (default 0)",
+    )
+
+    sample = sub.add_parser(
+        "sample",
+        help="write the deterministic sample book (or a larger one)",
+        description="Generate a realistic book: two companies (EUR, GBP), "
+        "distinct payer profiles, promises, spending and FX rates.",
+    )
+    sample.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/sample"),
+        help="folder to write (default data/sample)",
+    )
+    sample.add_argument(
+        "--as-of",
+        type=_date,
+        default=_date(SAMPLE_AS_OF),
+        metavar="YYYY-MM-DD",
+        help=f"last day of the book (default {SAMPLE_AS_OF})",
+    )
+    sample.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sample.add_argument(
+        "--invoices",
+        type=int,
+        default=30_000,
+        metavar="N",
+        help="number of invoices (default 30,000)",
+    )
+    sample.add_argument(
+        "--customers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="number of customers (default 250, or invoices/150 if larger)",
+    )
+    sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sample.add_argument("--force", action="store_true", help="overwrite an existing book")
+    return parser
+
+
+def _summary(args: argparse.Namespace) -> None:
+    from cashplan.book import read_book
+    from cashplan.summary import summarize
+
+    book = read_book(args.book, reporting_currency=args.currency)
+    if args.company is not None and args.company not in book.companies:
+        raise CashplanError(
+            f"no company {args.company!r} in the book; it has: " + ", ".join(book.companies)
+        )
+    sys.stdout.write(
+        summarize(
+            book,
+            args.as_of,
+            company=args.company,
+            k=args.catch_up,
+            surplus_lowers=args.surplus_lowers,
+            safety_margin=args.margin,
+        )
+    )
+
+
+def _sample(args: argparse.Namespace) -> None:
+    from cashplan.export import write_book
+    from cashplan.sample import make_book
+
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
+    customers = args.customers or max(250, args.invoices // 150)
+    tables = make_book(
+        as_of=args.as_of.strftime("%Y-%m-%d"),
+        seed=args.seed,
+        n_customers=customers,
+        n_invoices=args.invoices,
+    )
+    paths = write_book(tables, out, fmt=args.format)
+    print(
+        f"wrote {len(tables['invoices']):,} invoices of {customers:,} customers to {out} "
+        f"({', '.join(p.name for p in paths)})"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        {"summary": _summary, "sample": _sample}[args.command](args)
+    except CashplanError as exc:
+        print(f"cashplan {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"cashplan {args.command}: {exc}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -193,7 +193,7 @@ def _typed(col: _Collector, reporting_currency: str) -> pd.DataFrame | None:
         if name in known:
             continue
         close = difflib.get_close_matches(str(name), sorted(known), n=1, cutoff=0.75)
-        if close and close[0] not in found:
+        if close and close[0] not in found and close[0] not in missing:
             col.whole(
                 f"unknown column '{name}', close to '{close[0]}'",
                 f"rename it '{close[0]}' (or remove it)",

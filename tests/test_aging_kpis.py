@@ -32,7 +32,8 @@ def test_dso_countback_worked_example():
     """AR 212,000; sales 100,000 / 80,000 / 70,000 latest first, 30-day months:
     30 + 30 + 32,000 / 70,000 x 30 = 73.7."""
     assert dso_countback(212_000, [100_000, 80_000, 70_000], [30, 30, 30]) == pytest.approx(
-        73.714, abs=1e-3)
+        73.714, abs=1e-3
+    )
 
 
 def test_best_possible_dso_and_add_worked_example():
@@ -61,10 +62,14 @@ def test_kpis_on_a_small_ledger():
     CEI over 3 months from 07-31: opening AR 0 (F1 issued 08-01), sales 6,000, closing 5,000,
     current 3,000: (6,000 - 5,000) / (6,000 - 3,000) = 33.3 %.
     Invoice-level ADD: F1 paid 5 days late -> 5."""
-    book = Book.from_frames(invoices=invoices_frame(
-        issue_date=["2026-08-01", "2026-09-15", "2026-10-20"],
-        due_date=["2026-08-31", "2026-10-15", "2026-11-19"],
-        amount=["1000", "2000", "3000"], paid_date=["2026-09-05", "", ""]))
+    book = Book.from_frames(
+        invoices=invoices_frame(
+            issue_date=["2026-08-01", "2026-09-15", "2026-10-20"],
+            due_date=["2026-08-31", "2026-10-15", "2026-11-19"],
+            amount=["1000", "2000", "3000"],
+            paid_date=["2026-09-05", "", ""],
+        )
+    )
     k = kpis(book.invoices, "2026-10-31", book.fx).set_index("company")
     row = k.loc["default"]
     assert row["dso"] == pytest.approx(5000 / 6000 * 365)
@@ -77,9 +82,14 @@ def test_kpis_on_a_small_ledger():
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.tuples(st.integers(-60, 400), st.floats(-1e5, 1e6), st.sampled_from("ABC")),
-                min_size=0, max_size=60),
-       st.sampled_from([(0, 30, 60, 90), (0, 15, 45), (0,), (0, 1, 2, 3, 7, 400)]))
+@given(
+    st.lists(
+        st.tuples(st.integers(-60, 400), st.floats(-1e5, 1e6), st.sampled_from("ABC")),
+        min_size=0,
+        max_size=60,
+    ),
+    st.sampled_from([(0, 30, 60, 90), (0, 15, 45), (0,), (0, 1, 2, 3, 7, 400)]),
+)
 def test_aged_balance_always_reconciles(rows, edges):
     items = pd.DataFrame(rows, columns=["days_past_due", "open_amount_rc", "customer_id"])
     items["company"] = "X"
@@ -94,9 +104,14 @@ def test_aged_balance_always_reconciles(rows, edges):
 
 def test_bucket_boundaries():
     """0 days past due is not due; 30 is in 1-30; 31 in 31-60; 90 in 61-90; 91 in 90+."""
-    items = pd.DataFrame({"company": "A", "customer_id": ["C"] * 5,
-                          "days_past_due": [0, 30, 31, 90, 91],
-                          "open_amount_rc": [1.0, 2.0, 4.0, 8.0, 16.0]})
+    items = pd.DataFrame(
+        {
+            "company": "A",
+            "customer_id": ["C"] * 5,
+            "days_past_due": [0, 30, 31, 90, 91],
+            "open_amount_rc": [1.0, 2.0, 4.0, 8.0, 16.0],
+        }
+    )
     row = aged_balance(items).iloc[0]
     assert row[bucket_labels()].tolist() == [1.0, 2.0, 4.0, 8.0, 16.0]
     with pytest.raises(ValueError, match="start at 0"):
@@ -104,8 +119,9 @@ def test_bucket_boundaries():
 
 
 def test_sample_aging_by_customer_owner_company_reconciles(sample_book):
-    items = open_items(sample_book.invoices, "2026-10-31", sample_book.fx,
-                       customers=sample_book.customers)
+    items = open_items(
+        sample_book.invoices, "2026-10-31", sample_book.fx, customers=sample_book.customers
+    )
     total = items["open_amount_rc"].sum()
     for by in (("company", "customer_id"), ("company", "owner"), ("company",), ()):
         assert aged_balance(items, by=by)["total"].sum() == pytest.approx(total)
@@ -113,10 +129,17 @@ def test_sample_aging_by_customer_owner_company_reconciles(sample_book):
 
 
 def test_open_items_in_the_past_count_later_payments_as_open():
-    book = Book.from_frames(invoices=invoices_frame(
-        issue_date=["2026-08-01", "2026-09-15"], due_date=["2026-08-31", "2026-10-15"],
-        amount=["1000", "2000"], paid_date=["2026-09-05", ""], open_amount=["", "500"]))
+    book = Book.from_frames(
+        invoices=invoices_frame(
+            issue_date=["2026-08-01", "2026-09-15"],
+            due_date=["2026-08-31", "2026-10-15"],
+            amount=["1000", "2000"],
+            paid_date=["2026-09-05", ""],
+            open_amount=["", "500"],
+        )
+    )
     assert open_items(book.invoices, "2026-09-01", Fx.identity())["open_amount"].tolist() == [
-        1000.0]
+        1000.0
+    ]
     now = open_items(book.invoices, "2026-10-31", Fx.identity())
     assert now["open_amount"].tolist() == [500.0]  # partial payment: what is still due

@@ -25,9 +25,11 @@ def only(found: pd.DataFrame) -> pd.Series:
 
 
 def test_standard_csv_loads_typed(book_dir):
-    folder = book_dir(invoices=HEADER + ",paid_date,disputed,company\n"
-                      "F1,C1,2026-01-10,2026-02-09,1200.50,,oui,FR01\n"
-                      "F2,C1,2026-01-11,2026-02-10,-20,2026-01-20,false,FR01\n")
+    folder = book_dir(
+        invoices=HEADER + ",paid_date,disputed,company\n"
+        "F1,C1,2026-01-10,2026-02-09,1200.50,,oui,FR01\n"
+        "F2,C1,2026-01-11,2026-02-10,-20,2026-01-20,false,FR01\n"
+    )
     book = read_book(folder)
     inv = book.invoices
     assert inv["amount"].tolist() == [1200.5, -20.0]
@@ -39,9 +41,11 @@ def test_standard_csv_loads_typed(book_dir):
 
 
 def test_french_excel_csv_loads(book_dir):
-    text = ("invoice_id;customer_id;issue_date;due_date;amount;company\n"
-            "F1;Société Générale;31/01/2026;02/03/2026;1234,56;FR01\n"
-            "F2;Crédit Agricole;2026-02-01;2026-03-03;-12,5;FR01\n")
+    text = (
+        "invoice_id;customer_id;issue_date;due_date;amount;company\n"
+        "F1;Société Générale;31/01/2026;02/03/2026;1234,56;FR01\n"
+        "F2;Crédit Agricole;2026-02-01;2026-03-03;-12,5;FR01\n"
+    )
     book = read_book(book_dir(encoding="cp1252", invoices=text))
     inv = book.invoices
     assert inv["customer_id"].tolist() == ["Société Générale", "Crédit Agricole"]
@@ -56,18 +60,22 @@ def test_utf8_bom_is_not_part_of_the_first_column(book_dir):
 
 
 def test_missing_required_column_names_it_and_suggests(book_dir):
-    folder = book_dir(invoices="invoice_id,customer_id,issue_date,duedate,amount\n"
-                      "F1,C1,2026-01-10,2026-02-09,10\n")
+    folder = book_dir(
+        invoices="invoice_id,customer_id,issue_date,duedate,amount\n"
+        "F1,C1,2026-01-10,2026-02-09,10\n"
+    )
     p = only(problems(folder))
     assert p["file"] == "invoices.csv" and p["column"] == "due_date"
     assert "missing" in p["problem"] and "duedate" in p["fix"]
 
 
 def test_duplicate_invoice_id_within_a_company_lists_both_lines(book_dir):
-    folder = book_dir(invoices=HEADER + ",company\n"
-                      "F1,C1,2026-01-10,2026-02-09,10,A\n"
-                      "F1,C2,2026-01-10,2026-02-09,10,B\n"  # same id, other company: fine
-                      "F1,C3,2026-01-10,2026-02-09,10,A\n")
+    folder = book_dir(
+        invoices=HEADER + ",company\n"
+        "F1,C1,2026-01-10,2026-02-09,10,A\n"
+        "F1,C2,2026-01-10,2026-02-09,10,B\n"  # same id, other company: fine
+        "F1,C3,2026-01-10,2026-02-09,10,A\n"
+    )
     found = problems(folder)
     assert found["line"].tolist() == [2, 4]
     assert (found["column"] == "invoice_id").all()
@@ -82,8 +90,13 @@ def test_due_date_before_issue_date(book_dir):
 
 @pytest.mark.parametrize(
     ("cell", "expected"),
-    [("2026-02-30", "no such calendar date"), ("yesterday", "not a date"),
-     ("03/04/2026", "ambiguous"), ("26-01-10", "not a date"), ("2206-01-10", "a year outside")],
+    [
+        ("2026-02-30", "no such calendar date"),
+        ("yesterday", "not a date"),
+        ("03/04/2026", "ambiguous"),
+        ("26-01-10", "not a date"),
+        ("2206-01-10", "a year outside"),
+    ],
 )
 def test_bad_dates_are_errors_never_guesses(book_dir, cell, expected):
     p = only(problems(book_dir(invoices=HEADER + f"\nF1,C1,{cell},2026-05-09,10\n")))
@@ -92,7 +105,9 @@ def test_bad_dates_are_errors_never_guesses(book_dir, cell, expected):
 
 
 def test_thousands_separator_in_a_comma_decimal_file(book_dir):
-    text = "invoice_id;customer_id;issue_date;due_date;amount\nF1;C1;10/01/2026;09/02/2026;1 234,56\n"
+    text = (
+        "invoice_id;customer_id;issue_date;due_date;amount\nF1;C1;10/01/2026;09/02/2026;1 234,56\n"
+    )
     p = only(problems(book_dir(invoices=text)))
     assert (p["line"], p["column"], p["value"]) == (2, "amount", "1 234,56")
     assert "thousands separator" in p["problem"] and "1234,56" in p["fix"]
@@ -109,16 +124,20 @@ def test_text_in_a_numeric_column(book_dir):
 
 
 def test_unknown_currency_without_fx_rate(book_dir):
-    folder = book_dir(invoices=HEADER + ",currency\nF1,C1,2026-01-10,2026-02-09,10,XYZ\n"
-                      "F2,C1,2026-01-10,2026-02-09,10,XYZ\n")
+    folder = book_dir(
+        invoices=HEADER + ",currency\nF1,C1,2026-01-10,2026-02-09,10,XYZ\n"
+        "F2,C1,2026-01-10,2026-02-09,10,XYZ\n"
+    )
     p = only(problems(folder))  # once per currency, at its first line
     assert (p["line"], p["column"], p["value"]) == (2, "currency", "XYZ")
     assert "no FX rate into EUR" in p["problem"]
 
 
 def test_fx_rate_starting_after_the_first_invoice_names_currency_and_date(book_dir):
-    folder = book_dir(invoices=HEADER + ",currency\nF1,C1,2026-01-10,2026-02-09,10,GBP\n",
-                      fx_rates="date,currency,rate\n2026-02-01,GBP,1.15\n")
+    folder = book_dir(
+        invoices=HEADER + ",currency\nF1,C1,2026-01-10,2026-02-09,10,GBP\n",
+        fx_rates="date,currency,rate\n2026-02-01,GBP,1.15\n",
+    )
     p = only(problems(folder))
     assert "GBP on 2026-01-10" in p["problem"]
 
@@ -131,15 +150,21 @@ def test_empty_file(book_dir):
 def test_header_only_invoices_is_an_error_but_header_only_promises_is_empty(book_dir):
     p = only(problems(book_dir(invoices=HEADER + "\n")))
     assert "no rows" in p["problem"]
-    folder = book_dir(invoices=HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\n",
-                      promises="customer_id,promised_date,amount\n")
+    folder = book_dir(
+        invoices=HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\n",
+        promises="customer_id,promised_date,amount\n",
+    )
     assert read_book(folder).promises.empty
 
 
 def test_negative_open_amount(book_dir):
     folder = book_dir(invoices=HEADER + ",open_amount\nF1,C1,2026-01-10,2026-02-09,10,-5\n")
     p = only(problems(folder))
-    assert (p["column"], p["value"], p["problem"]) == ("open_amount", "-5", "open_amount is negative")
+    assert (p["column"], p["value"], p["problem"]) == (
+        "open_amount",
+        "-5",
+        "open_amount is negative",
+    )
 
 
 def test_every_problem_of_every_file_is_reported_together(book_dir):
@@ -151,25 +176,35 @@ def test_every_problem_of_every_file_is_reported_together(book_dir):
     assert set(found["file"]) == {"invoices.csv", "customers.csv"}
     # the blank line 3 still counts: the empty customer is on line 4, as a spreadsheet shows
     assert ("invoices.csv", 4, "customer_id") in set(
-        zip(found["file"], found["line"], found["column"], strict=True))
+        zip(found["file"], found["line"], found["column"], strict=True)
+    )
     assert len(found) == 4
     assert str(BookError(found)).startswith("4 problems in the book; nothing was written.")
 
 
 def test_promise_on_unknown_invoice(book_dir):
-    folder = book_dir(invoices=HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\n",
-                      promises="customer_id,promised_date,amount,invoice_id\n"
-                               "C1,2026-03-01,10,F9\nC2,2026-03-01,10,F1\n")
+    folder = book_dir(
+        invoices=HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\n",
+        promises="customer_id,promised_date,amount,invoice_id\n"
+        "C1,2026-03-01,10,F9\nC2,2026-03-01,10,F1\n",
+    )
     found = problems(folder)
-    assert found["problem"].tolist() == ["no such invoice in the invoices table",
-                                         "the invoice belongs to another customer"]
+    assert found["problem"].tolist() == [
+        "no such invoice in the invoices table",
+        "the invoice belongs to another customer",
+    ]
 
 
 def test_xlsx_book_with_a_sheet_per_table(tmp_path):
-    inv = pd.DataFrame({"invoice_id": ["F1", "F2"], "customer_id": ["C1", "C2"],
-                        "issue_date": pd.to_datetime(["2026-01-10", "2026-01-11"]),
-                        "due_date": pd.to_datetime(["2026-02-09", "2026-02-10"]),
-                        "amount": [10.5, 20]})
+    inv = pd.DataFrame(
+        {
+            "invoice_id": ["F1", "F2"],
+            "customer_id": ["C1", "C2"],
+            "issue_date": pd.to_datetime(["2026-01-10", "2026-01-11"]),
+            "due_date": pd.to_datetime(["2026-02-09", "2026-02-10"]),
+            "amount": [10.5, 20],
+        }
+    )
     cus = pd.DataFrame({"customer_id": ["C1"], "owner": ["Claire"]})
     with pd.ExcelWriter(tmp_path / "book.xlsx") as xl:
         inv.to_excel(xl, sheet_name="invoices", index=False)
@@ -181,8 +216,15 @@ def test_xlsx_book_with_a_sheet_per_table(tmp_path):
 
 
 def test_xlsx_with_a_misnamed_sheet(tmp_path):
-    inv = pd.DataFrame({"invoice_id": ["F1"], "customer_id": ["C1"], "issue_date": ["2026-01-10"],
-                        "due_date": ["2026-02-09"], "amount": [10]})
+    inv = pd.DataFrame(
+        {
+            "invoice_id": ["F1"],
+            "customer_id": ["C1"],
+            "issue_date": ["2026-01-10"],
+            "due_date": ["2026-02-09"],
+            "amount": [10],
+        }
+    )
     with pd.ExcelWriter(tmp_path / "book.xlsx") as xl:
         inv.to_excel(xl, sheet_name="Invoice", index=False)
     found = problems(tmp_path)
@@ -191,19 +233,31 @@ def test_xlsx_with_a_misnamed_sheet(tmp_path):
 
 
 def test_xlsx_file_per_table_reports_excel_line_numbers(tmp_path):
-    inv = pd.DataFrame({"invoice_id": ["F1", "F2"], "customer_id": ["C1", "C1"],
-                        "issue_date": ["2026-01-10", "2026-01-10"],
-                        "due_date": ["2026-02-09", "2026-01-01"], "amount": [10, 20]})
+    inv = pd.DataFrame(
+        {
+            "invoice_id": ["F1", "F2"],
+            "customer_id": ["C1", "C1"],
+            "issue_date": ["2026-01-10", "2026-01-10"],
+            "due_date": ["2026-02-09", "2026-01-01"],
+            "amount": [10, 20],
+        }
+    )
     inv.to_excel(tmp_path / "invoices.xlsx", index=False)
     p = only(problems(tmp_path))
     assert (p["file"], p["line"], p["column"]) == ("invoices.xlsx", 3, "due_date")
 
 
 def test_parquet_table(tmp_path):
-    inv = pd.DataFrame({"invoice_id": ["F1"], "customer_id": ["C1"],
-                        "issue_date": pd.to_datetime(["2026-01-10"]),
-                        "due_date": pd.to_datetime(["2026-02-09"]), "amount": [10.0],
-                        "paid_date": pd.to_datetime([None])})
+    inv = pd.DataFrame(
+        {
+            "invoice_id": ["F1"],
+            "customer_id": ["C1"],
+            "issue_date": pd.to_datetime(["2026-01-10"]),
+            "due_date": pd.to_datetime(["2026-02-09"]),
+            "amount": [10.0],
+            "paid_date": pd.to_datetime([None]),
+        }
+    )
     inv.to_parquet(tmp_path / "invoices.parquet")
     book = read_book(tmp_path)
     assert book.invoices["open_amount"].tolist() == [10.0]
@@ -219,6 +273,14 @@ def test_a_table_given_twice_and_a_misnamed_file(book_dir, tmp_path):
 
 def test_from_frames_validates_like_files():
     with pytest.raises(BookError, match="due_date is before issue_date"):
-        Book.from_frames(invoices=pd.DataFrame({
-            "invoice_id": ["F1"], "customer_id": ["C1"], "issue_date": ["2026-01-10"],
-            "due_date": ["2026-01-01"], "amount": ["1"]}))
+        Book.from_frames(
+            invoices=pd.DataFrame(
+                {
+                    "invoice_id": ["F1"],
+                    "customer_id": ["C1"],
+                    "issue_date": ["2026-01-10"],
+                    "due_date": ["2026-01-01"],
+                    "amount": ["1"],
+                }
+            )
+        )

@@ -16,11 +16,21 @@ from tests.conftest import HEADER, SAMPLE
 
 
 def test_formula_cells_are_neutralised_but_negative_numbers_are_not(tmp_path):
-    frame = pd.DataFrame({"note": ["=1+1", "+33 6", "@SUM(A1)", "-cmd", "plain", "-12.5"],
-                          "amount": [1.0, -2.0, 0.0, -0.001, 3.456, None]})
+    frame = pd.DataFrame(
+        {
+            "note": ["=1+1", "+33 6", "@SUM(A1)", "-cmd", "plain", "-12.5"],
+            "amount": [1.0, -2.0, 0.0, -0.001, 3.456, None],
+        }
+    )
     text = write_csv(frame, tmp_path / "x.csv").read_text()
-    assert text.splitlines()[1:] == ["'=1+1,1.00", "'+33 6,-2.00", "'@SUM(A1),0.00",
-                                     "'-cmd,0.00", "plain,3.46", "-12.5,"]
+    assert text.splitlines()[1:] == [
+        "'=1+1,1.00",
+        "'+33 6,-2.00",
+        "'@SUM(A1),0.00",
+        "'-cmd,0.00",
+        "plain,3.46",
+        "-12.5,",
+    ]
 
 
 def test_atomic_write_leaves_the_old_file_on_failure(tmp_path):
@@ -38,8 +48,7 @@ def test_sample_is_deterministic_and_realistic():
     b = make_book(n_invoices=5_000, n_customers=60, seed=3)
     for name in a:
         pd.testing.assert_frame_equal(a[name], b[name])
-    assert not make_book(n_invoices=5_000, n_customers=60, seed=4)["invoices"].equals(
-        a["invoices"])
+    assert not make_book(n_invoices=5_000, n_customers=60, seed=4)["invoices"].equals(a["invoices"])
 
 
 def _digest(folder: Path) -> dict[str, str]:
@@ -66,8 +75,14 @@ def test_sample_book_has_what_the_issue_asks(sample_book):
     assert 5 <= len(live) <= 30 and (live["invoice_id"] == "").sum() == 1
     assert set(sample_book.spending["category"]) == {"salaries", "external", "taxes", "loans"}
     assert sample_book.spending["month"].nunique() >= 12
-    assert set(PROFILES) == {"punctual", "late", "erratic", "deteriorating", "payment_run",
-                             "disputer"}
+    assert set(PROFILES) == {
+        "punctual",
+        "late",
+        "erratic",
+        "deteriorating",
+        "payment_run",
+        "disputer",
+    }
 
 
 def test_large_book_in_parquet_roundtrips(tmp_path):
@@ -75,15 +90,20 @@ def test_large_book_in_parquet_roundtrips(tmp_path):
     write_book(tables, tmp_path, fmt="parquet")
     book = read_book(tmp_path)
     assert len(book.invoices) == 20_000
-    assert book.invoices["open_amount"].sum() == pytest.approx(tables["invoices"]["open_amount"]
-                                                               .sum())
+    assert book.invoices["open_amount"].sum() == pytest.approx(
+        tables["invoices"]["open_amount"].sum()
+    )
 
 
 def test_cli_summary_on_the_sample(capsys):
     assert main(["summary", str(SAMPLE), "--as-of", "2026-10-31"]) == 0
     out = capsys.readouterr().out
-    for heading in ("Cash need and targets", "Aged balance by company", "Aged balance by owner",
-                    "KPIs"):
+    for heading in (
+        "Cash need and targets",
+        "Aged balance by company",
+        "Aged balance by owner",
+        "KPIs",
+    ):
         assert heading in out
     assert "2027-04" in out and "ALL" in out
 

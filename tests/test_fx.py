@@ -7,15 +7,22 @@ import pytest
 
 from cashplan import Fx, MissingRateError
 
-RATES = pd.DataFrame({
-    "date": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-01"]),
-    "currency": ["GBP", "GBP", "USD"], "rate": [1.15, 1.20, 0.90]})
+RATES = pd.DataFrame(
+    {
+        "date": pd.to_datetime(["2026-01-01", "2026-02-01", "2026-01-01"]),
+        "currency": ["GBP", "GBP", "USD"],
+        "rate": [1.15, 1.20, 0.90],
+    }
+)
 
 
 def test_rate_valid_from_its_date_until_the_next():
     fx = Fx(RATES, "EUR")
-    got = fx.convert([100, 100, 100, 10], ["GBP", "GBP", "GBP", "EUR"],
-                     pd.to_datetime(["2026-01-01", "2026-01-31", "2026-03-15", "1999-01-01"]))
+    got = fx.convert(
+        [100, 100, 100, 10],
+        ["GBP", "GBP", "GBP", "EUR"],
+        pd.to_datetime(["2026-01-01", "2026-01-31", "2026-03-15", "1999-01-01"]),
+    )
     assert got.tolist() == pytest.approx([115.0, 115.0, 120.0, 10.0])
 
 
@@ -23,14 +30,18 @@ def test_cross_rate_when_reporting_in_a_quoted_currency():
     """Rates are EUR per unit; reporting in GBP on 2026-02-10: USD 120 x 0.90 / 1.20 = GBP 90."""
     fx = Fx(RATES, "GBP")
     assert fx.convert([120.0], ["USD"], pd.to_datetime(["2026-02-10"])).tolist() == pytest.approx(
-        [90.0])
+        [90.0]
+    )
 
 
 def test_missing_rate_names_currency_and_date():
     fx = Fx(RATES, "EUR")
     with pytest.raises(MissingRateError) as info:
-        fx.convert([1, 1, 1], ["GBP", "JPY", "JPY"],
-                   pd.to_datetime(["2025-12-31", "2026-03-01", "2026-02-01"]))
+        fx.convert(
+            [1, 1, 1],
+            ["GBP", "JPY", "JPY"],
+            pd.to_datetime(["2025-12-31", "2026-03-01", "2026-02-01"]),
+        )
     message = str(info.value)
     assert "GBP on 2025-12-31" in message and "JPY on 2026-02-01" in message
     assert info.value.missing["currency"].tolist() == ["GBP", "JPY"]

@@ -24,8 +24,7 @@ def test_k3_spreads_a_shortfall_over_three_months():
     """k = 3: the 20,000 shortfall of month 1 adds 6,666.67 to months 2, 3 and 4.
     Month 2 collects 106,666.67 (its target), so nothing more is carried from it."""
     t = smoothed_targets([100_000] * 5, [80_000, 106_666.67, None, None, None], k=3)
-    assert t["target"].round(2).tolist() == [100_000, 106_666.67, 106_666.67, 106_666.67,
-                                             100_000]
+    assert t["target"].round(2).tolist() == [100_000, 106_666.67, 106_666.67, 106_666.67, 100_000]
 
 
 def test_a_surplus_is_a_buffer_by_default_and_a_credit_when_asked():
@@ -45,8 +44,10 @@ def test_bad_parameters_are_named():
 
 
 @settings(max_examples=60, deadline=None)
-@given(st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1e6)), min_size=1, max_size=18),
-       st.integers(1, 4))
+@given(
+    st.lists(st.tuples(st.floats(0, 1e6), st.floats(0, 1e6)), min_size=1, max_size=18),
+    st.integers(1, 4),
+)
 def test_without_surplus_credit_what_is_owed_is_never_forgotten(months, k):
     """Targets of the closed months plus the catch-up still scheduled after them equal
     the cumulative need plus all shortfalls: carried amounts are conserved."""
@@ -60,16 +61,23 @@ def test_without_surplus_credit_what_is_owed_is_never_forgotten(months, k):
 
 def _book() -> Book:
     inv = invoices_frame(
-        invoice_id=["A1", "A2", "B1"], company=["A", "A", "B"], currency=["EUR", "EUR", "GBP"],
+        invoice_id=["A1", "A2", "B1"],
+        company=["A", "A", "B"],
+        currency=["EUR", "EUR", "GBP"],
         issue_date=["2026-08-01", "2026-09-01", "2026-08-01"],
         due_date=["2026-08-31", "2026-09-30", "2026-08-31"],
-        amount=["800", "1100", "100"], paid_date=["2026-08-20", "2026-09-25", "2026-09-05"])
-    spending = pd.DataFrame({
-        "month": ["2026-08", "2026-08", "2026-09", "2026-10", "2026-08", "2026-09", "2026-10"],
-        "category": ["salaries", "taxes", "salaries", "salaries", "loans", "loans", "loans"],
-        "amount": ["600", "400", "1000", "1000", "100", "100", "100"],
-        "company": ["A", "A", "A", "A", "B", "B", "B"],
-        "currency": ["EUR", "EUR", "EUR", "EUR", "GBP", "GBP", "GBP"]})
+        amount=["800", "1100", "100"],
+        paid_date=["2026-08-20", "2026-09-25", "2026-09-05"],
+    )
+    spending = pd.DataFrame(
+        {
+            "month": ["2026-08", "2026-08", "2026-09", "2026-10", "2026-08", "2026-09", "2026-10"],
+            "category": ["salaries", "taxes", "salaries", "salaries", "loans", "loans", "loans"],
+            "amount": ["600", "400", "1000", "1000", "100", "100", "100"],
+            "company": ["A", "A", "A", "A", "B", "B", "B"],
+            "currency": ["EUR", "EUR", "EUR", "EUR", "GBP", "GBP", "GBP"],
+        }
+    )
     fx = pd.DataFrame({"date": ["2026-01-01"], "currency": ["GBP"], "rate": ["1.2"]})
     return Book.from_frames(invoices=inv, spending=spending, fx_rates=fx)
 
@@ -83,8 +91,9 @@ def test_monthly_targets_per_company_and_consolidated():
     ALL on the pooled figures (need 1,120): August collected 800 -> September 1,440;
     collected 1,220 -> October 1,340; collected 0 -> November 2,460."""
     book = _book()
-    t = monthly_targets(book.invoices, book.spending, book.fx, "2026-10-31",
-                        months_before=3, months_after=1)
+    t = monthly_targets(
+        book.invoices, book.spending, book.fx, "2026-10-31", months_before=3, months_after=1
+    )
     got = t.pivot(index="month", columns="company", values="target").round(2)
     assert got["A"].tolist() == [1000.0, 1200.0, 1100.0, 2100.0]
     assert got["B"].tolist() == [120.0, 240.0, 240.0, 360.0]
@@ -104,8 +113,9 @@ def test_safety_margin_raises_the_need():
 
 def test_a_partial_month_carries_nothing_yet():
     book = _book()
-    t = monthly_targets(book.invoices, book.spending, book.fx, "2026-10-15", months_before=3,
-                        months_after=1)
+    t = monthly_targets(
+        book.invoices, book.spending, book.fx, "2026-10-15", months_before=3, months_after=1
+    )
     a = t.loc[t["company"] == "A"]
     assert a["closed"].tolist() == [True, True, False, False]
     assert a["target"].tolist()[-1] == pytest.approx(1000.0)  # October's shortfall unknown

@@ -208,7 +208,7 @@ def monthly_targets(
         cash_need(spending, fx, months, safety_margin).groupby(["company", "month"])["amount"].sum()
     )
     got = monthly_collections(invoices, fx, day).set_index(["company", "month"])["collected"]
-    companies = sorted(set(invoices["company"]) | set(spending["company"]))
+    companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
     month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
     started = np.asarray(months <= day)

@@ -289,6 +289,21 @@ def _next_run_day(dates: pd.DatetimeIndex, run_day: np.ndarray) -> np.ndarray:
     return np.where(dates <= this, this, following)
 
 
+def _promise_frame(
+    rows: pd.DataFrame, promised: pd.Series, amount: pd.Series, recorded: pd.Series
+) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "company": rows["company"],
+            "customer_id": rows["customer_id"],
+            "invoice_id": rows["invoice_id"],
+            "promised_date": promised,
+            "amount": amount,
+            "recorded_on": recorded,
+        }
+    )
+
+
 def _promises(rng: np.random.Generator, inv: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     # history: promises obtained 10 days after the due date on a share of late invoices
     was_late = inv["paid_date"].notna() & ((inv["paid_date"] - inv["due_date"]).dt.days > 15)
@@ -296,30 +311,22 @@ def _promises(rng: np.random.Generator, inv: pd.DataFrame, day: pd.Timestamp) ->
     recorded = past["due_date"] + pd.Timedelta(days=10)
     past = past.loc[recorded <= day]
     recorded = recorded.loc[past.index]
-    hist = pd.DataFrame(
-        {
-            "company": past["company"],
-            "customer_id": past["customer_id"],
-            "invoice_id": past["invoice_id"],
-            "promised_date": recorded + pd.to_timedelta(rng.integers(5, 21, len(past)), unit="D"),
-            "amount": past["amount"],
-            "recorded_on": recorded,
-        }
+    hist = _promise_frame(
+        past,
+        recorded + pd.to_timedelta(rng.integers(5, 21, len(past)), unit="D"),
+        past["amount"],
+        recorded,
     )
     # open: promises obtained in the last ten days on overdue open invoices
     overdue = inv.loc[
         inv["paid_date"].isna() & (inv["due_date"] < day) & ~inv["disputed"] & (inv["amount"] > 0)
     ]
     chosen = overdue.iloc[rng.permutation(len(overdue))[:15]] if len(overdue) else overdue
-    live = pd.DataFrame(
-        {
-            "company": chosen["company"],
-            "customer_id": chosen["customer_id"],
-            "invoice_id": chosen["invoice_id"],
-            "promised_date": day + pd.to_timedelta(rng.integers(3, 36, len(chosen)), unit="D"),
-            "amount": chosen["open_amount"],
-            "recorded_on": day - pd.to_timedelta(rng.integers(0, 10, len(chosen)), unit="D"),
-        }
+    live = _promise_frame(
+        chosen,
+        day + pd.to_timedelta(rng.integers(3, 36, len(chosen)), unit="D"),
+        chosen["open_amount"],
+        day - pd.to_timedelta(rng.integers(0, 10, len(chosen)), unit="D"),
     )
     out = pd.concat([hist, live], ignore_index=True)
     if len(chosen):  # one promise on a whole account, applied to its oldest open invoices

@@ -290,7 +290,10 @@ def _next_run_day(dates: pd.DatetimeIndex, run_day: np.ndarray) -> np.ndarray:
 
 
 def _promise_frame(
-    rows: pd.DataFrame, promised: pd.Series, amount: pd.Series, recorded: pd.Series
+    rows: pd.DataFrame,
+    promised: pd.Series | pd.DatetimeIndex,
+    amount: pd.Series,
+    recorded: pd.Series | pd.DatetimeIndex,
 ) -> pd.DataFrame:
     return pd.DataFrame(
         {

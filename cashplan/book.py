@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import io
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -69,10 +70,16 @@ class Book:
 
         Cells may be text (as in a CSV, dot decimals and ISO dates) or typed.
         """
-        unknown = sorted(set(frames) - set(TABLES))
+        return cls.from_tables(frames, reporting_currency)
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], reporting_currency: str = "EUR"
+                    ) -> Book:  # fmt: skip
+        """Like :meth:`from_frames`, from a mapping of table name to frame."""
+        unknown = sorted(set(tables) - set(TABLES))
         if unknown:
             raise TypeError(f"unknown table(s) {unknown}; expected some of {sorted(TABLES)}")
-        raws = {name: RawTable.from_frame(name, df) for name, df in frames.items()}
+        raws = {name: RawTable.from_frame(name, df) for name, df in tables.items()}
         return _build(raws, reporting_currency, sources=(), path=None)
 
     @property

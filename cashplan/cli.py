@@ -21,6 +21,7 @@ _EPILOG = """examples:
   cashplan summary data/sample --as-of 2026-10-31
   cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
   cashplan sample --out /tmp/big --invoices 1000000 --format parquet
+  cashplan import-fec 123456789FEC20261231.txt --out books/acme --terms "45 jours fin de mois"
 
 The book folder format is described in the README (data contract)."""
 
@@ -41,7 +42,7 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="cashplan",
         description="Cash planning from a receivables ledger: cash targets, "
-        "aged balance, KPIs (and, as they land: forecast, gap and battle plan).",
+        "aged balance, KPIs, FEC import (and, as they land: forecast, gap and battle plan).",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -122,7 +123,61 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
     sample.add_argument("--force", action="store_true", help="overwrite an existing book")
+    fec = sub.add_parser(
+        "import-fec",
+        help="write a book folder from a FEC (French legal ledger export)",
+        description="Read a FEC (tab- or '|'-separated, 18 columns), take the customer lines "
+        "(accounts 411), link payments to invoices by lettrage, and write a book folder. "
+        "Unallocated payments are listed in unallocated_payments.csv, never netted.",
+    )
+    fec.add_argument("fec_file", type=Path, help="the FEC file, e.g. 123456789FEC20261231.txt")
+    fec.add_argument("--out", type=Path, required=True, help="the book folder to write")
+    terms = fec.add_mutually_exclusive_group()
+    terms.add_argument(
+        "--terms-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="payment terms in days for every customer (default 30)",
+    )
+    terms.add_argument(
+        "--terms",
+        default=None,
+        metavar="TEXT",
+        help="payment terms for every customer, e.g. '45 jours fin de mois'",
+    )
+    fec.add_argument(
+        "--customers",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="customers file: customer_id and payment_terms (e.g. '60 jours', "
+        "'45 FDM') or payment_terms_days; others get the default terms",
+    )
+    fec.add_argument(
+        "--company",
+        default=None,
+        help="company name of the rows (default: the SIREN of the file name)",
+    )
+    fec.add_argument("--force", action="store_true", help="overwrite an existing book")
     return parser
+
+
+def _import_fec(args: argparse.Namespace) -> None:
+    from cashplan.fec import import_fec
+
+    out: Path = args.out
+    if out.exists() and any(out.iterdir()) and not args.force:
+        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
+    terms = args.terms if args.terms is not None else args.terms_days
+    report = import_fec(
+        args.fec_file,
+        out,
+        terms=30 if terms is None else terms,
+        customers=args.customers,
+        company=args.company,
+    )
+    sys.stdout.write(report)
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -171,7 +226,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        {"summary": _summary, "sample": _sample}[args.command](args)
+        {"summary": _summary, "sample": _sample, "import-fec": _import_fec}[args.command](args)
     except CashplanError as exc:
         print(f"cashplan {args.command}: {exc}", file=sys.stderr)
         return 2

@@ -65,7 +65,8 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
 
 
 def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Text version of a frame: dates ISO, amounts to cents, formulas neutralised."""
+    """Spreadsheet-safe version of a frame: dates ISO text, amounts rounded to cents (rates
+    to 6 decimals), text cells that look like formulas neutralised."""
     out = {}
     for name, col in frame.items():
         if ptypes.is_datetime64_any_dtype(col):
@@ -73,9 +74,8 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
         elif ptypes.is_bool_dtype(col):
             out[name] = col.map({True: "true", False: "false"})
         elif ptypes.is_float_dtype(col):
-            fmt = "{:.6f}" if name in _PRECISE else "{:.2f}"
-            text = pd.Series([fmt.format(v) for v in col.to_numpy()], index=col.index)
-            out[name] = text.where(col.notna(), "").replace({"-0.00": "0.00"})
+            # cents (6 decimals for rates), no "-0.00"; the CSV writer prints them
+            out[name] = col.round(6 if name in _PRECISE else 2) + 0.0
         elif ptypes.is_numeric_dtype(col):
             out[name] = col.astype("str").where(col.notna(), "")
         else:
@@ -85,12 +85,16 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
+def _float_format(frame: pd.DataFrame) -> str:
+    return "%.6f" if any(c in _PRECISE for c in frame.columns) else "%.2f"
+
+
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 comma-separated CSV, atomically. Returns the path."""
     path = Path(path)
     text = format_for_csv(frame)
     with atomic_path(path) as handle:
-        text.to_csv(handle, index=False, lineterminator="\n")
+        text.to_csv(handle, index=False, lineterminator="\n", float_format=_float_format(frame))
     return path
 
 

@@ -1,0 +1,221 @@
+"""FEC import: lettrage cases, credit notes, Montant+Sens, encodings, terms, malformed files."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cashplan import BookError, read_book
+from cashplan.cli import main
+from cashplan.fec import Terms, fec_to_book, parse_terms, read_fec
+from cashplan.fec_writer import book_to_fec
+from tests.conftest import SAMPLE
+
+HEAD = "\t".join([
+    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
+    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
+    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
+])  # fmt: skip
+
+
+def line(j, num, date, account, aux, ref, debit, credit, let="", datelet="", name="Durand SA",
+         dev="", cur=""):  # fmt: skip
+    jlib = {"VT": "Ventes", "BQ": "Banque", "AN": "A nouveaux", "OD": "Divers"}[j]
+    return "\t".join([j, jlib, num, date, account, "x", aux, name if aux else "", ref, date,
+                      "lib", debit, credit, let, datelet, date, dev, cur])  # fmt: skip
+
+
+def sale(num, date, aux, ref, amount, let="", datelet="", credit_note=False):
+    """A sales entry: 411 and 706 (VAT left out for brevity)."""
+    a = f"{amount:.2f}".replace(".", ",")
+    d, c = (a, "0,00") if not credit_note else ("0,00", a)
+    return [line("VT", num, date, "411000", aux, ref, d, c, let, datelet),
+            line("VT", num, date, "706000", "", ref, c, d)]  # fmt: skip
+
+
+def pay(num, date, aux, amount, let="", datelet=""):
+    a = f"{amount:.2f}".replace(".", ",")
+    return [line("BQ", num, date, "411000", aux, f"VIR{num}", "0,00", a, let, datelet),
+            line("BQ", num, date, "512000", "", f"VIR{num}", a, "0,00")]  # fmt: skip
+
+
+def fec(tmp_path: Path, rows: list[str], name="123456789FEC20261231.txt", sep="\t",
+        encoding="utf-8") -> Path:  # fmt: skip
+    path = tmp_path / name
+    text = "\n".join([HEAD, *rows]).replace("\t", sep) + "\n"
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def invoices(path: Path, **kw) -> pd.DataFrame:
+    return fec_to_book(read_fec(path), **kw).tables["invoices"].set_index("invoice_id")
+
+
+def test_full_lettrage_settles_on_the_payment_date(tmp_path):
+    rows = sale("1", "20260110", "C1", "F1", 1000, "AA", "20260215") + pay(
+        "2", "20260214", "C1", 1000, "AA", "20260215")  # fmt: skip
+    inv = invoices(fec(tmp_path, rows))
+    assert inv.loc["F1", "paid_date"] == pd.Timestamp("2026-02-14")
+    assert inv.loc["F1", "open_amount"] == 0.0
+    assert inv.loc["F1", "due_date"] == pd.Timestamp("2026-02-09")  # default 30 days
+
+
+def test_partial_lettrage_leaves_the_rest_open(tmp_path):
+    rows = sale("1", "20260110", "C1", "F1", 1000, "AB") + pay("2", "20260201", "C1", 400, "AB")
+    result = fec_to_book(read_fec(fec(tmp_path, rows)))
+    inv = result.tables["invoices"].set_index("invoice_id")
+    assert inv.loc["F1", "open_amount"] == 600.0 and pd.isna(inv.loc["F1", "paid_date"])
+    assert result.stats["partial_groups"] == 1 and result.unallocated.empty
+
+
+def test_one_payment_for_several_invoices(tmp_path):
+    rows = (sale("1", "20260110", "C1", "F1", 300, "AC") + sale("2", "20260112", "C1", "F2", 700,
+            "AC") + pay("3", "20260220", "C1", 1000, "AC"))  # fmt: skip
+    inv = invoices(fec(tmp_path, rows))
+    assert (inv["paid_date"] == pd.Timestamp("2026-02-20")).all()
+    assert inv["open_amount"].tolist() == [0.0, 0.0]
+
+
+def test_several_payments_for_one_invoice_settle_on_the_last(tmp_path):
+    rows = (sale("1", "20260110", "C1", "F1", 1000, "AD") + pay("2", "20260120", "C1", 300, "AD")
+            + pay("3", "20260215", "C1", 700, "AD"))  # fmt: skip
+    assert invoices(fec(tmp_path, rows)).loc["F1", "paid_date"] == pd.Timestamp("2026-02-15")
+
+
+def test_partial_payment_goes_to_the_oldest_invoice_first(tmp_path):
+    rows = (sale("1", "20260110", "C1", "F1", 300, "AE") + sale("2", "20260112", "C1", "F2", 700,
+            "AE") + pay("3", "20260220", "C1", 500, "AE"))  # fmt: skip
+    inv = invoices(fec(tmp_path, rows))
+    assert inv.loc["F1", "paid_date"] == pd.Timestamp("2026-02-20")
+    assert inv.loc["F2", "open_amount"] == 500.0
+
+
+def test_credit_note_lettered_with_invoice_and_payment(tmp_path):
+    rows = (sale("1", "20260110", "C1", "F1", 1000, "AF") + sale("2", "20260115", "C1", "AV1",
+            200, "AF", credit_note=True) + pay("3", "20260210", "C1", 800, "AF"))  # fmt: skip
+    result = fec_to_book(read_fec(fec(tmp_path, rows)))
+    inv = result.tables["invoices"].set_index("invoice_id")
+    assert inv.loc["AV1", "amount"] == -200.0 and inv.loc["AV1", "open_amount"] == 0.0
+    assert inv.loc["F1", "paid_date"] == pd.Timestamp("2026-02-10")
+    assert result.stats["credit_notes"] == 1
+
+
+def test_unallocated_payment_is_shown_not_netted(tmp_path):
+    rows = sale("1", "20260110", "C1", "F1", 1000) + pay("2", "20260120", "C1", 250)
+    result = fec_to_book(read_fec(fec(tmp_path, rows)))
+    inv = result.tables["invoices"].set_index("invoice_id")
+    assert inv.loc["F1", "open_amount"] == 1000.0  # not silently reduced
+    assert result.unallocated[["customer_id", "amount", "line"]].to_dict("records") == [
+        {"customer_id": "C1", "amount": 250.0, "line": 4}]  # fmt: skip
+
+
+def test_overpayment_in_a_group_is_unallocated(tmp_path):
+    rows = sale("1", "20260110", "C1", "F1", 100, "AG") + pay("2", "20260120", "C1", 130, "AG")
+    result = fec_to_book(read_fec(fec(tmp_path, rows)))
+    assert result.unallocated["amount"].tolist() == [pytest.approx(30.0)]
+    assert "exceeds" in result.unallocated["reason"].iloc[0]
+
+
+def test_opening_entries_carry_open_items_over(tmp_path):
+    rows = [line("AN", "1", "20260101", "411000", "C1", "F2025-9", "500,00", "0,00", "AH"),
+            line("AN", "1", "20260101", "890000", "", "AN", "0,00", "500,00")]  # fmt: skip
+    rows += pay("2", "20260115", "C1", 500, "AH", "20260115")
+    rows += [line("AN", "1", "20260101", "411000", "C2", "F2025-7", "80,00", "0,00")]
+    inv = invoices(fec(tmp_path, rows))
+    assert inv.loc["F2025-9", "paid_date"] == pd.Timestamp("2026-01-15")
+    assert inv.loc["F2025-7", "open_amount"] == 80.0
+
+
+def test_montant_sens_pipe_and_iso_8859_15(tmp_path):
+    head = HEAD.replace("Debit\tCredit", "Montant\tSens")
+    rows = [
+        "VT\tVentes\t1\t20260110\t411000\tClients\tC1\tSociété Œuvre €\tF1\t20260110\tlib\t"
+        "1234,56\tD\t\t\t20260110\t\t",
+        "VT\tVentes\t1\t20260110\t706000\tVentes\t\t\tF1\t20260110\tlib\t1234,56\tC\t\t\t"
+        "20260110\t\t",
+    ]  # fmt: skip
+    path = tmp_path / "FEC.txt"
+    path.write_bytes(("\n".join([head, *rows]) + "\n").replace("\t", "|").encode("iso8859_15"))
+    result = fec_to_book(read_fec(path))
+    assert result.tables["invoices"]["amount"].tolist() == [1234.56]
+    assert result.tables["customers"]["name"].tolist() == ["Société Œuvre €"]
+
+
+def test_foreign_currency_lines(tmp_path):
+    rows = [line("VT", "1", "20260110", "411000", "C1", "F1", "920,00", "0,00", dev="1000,00",
+                 cur="USD"),
+            line("VT", "1", "20260110", "706000", "", "F1", "0,00", "920,00")]  # fmt: skip
+    result = fec_to_book(read_fec(fec(tmp_path, rows)))
+    inv = result.tables["invoices"]
+    assert (inv["currency"].iloc[0], inv["amount"].iloc[0]) == ("USD", 1000.0)
+    assert result.tables["fx_rates"]["rate"].tolist() == [pytest.approx(0.92)]
+
+
+def test_terms_forms():
+    assert parse_terms("45 jours fin de mois") == Terms(45, True)
+    assert parse_terms("45 FDM") == Terms(45, True)
+    assert parse_terms("60 jours") == Terms(60, False)
+    assert parse_terms("30 days end of month") == Terms(30, True)
+    issue = pd.Series(pd.to_datetime(["2026-01-10", "2026-01-31"]))
+    assert Terms(45, True).due(issue).tolist() == [pd.Timestamp("2026-02-28"),
+                                                   pd.Timestamp("2026-03-31")]  # fmt: skip
+    with pytest.raises(ValueError, match="not understood"):
+        parse_terms("net soon")
+
+
+def test_not_a_fec_says_what_a_fec_is(tmp_path):
+    path = tmp_path / "sales.csv"
+    path.write_text("date,customer,amount\n2026-01-01,C1,10\n")
+    with pytest.raises(BookError) as info:
+        read_fec(path)
+    p = info.value.to_frame().iloc[0]
+    assert p["problem"].startswith("not a FEC") and "18 columns" in p["fix"]
+
+
+def test_malformed_lines_are_all_reported_with_their_line(tmp_path):
+    rows = [line("VT", "1", "2026-01-10", "411000", "C1", "F1", "1 000,00", "0,00"),
+            line("VT", "1", "20260110", "", "", "F1", "0,00", "1000,00")]  # fmt: skip
+    with pytest.raises(BookError) as info:
+        read_fec(fec(tmp_path, rows))
+    found = info.value.to_frame()
+    assert set(zip(found["line"], found["column"], strict=True)) >= {
+        (2, "EcritureDate"), (2, "Debit"), (3, "CompteNum")}  # fmt: skip
+
+
+def test_sample_round_trip_through_a_fec(tmp_path, sample_book):
+    """The FR01 ledger written as a FEC imports back to the same invoices."""
+    inv = sample_book.invoices.loc[sample_book.invoices["company"] == "FR01"]
+    names = sample_book.customers.set_index("customer_id")["name"]
+    path = tmp_path / "123456789FEC20261031.txt"
+    path.write_text(book_to_fec(inv, names))
+    terms = sample_book.customers.set_index("customer_id")["payment_terms_days"].map(
+        lambda d: Terms(int(d)))  # fmt: skip
+    got = invoices(path, customer_terms=terms, company="FR01").sort_index()
+    expected = inv.set_index("invoice_id").sort_index()
+    for column in ("customer_id", "issue_date", "due_date", "amount", "open_amount", "paid_date"):
+        pd.testing.assert_series_equal(got[column], expected[column], check_dtype=False)
+
+
+def test_cli_import_fec_writes_a_readable_book(tmp_path, capsys):
+    rows = sale("1", "20260110", "C1", "F1", 1000) + pay("2", "20260120", "C1", 250)
+    path = fec(tmp_path, rows)
+    terms = tmp_path / "terms.csv"
+    terms.write_text("customer_id;payment_terms\nC1;45 jours fin de mois\n")
+    out = tmp_path / "book"
+    assert main(["import-fec", str(path), "--out", str(out), "--customers", str(terms)]) == 0
+    report = capsys.readouterr().out
+    assert "UNALLOCATED: 1 payments for 250.00" in report
+    book = read_book(out)
+    assert book.companies == ["123456789"]
+    assert book.invoices["due_date"].tolist() == [pd.Timestamp("2026-02-28")]
+    assert (out / "unallocated_payments.csv").exists()
+    assert main(["import-fec", str(path), "--out", str(out)]) == 2  # refuses to overwrite
+
+
+def test_cli_import_fec_bad_file_writes_nothing(tmp_path, capsys):
+    out = tmp_path / "book"
+    assert main(["import-fec", str(SAMPLE / "invoices.csv"), "--out", str(out)]) == 2
+    assert "not a FEC" in capsys.readouterr().err
+    assert not out.exists()

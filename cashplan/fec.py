@@ -127,18 +127,23 @@ def _split(text: str, sep: str, cols: list[str], name: str, raw_body: bytes | No
             return frame
         except pa.ArrowInvalid:
             pass  # a malformed line: the reader below names it
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-            quoting=3, header=0, names=cols, skip_blank_lines=False, on_bad_lines="error",
-        )  # fmt: skip
-    except pd.errors.ParserError as exc:
-        found = re.search(r"line (\d+)", str(exc))
-        raise BookError.from_rows([{
-            "file": name, "line": int(found.group(1)) if found else None, "column": "",
-            "value": "", "problem": f"a line with the wrong number of cells ({exc})",
-            "fix": f"every line has as many '{sep}'-separated cells as the header ({len(cols)})",
-        }]) from None  # fmt: skip
+    # the slow path (blank lines, or a malformed line): name every line whose cell count is off
+    rows = pd.Series(text.split("\n")).str.rstrip("\r")
+    cells = rows.str.count(re.escape(sep)) + 1
+    off = (cells != len(cols)) & (rows.str.strip() != "")
+    off.iloc[0] = False
+    if off.any():
+        raise BookError.from_rows([
+            {"file": name, "line": i + 1, "column": "", "value": rows.iloc[i][:60],
+             "problem": f"a line with the wrong number of cells ({cells.iloc[i]})",
+             "fix": f"every line has as many '{sep}'-separated cells as the header "
+             f"({len(cols)})"}
+            for i in np.flatnonzero(off.to_numpy())
+        ])  # fmt: skip
+    frame = pd.read_csv(
+        io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
+        quoting=3, header=0, names=cols, skip_blank_lines=False,
+    )  # fmt: skip
     frame = frame.apply(lambda s: s.str.strip())
     frame["line"] = np.arange(2, len(frame) + 2)
     return frame.loc[(frame.drop(columns="line") != "").any(axis=1)]

@@ -219,3 +219,19 @@ def test_cli_import_fec_bad_file_writes_nothing(tmp_path, capsys):
     assert main(["import-fec", str(SAMPLE / "invoices.csv"), "--out", str(out)]) == 2
     assert "not a FEC" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_optional_extra_columns_are_accepted(tmp_path):
+    head = HEAD + "\tDateRglt\tModeRglt\tNatOp\tIdClient"
+    rows = [r + "\t20260301\tVIR\t\tC1" for r in sale("1", "20260110", "C1", "F1", 100)]
+    path = tmp_path / "FEC.txt"
+    path.write_text("\n".join([head, *rows]) + "\n")
+    assert invoices(path).loc["F1", "amount"] == 100.0
+
+
+def test_a_line_with_missing_cells_is_named(tmp_path):
+    rows = [*sale("1", "20260110", "C1", "F1", 100), "VT\tVentes\t2\t20260110"]
+    with pytest.raises(BookError) as info:
+        read_fec(fec(tmp_path, rows))
+    p = info.value.to_frame().iloc[0]
+    assert "wrong number of cells" in p["problem"] and "18" in p["fix"]

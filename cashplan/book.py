@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.errors import BookError
-from cashplan.fx import Fx
+from cashplan.fx import Fx, implied_base
 from cashplan.parse import FRENCH, STANDARD, Dialect
 from cashplan.schema import TABLES
 from cashplan.validate import RawTable, validate_tables
@@ -85,7 +85,9 @@ class Book:
     @property
     def fx(self) -> Fx:
         """The book's rates, converting into its reporting currency."""
-        return Fx(self.fx_rates, self.reporting_currency)
+        used = set(self.invoices["currency"].unique()) | set(self.spending["currency"].unique())
+        base = implied_base(used, self.fx_rates, self.reporting_currency)
+        return Fx(self.fx_rates, self.reporting_currency, base)
 
     @property
     def companies(self) -> list[str]:

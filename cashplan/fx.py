@@ -1,9 +1,11 @@
 """Currency conversion into the reporting currency, with the rate valid at a date.
 
-A rate in ``fx_rates`` is the number of reporting-currency units for one unit
-of ``currency``, valid from its ``date`` until the next row of that currency.
-If the reporting currency itself has rows in the table (the table is quoted in
-another base), conversions go through that base: ``rate(c) / rate(reporting)``.
+A rate in ``fx_rates`` is the number of units of the table's *base* currency
+for one unit of ``currency``, valid from its ``date`` until the next row of
+that currency. The base is the currency the table does not quote: the
+reporting currency when it has no rows, otherwise the one currency of the book
+without rows (:func:`implied_base`). Reporting in a quoted currency goes through
+the base: ``rate(c) / rate(reporting)``.
 
 Examples
 --------
@@ -25,7 +27,7 @@ import pandas as pd
 
 from cashplan.errors import MissingRateError
 
-__all__ = ["Fx"]
+__all__ = ["Fx", "implied_base"]
 
 ArrayLike = Sequence[float] | np.ndarray | pd.Series
 
@@ -36,6 +38,7 @@ class Fx:
 
     rates: pd.DataFrame = field(repr=False)
     reporting_currency: str = "EUR"
+    base_currency: str | None = None
 
     @classmethod
     def identity(cls, reporting_currency: str = "EUR") -> Fx:
@@ -96,11 +99,29 @@ class Fx:
             rows = codes == i
             g = by_currency.get(c)
             if g is None:
-                if c == self.reporting_currency:
-                    out[rows] = 1.0
+                if c in (self.reporting_currency, self.base_currency):
+                    out[rows] = 1.0  # the table's base (or the unquoted reporting currency)
                 continue
             dates = g["date"].to_numpy(dtype="datetime64[us]")
             pos = np.searchsorted(dates, when[rows], side="right") - 1
             vals = g["rate"].to_numpy(dtype=float)[np.clip(pos, 0, None)]
             out[rows] = np.where((pos >= 0) & ~np.isnat(when[rows]), vals, np.nan)
         return out
+
+
+def implied_base(used: set[str], rates: pd.DataFrame, reporting_currency: str) -> str | None:
+    """The base currency of a rates table, given the currencies a book uses.
+
+    The reporting currency when the table has no rows for it; otherwise the one
+    used currency the table does not quote (None if there is not exactly one).
+
+    >>> rates = pd.DataFrame({"date": pd.to_datetime(["2026-01-01"]), "currency": ["GBP"],
+    ...                       "rate": [1.15]})
+    >>> implied_base({"EUR", "GBP"}, rates, "EUR"), implied_base({"EUR", "GBP"}, rates, "GBP")
+    ('EUR', 'EUR')
+    """
+    quoted = set(rates["currency"].unique())
+    if reporting_currency not in quoted:
+        return reporting_currency
+    unquoted = sorted(used - quoted)
+    return unquoted[0] if len(unquoted) == 1 else None

@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cashplan.errors import PROBLEM_COLUMNS, problems_frame
+from cashplan.fx import implied_base
 from cashplan.parse import DATE_DTYPE, STANDARD, Dialect, is_empty, parse_column
 from cashplan.schema import DEFAULT_COMPANY, REQUIRED_TABLES, TABLES
 
@@ -418,12 +419,15 @@ def _fx_coverage(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector], reporting_currency: str
 ) -> None:
     first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
-    quoted = set(first_rate.index) | {reporting_currency}
+    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
+    base = implied_base(used, tables["fx_rates"], reporting_currency)
+    quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
     for name, date_cols in (("invoices", ("issue_date", "paid_date")), ("spending", ("month",))):
         tab = tables[name]
         if name not in cols or tab.empty:
             continue
-        foreign = tab.loc[tab["currency"] != reporting_currency, ["currency", *date_cols]]
+        foreign = tab.loc[~tab["currency"].isin([reporting_currency, base]),
+                          ["currency", *date_cols]]  # fmt: skip
         if foreign.empty:
             continue
         cur = foreign["currency"]

@@ -45,3 +45,25 @@ def test_missing_rate_names_currency_and_date():
     message = str(info.value)
     assert "GBP on 2025-12-31" in message and "JPY on 2026-02-01" in message
     assert info.value.missing["currency"].tolist() == ["GBP", "JPY"]
+
+
+def test_sample_reports_in_gbp_through_the_tables_base():
+    """The sample's rates are EUR per GBP; reporting in GBP, GBP amounts are unchanged and
+    EUR amounts divide by the GBP rate of the day."""
+    from cashplan import open_items, read_book
+    from tests.conftest import SAMPLE
+
+    book = read_book(SAMPLE, reporting_currency="GBP")
+    assert book.fx.base_currency == "EUR"
+    items = open_items(book.invoices, "2026-10-31", book.fx)
+    uk = items.loc[items["company"] == "UK01"]
+    assert uk["open_amount_rc"].sum() == pytest.approx(uk["open_amount"].sum())
+    fr = items.loc[items["company"] == "FR01"]
+    rate = book.fx_rates.sort_values("date")["rate"].iloc[-1]
+    assert fr["open_amount_rc"].sum() == pytest.approx(fr["open_amount"].sum() / rate)
+
+
+def test_two_unquoted_currencies_have_no_base():
+    fx = Fx(RATES, "GBP", base_currency=None)
+    with pytest.raises(MissingRateError, match="EUR"):
+        fx.convert([1.0], ["EUR"], pd.to_datetime(["2026-02-10"]))

@@ -13,7 +13,7 @@ Examples
 >>> err.problems.loc[0, "line"]
 np.int64(3)
 >>> print(str(err).splitlines()[0])
-1 problem in the book; nothing was written.
+1 problem found; nothing was written.
 """
 
 from __future__ import annotations
@@ -58,17 +58,17 @@ class BookError(CashplanError):
         return self.problems.copy()
 
     def _repr_html_(self) -> str:  # shown as a table in a notebook
-        head = f"<p><b>{len(self.problems):,} problem(s) in the book; nothing was written.</b></p>"
+        head = f"<p><b>{len(self.problems):,} problem(s) found; nothing was written.</b></p>"
         return head + self.problems.to_html(index=False, na_rep="")
 
     def _message(self) -> str:
         n = len(self.problems)
-        lines = [f"{n:,} problem{'s' if n != 1 else ''} in the book; nothing was written."]
+        lines = [f"{n:,} problem{'s' if n != 1 else ''} found; nothing was written."]
         for row in self.problems.head(_SHOWN).itertuples(index=False):
             line: Any = row.line
             where = f"{row.file!s}" + ("" if line is pd.NA or line is None else f", line {line}")
             col = f", column '{row.column}'" if isinstance(row.column, str) and row.column else ""
-            val = f", value {row.value!r}" if isinstance(row.value, str) else ""
+            val = f", value {row.value!r}" if isinstance(row.value, str) and row.value else ""
             lines.append(f"- {where}{col}{val}: {row.problem}. Fix: {row.fix}.")
         if n > _SHOWN:
             lines.append(f"... and {n - _SHOWN:,} more (BookError.to_frame() lists them all).")

@@ -179,7 +179,7 @@ def test_every_problem_of_every_file_is_reported_together(book_dir):
         zip(found["file"], found["line"], found["column"], strict=True)
     )
     assert len(found) == 4
-    assert str(BookError(found)).startswith("4 problems in the book; nothing was written.")
+    assert str(BookError(found)).startswith("4 problems found; nothing was written.")
 
 
 def test_promise_on_unknown_invoice(book_dir):

@@ -143,3 +143,18 @@ def test_open_items_in_the_past_count_later_payments_as_open():
     ]
     now = open_items(book.invoices, "2026-10-31", Fx.identity())
     assert now["open_amount"].tolist() == [500.0]  # partial payment: what is still due
+
+
+def test_no_input_is_mutated_and_row_order_does_not_matter(sample_book):
+    inv = sample_book.invoices
+    before = inv.copy()
+    items = open_items(inv, "2026-10-31", sample_book.fx, customers=sample_book.customers)
+    aged = aged_balance(items, by=("company", "owner"))
+    k = kpis(inv, "2026-10-31", sample_book.fx)
+    pd.testing.assert_frame_equal(inv, before)
+
+    shuffled = inv.sample(frac=1.0, random_state=3)
+    items2 = open_items(shuffled, "2026-10-31", sample_book.fx, customers=sample_book.customers)
+    pd.testing.assert_frame_equal(aged_balance(items2, by=("company", "owner")), aged)
+    pd.testing.assert_frame_equal(kpis(shuffled, "2026-10-31", sample_book.fx), k,
+                                  check_exact=False, rtol=1e-9)  # fmt: skip

@@ -319,21 +319,27 @@ def _excel_cell(value: object) -> str:
     return str(value)
 
 
-def _decode(data: bytes) -> tuple[str, str]:
+def decode(data: bytes, fallback: str = "cp1252") -> tuple[str, bool]:
+    """Text of a file: UTF-8 (a BOM dropped), else ``fallback`` (else latin-1, which never
+    fails); and whether it was UTF-8.
+
+    >>> decode("é".encode("cp1252")), decode("\ufeffé".encode("utf-8"))
+    (('é', False), ('é', True))
+    """
     if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), "utf-8-sig"
+        data = data[3:]
     try:
-        return data.decode("utf-8"), "utf-8"
+        return data.decode("utf-8"), True
     except UnicodeDecodeError:
         try:
-            return data.decode("cp1252"), "cp1252"
+            return data.decode(fallback), False
         except UnicodeDecodeError:
-            return data.decode("latin-1"), "latin-1"
+            return data.decode("latin-1"), False
 
 
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
     data = file.read_bytes()
-    text, _encoding = _decode(data)
+    text, _ = decode(data)
     if not text.strip():
         cols = ", ".join(c.name for c in TABLES[table] if c.required)
         _problem(

@@ -167,8 +167,7 @@ def _import_fec(args: argparse.Namespace) -> None:
     from cashplan.fec import import_fec
 
     out: Path = args.out
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
+    _refuse_to_overwrite(out, args.force)
     terms = args.terms if args.terms is not None else args.terms_days
     report = import_fec(
         args.fec_file,
@@ -178,6 +177,11 @@ def _import_fec(args: argparse.Namespace) -> None:
         company=args.company,
     )
     sys.stdout.write(report)
+
+
+def _refuse_to_overwrite(out: Path, force: bool) -> None:
+    if out.exists() and any(out.iterdir()) and not force:
+        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -206,8 +210,7 @@ def _sample(args: argparse.Namespace) -> None:
     from cashplan.sample import make_book
 
     out: Path = args.out
-    if out.exists() and any(out.iterdir()) and not args.force:
-        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
+    _refuse_to_overwrite(out, args.force)
     customers = args.customers or max(250, args.invoices // 150)
     tables = make_book(
         as_of=args.as_of.strftime("%Y-%m-%d"),

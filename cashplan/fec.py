@@ -43,8 +43,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from cashplan.errors import BookError, problems_frame
+from cashplan.book import decode
+from cashplan.errors import BookError
 from cashplan.fec_book import FEC_COLUMNS, FecImport, Terms, fec_to_book, parse_terms
+from cashplan.validate import Collector, RawTable
 
 __all__ = [
     "FEC_COLUMNS",
@@ -78,7 +80,7 @@ def read_fec(path: str | Path) -> pd.DataFrame:
     name = path.name
     data = path.read_bytes()
     data = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
-    text, utf8 = _decode(data)
+    text, utf8 = decode(data, fallback="iso8859_15")  # the law's encoding
     header = text.split("\n", 1)[0].rstrip("\r")
     sep = "\t" if "\t" in header else "|" if "|" in header else None
     names = [h.strip() for h in header.split(sep)] if sep else [header]
@@ -150,14 +152,8 @@ def _split(text: str, sep: str, cols: list[str], name: str, raw_body: bytes | No
 
 
 def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
-    parts: list[pd.DataFrame] = []
-
-    def report(mask: pd.Series, column: str, problem: str, fix: str) -> None:
-        if mask.any():
-            parts.append(pd.DataFrame({
-                "file": name, "line": frame.loc[mask, "line"].to_numpy(), "column": column,
-                "value": frame.loc[mask, column].to_numpy(), "problem": problem, "fix": fix,
-            }))  # fmt: skip
+    collector = Collector(RawTable("fec", name, frame, frame["line"]))
+    report = collector.cells
 
     out = pd.DataFrame({"line": frame["line"]})
     for c in ("JournalCode", "JournalLib", "EcritureNum", "CompteNum", "CompteLib", "CompAuxNum",
@@ -193,8 +189,8 @@ def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     out["foreign"] = number("Montantdevise").abs() if "Montantdevise" in frame.columns else 0.0
     report(frame["CompteNum"] == "", "CompteNum", "CompteNum is empty",
            "every line needs its account number")  # fmt: skip
-    if parts:
-        raise BookError(pd.concat([problems_frame(), *parts], ignore_index=True))
+    if collector.parts:
+        raise BookError(pd.concat(collector.parts, ignore_index=True))
     return out.reset_index(drop=True)
 
 
@@ -203,7 +199,7 @@ def read_terms_file(path: str | Path) -> pd.Series:
     ``payment_terms_days``), every bad row reported with its line."""
     path = Path(path)
     raw = path.read_bytes()
-    text, _ = _decode(raw[3:] if raw[:3] == b"\xef\xbb\xbf" else raw)
+    text, _ = decode(raw, fallback="iso8859_15")
     frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str,
                         keep_default_na=False)  # fmt: skip
     frame.columns = [str(c).strip().lower() for c in frame.columns]
@@ -226,14 +222,6 @@ def read_terms_file(path: str | Path) -> pd.Series:
     if rows:
         raise BookError.from_rows(rows)
     return pd.Series(terms, dtype=object)
-
-
-def _decode(data: bytes) -> tuple[str, bool]:
-    """The text (UTF-8, else ISO 8859-15 as the law says) and whether it was UTF-8."""
-    try:
-        return data.decode("utf-8"), True
-    except UnicodeDecodeError:
-        return data.decode("iso8859_15"), False
 
 
 def import_fec(fec_file: str | Path, out: str | Path, terms: str | int = 30,

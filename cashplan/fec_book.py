@@ -188,6 +188,9 @@ def fec_to_book(lines: pd.DataFrame, terms: Terms = Terms(), customer_terms: pd.
             "reason": "exceeds the invoices of its lettrage group",
         })], ignore_index=True)  # fmt: skip
 
+    items["is_foreign"] = (
+        (items["Idevise"] != "") & (items["Idevise"].str.upper() != "EUR") & (items["foreign"] > 0)
+    )
     invoices = _invoices(items, terms, customer_terms, company)
     names = cust.drop_duplicates("customer_id").set_index("customer_id")["name"]
     customers = pd.DataFrame({"customer_id": names.index, "company": company,
@@ -226,8 +229,7 @@ def _invoices(items: pd.DataFrame, terms: Terms, customer_terms: pd.Series | Non
     dup = ref.duplicated(keep=False)
     ref = ref.where(~dup, ref + "-" + items["JournalCode"] + items["EcritureNum"])
     ref = ref.where(~ref.duplicated(keep=False), ref + "-L" + items["line"].astype(str))
-    foreign = (items["Idevise"] != "") & (items["Idevise"].str.upper() != "EUR") & (
-        items["foreign"] > 0)  # fmt: skip
+    foreign = items["is_foreign"]
     ratio = np.where(foreign, items["foreign"] / items["signed"].abs().where(lambda s: s > 0, 1.0),
                      1.0)  # fmt: skip
     customers = items["customer_id"]
@@ -252,8 +254,7 @@ def _invoices(items: pd.DataFrame, terms: Terms, customer_terms: pd.Series | Non
 
 
 def _fx_rates(items: pd.DataFrame) -> pd.DataFrame:
-    foreign = (items["Idevise"] != "") & (items["Idevise"].str.upper() != "EUR") & (
-        items["foreign"] > 0)  # fmt: skip
+    foreign = items["is_foreign"]
     f = items.loc[foreign]
     if f.empty:
         return pd.DataFrame(columns=["date", "currency", "rate"])

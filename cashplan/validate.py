@@ -73,8 +73,8 @@ def empty_table(table: str) -> pd.DataFrame:
     return pd.DataFrame({c.name: pd.Series(dtype=kinds[c.kind]) for c in TABLES[table]})
 
 
-class _Collector:
-    """Gathers problems of one raw table as small frames."""
+class Collector:
+    """Gathers the problems of one raw table (``cells``: one per masked row) as small frames."""
 
     def __init__(self, raw: RawTable) -> None:
         self.raw = raw
@@ -154,12 +154,12 @@ def validate_tables(
     """
     tables: dict[str, pd.DataFrame] = {}
     parts: list[pd.DataFrame] = []
-    collectors: dict[str, _Collector] = {}
+    collectors: dict[str, Collector] = {}
     for name in TABLES:
         if name not in raws:
             tables[name] = empty_table(name)
             continue
-        col = _Collector(raws[name])
+        col = Collector(raws[name])
         collectors[name] = col
         typed = _typed(col, reporting_currency)
         if typed is None:
@@ -168,7 +168,7 @@ def validate_tables(
             _ROW_RULES[name](typed, col)
             tables[name] = typed
         parts.extend(col.parts)
-    cross = {name: _Collector(c.raw) for name, c in collectors.items()}
+    cross = {name: Collector(c.raw) for name, c in collectors.items()}
     _cross_rules(tables, cross, reporting_currency)  # on the rows that could be read
     parts.extend(p for c in cross.values() for p in c.parts)
     problems = pd.concat(parts, ignore_index=True) if parts else problems_frame()
@@ -177,7 +177,7 @@ def validate_tables(
     return tables, problems.reindex(columns=PROBLEM_COLUMNS).reset_index(drop=True)
 
 
-def _typed(col: _Collector, reporting_currency: str) -> pd.DataFrame | None:
+def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
     raw = col.raw
     spec = TABLES[raw.table]
     known = {c.name for c in spec}
@@ -244,7 +244,7 @@ def _typed(col: _Collector, reporting_currency: str) -> pd.DataFrame | None:
     return typed[[c.name for c in spec]]
 
 
-def _duplicates(typed: pd.DataFrame, col: _Collector, keys: list[str], what: str) -> None:
+def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:
     dup = typed.duplicated(keys, keep=False) & typed[keys].notna().all(axis=1)
     if not dup.any():
         return
@@ -271,7 +271,7 @@ def _duplicates(typed: pd.DataFrame, col: _Collector, keys: list[str], what: str
     )
 
 
-def _invoice_rules(inv: pd.DataFrame, col: _Collector) -> None:
+def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
     _duplicates(inv, col, ["company", "invoice_id"], "invoice_id")
     col.cells(
         inv["due_date"] < inv["issue_date"],
@@ -313,7 +313,7 @@ def _invoice_rules(inv: pd.DataFrame, col: _Collector) -> None:
     )
 
 
-def _customer_rules(cus: pd.DataFrame, col: _Collector) -> None:
+def _customer_rules(cus: pd.DataFrame, col: Collector) -> None:
     _duplicates(cus, col, ["company", "customer_id"], "customer_id")
     col.cells(
         cus["payment_terms_days"].fillna(0) < 0,
@@ -330,7 +330,7 @@ def _customer_rules(cus: pd.DataFrame, col: _Collector) -> None:
     cus["owner"] = cus["owner"].where(cus["owner"] != "", "unassigned")
 
 
-def _promise_rules(pro: pd.DataFrame, col: _Collector) -> None:
+def _promise_rules(pro: pd.DataFrame, col: Collector) -> None:
     col.cells(
         pro["amount"] <= 0,
         "amount",
@@ -339,11 +339,11 @@ def _promise_rules(pro: pd.DataFrame, col: _Collector) -> None:
     )
 
 
-def _spending_rules(spe: pd.DataFrame, col: _Collector) -> None:
+def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
     spe["category"] = spe["category"].str.lower()
 
 
-def _fx_rules(fx: pd.DataFrame, col: _Collector) -> None:
+def _fx_rules(fx: pd.DataFrame, col: Collector) -> None:
     col.cells(
         fx["rate"] <= 0,
         "rate",
@@ -353,7 +353,7 @@ def _fx_rules(fx: pd.DataFrame, col: _Collector) -> None:
     _duplicates(fx, col, ["currency", "date"], "FX rate date")
 
 
-def _adjustment_rules(adj: pd.DataFrame, col: _Collector) -> None:
+def _adjustment_rules(adj: pd.DataFrame, col: Collector) -> None:
     both = adj["shift_days"].notna() & adj["to_date"].notna()
     neither = adj["shift_days"].isna() & adj["to_date"].isna()
     col.cells(
@@ -364,7 +364,7 @@ def _adjustment_rules(adj: pd.DataFrame, col: _Collector) -> None:
     )
 
 
-_ROW_RULES: dict[str, Callable[[pd.DataFrame, _Collector], None]] = {
+_ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "invoices": _invoice_rules,
     "customers": _customer_rules,
     "promises": _promise_rules,
@@ -375,7 +375,7 @@ _ROW_RULES: dict[str, Callable[[pd.DataFrame, _Collector], None]] = {
 
 
 def _cross_rules(
-    tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector], reporting_currency: str
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
     inv = tables["invoices"]
     for name in ("promises", "adjustments"):
@@ -416,7 +416,7 @@ def _isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
 
 
 def _fx_coverage(
-    tables: dict[str, pd.DataFrame], cols: Mapping[str, _Collector], reporting_currency: str
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
     first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
     used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}

@@ -21,17 +21,15 @@ Examples
 from __future__ import annotations
 
 import difflib
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
 from cashplan.errors import PROBLEM_COLUMNS, problems_frame
-from cashplan.fx import implied_base
 from cashplan.parse import DATE_DTYPE, STANDARD, Dialect, is_empty, parse_column
+from cashplan.rules import ROW_RULES, cross_rules
 from cashplan.schema import DEFAULT_COMPANY, REQUIRED_TABLES, TABLES
 
 __all__ = ["RawTable", "empty_table", "validate_tables"]
@@ -165,11 +163,11 @@ def validate_tables(
         if typed is None:
             tables[name] = empty_table(name)
         else:
-            _ROW_RULES[name](typed, col)
+            ROW_RULES[name](typed, col)
             tables[name] = typed
         parts.extend(col.parts)
     cross = {name: Collector(c.raw) for name, c in collectors.items()}
-    _cross_rules(tables, cross, reporting_currency)  # on the rows that could be read
+    cross_rules(tables, cross, reporting_currency)  # on the rows that could be read
     parts.extend(p for c in cross.values() for p in c.parts)
     problems = pd.concat(parts, ignore_index=True) if parts else problems_frame()
     problems["line"] = problems["line"].astype("Int64")
@@ -242,221 +240,3 @@ def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
         if c.name in defaults:
             typed[c.name] = typed[c.name].where(typed[c.name] != "", defaults[c.name])
     return typed[[c.name for c in spec]]
-
-
-def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:
-    dup = typed.duplicated(keys, keep=False) & typed[keys].notna().all(axis=1)
-    if not dup.any():
-        return
-    lines = col.raw.lines[dup]
-    groups = typed.loc[dup, keys].astype("str").agg("\x1f".join, axis=1)
-    listed = lines.groupby(groups).transform(lambda s: ", ".join(map(str, s.tolist())))
-    problem = (
-        f"{what} '"
-        + typed.loc[dup, keys[-1]].astype("str")
-        + "' appears more than once"
-        + (
-            " in company '" + typed.loc[dup, "company"].astype("str") + "'"
-            if "company" in keys
-            else ""
-        )
-        + ": lines "
-        + listed
-    )
-    col.cells(
-        dup,
-        keys[-1],
-        problem.reindex(typed.index),
-        f"keep one row per {what} (merge or renumber the others)",
-    )
-
-
-def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
-    _duplicates(inv, col, ["company", "invoice_id"], "invoice_id")
-    col.cells(
-        inv["due_date"] < inv["issue_date"],
-        "due_date",
-        "due_date is before issue_date",
-        "check both dates: due_date is on or after issue_date",
-    )
-    settled = inv["paid_date"].notna()
-    given = inv["open_amount"].notna()
-    default = inv["amount"].where(~settled, 0.0)
-    inv["open_amount"] = inv["open_amount"].where(given, default)
-    amount, open_ = inv["amount"], inv["open_amount"]
-    sign_flip = given & (amount >= 0) & (open_ < 0)
-    col.cells(
-        sign_flip,
-        "open_amount",
-        "open_amount is negative",
-        "open_amount is what is still due, from 0 to amount; record a refund as a credit "
-        "note (a row with a negative amount)",
-    )
-    col.cells(
-        given & (amount < 0) & (open_ > 0),
-        "open_amount",
-        "a credit note with a positive open_amount",
-        "on a credit note open_amount is from amount to 0 (negative or 0)",
-    )
-    col.cells(
-        given & ~sign_flip & (open_.abs() > amount.abs() + 0.005),
-        "open_amount",
-        "open_amount is larger than amount",
-        "open_amount cannot exceed the invoice amount",
-    )
-    col.cells(
-        given & settled & (open_.abs() > 0.005),
-        "paid_date",
-        "paid_date says settled but open_amount is not 0",
-        "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
-        value=inv["paid_date"].dt.strftime("%Y-%m-%d"),
-    )
-
-
-def _customer_rules(cus: pd.DataFrame, col: Collector) -> None:
-    _duplicates(cus, col, ["company", "customer_id"], "customer_id")
-    col.cells(
-        cus["payment_terms_days"].fillna(0) < 0,
-        "payment_terms_days",
-        "negative payment terms",
-        "write the terms in days, 0 or more",
-    )
-    col.cells(
-        cus["credit_limit"].fillna(0) < 0,
-        "credit_limit",
-        "negative credit limit",
-        "write the credit limit as a positive amount, or leave it empty",
-    )
-    cus["owner"] = cus["owner"].where(cus["owner"] != "", "unassigned")
-
-
-def _promise_rules(pro: pd.DataFrame, col: Collector) -> None:
-    col.cells(
-        pro["amount"] <= 0,
-        "amount",
-        "a promise of zero or a negative amount",
-        "write the amount the customer promised to pay, above 0",
-    )
-
-
-def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
-    spe["category"] = spe["category"].str.lower()
-
-
-def _fx_rules(fx: pd.DataFrame, col: Collector) -> None:
-    col.cells(
-        fx["rate"] <= 0,
-        "rate",
-        "an FX rate of zero or below",
-        "write the units of reporting currency for one unit of the currency, above 0",
-    )
-    _duplicates(fx, col, ["currency", "date"], "FX rate date")
-
-
-def _adjustment_rules(adj: pd.DataFrame, col: Collector) -> None:
-    both = adj["shift_days"].notna() & adj["to_date"].notna()
-    neither = adj["shift_days"].isna() & adj["to_date"].isna()
-    col.cells(
-        both | neither,
-        "shift_days",
-        "give either shift_days or to_date (exactly one)",
-        "fill shift_days (a number of days) or to_date (a date), not both",
-    )
-
-
-_ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
-    "invoices": _invoice_rules,
-    "customers": _customer_rules,
-    "promises": _promise_rules,
-    "spending": _spending_rules,
-    "fx_rates": _fx_rules,
-    "adjustments": _adjustment_rules,
-}
-
-
-def _cross_rules(
-    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
-) -> None:
-    inv = tables["invoices"]
-    for name in ("promises", "adjustments"):
-        tab = tables[name]
-        if name not in cols or tab.empty:
-            continue
-        named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
-        # only the invoices a promise names: cheap on a ledger of millions
-        candidates = inv.loc[
-            _isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
-        ]
-        found = named.reset_index().merge(
-            candidates.rename(columns={"customer_id": "owner_id"}),
-            on=["company", "invoice_id"],
-            how="left",
-        )
-        found = found.drop_duplicates("index").set_index("index")
-        unknown = found["owner_id"].isna()
-        cols[name].cells(
-            unknown,
-            "invoice_id",
-            "no such invoice in the invoices table",
-            "use an invoice_id of this company, or leave it empty for the whole account",
-        )
-        cols[name].cells(
-            ~unknown & (found["owner_id"] != found["customer_id"]),
-            "customer_id",
-            "the invoice belongs to another customer",
-            "check the customer_id against the invoice",
-        )
-    _fx_coverage(tables, cols, reporting_currency)
-
-
-def _isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``values.isin(wanted)`` through Arrow: pandas' own walks ``wanted`` in Python."""
-    found = pc.is_in(pa.array(values.astype(str)), value_set=pa.array(wanted.astype(str).unique()))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
-
-
-def _fx_coverage(
-    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
-) -> None:
-    first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
-    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
-    base = implied_base(used, tables["fx_rates"], reporting_currency)
-    quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
-    for name, date_cols in (("invoices", ("issue_date", "paid_date")), ("spending", ("month",))):
-        tab = tables[name]
-        if name not in cols or tab.empty:
-            continue
-        foreign = tab.loc[~tab["currency"].isin([reporting_currency, base]),
-                          ["currency", *date_cols]]  # fmt: skip
-        if foreign.empty:
-            continue
-        cur = foreign["currency"]
-        no_rate = ~cur.isin(quoted)
-        cols[name].cells(
-            no_rate & ~cur.duplicated(),
-            "currency",
-            "currency '" + cur + "' has no FX rate into " + reporting_currency,
-            "add rows for it to fx_rates (date, currency, rate), or correct the code",
-        )
-        rated = foreign.loc[~no_rate]
-        needed = rated[list(date_cols)].min(axis=1)
-        starts = pd.Series(
-            first_rate.reindex(rated["currency"].to_numpy()).to_numpy(), index=rated.index
-        )
-        early = needed < starts
-        if early.any():
-            first = needed[early].groupby(rated.loc[early, "currency"]).idxmin()
-            idx = first.to_numpy()
-            mask = pd.Series(True, index=idx)
-            cols[name].cells(
-                mask,
-                date_cols[0],
-                "no FX rate for "
-                + rated.loc[idx, "currency"]
-                + " on "
-                + needed.loc[idx].dt.strftime("%Y-%m-%d")
-                + " (first rate on "
-                + starts.loc[idx].dt.strftime("%Y-%m-%d")
-                + ")",
-                "add an fx_rates row for that currency dated on or before that day",
-            )

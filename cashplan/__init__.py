@@ -18,6 +18,7 @@ from cashplan.export import write_book, write_csv
 from cashplan.fx import Fx
 from cashplan.kpis import best_possible_dso, cei, dso_countback, dso_standard, kpis
 from cashplan.ledger import collections, open_items, sales
+from cashplan.reliability import PayerScorer
 from cashplan.sample import SAMPLE_AS_OF, make_book
 from cashplan.targets import cash_need, monthly_collections, monthly_targets, smoothed_targets
 
@@ -31,6 +32,7 @@ __all__ = [
     "CashplanError",
     "Fx",
     "MissingRateError",
+    "PayerScorer",
     "Source",
     "aged_balance",
     "best_possible_dso",

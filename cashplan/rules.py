@@ -10,11 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
-import numpy as np
 import pandas as pd
-import pyarrow as pa
-import pyarrow.compute as pc
 
+from cashplan._fast import isin
 from cashplan.fx import implied_base
 from cashplan.parse import DATE_DTYPE
 
@@ -165,7 +163,7 @@ def cross_rules(
         named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
         # only the invoices a promise names: cheap on a ledger of millions
         candidates = inv.loc[
-            _isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
+            isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
         ]
         found = named.reset_index().merge(
             candidates.rename(columns={"customer_id": "owner_id"}),
@@ -187,12 +185,6 @@ def cross_rules(
             "check the customer_id against the invoice",
         )
     _fx_coverage(tables, cols, reporting_currency)
-
-
-def _isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``values.isin(wanted)`` through Arrow: pandas' own walks ``wanted`` in Python."""
-    found = pc.is_in(pa.array(values.astype(str)), value_set=pa.array(wanted.astype(str).unique()))
-    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
 def _fx_coverage(

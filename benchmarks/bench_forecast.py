@@ -1,0 +1,75 @@
+"""Scoring + forecast times at the forecast issue's sizes, and the sample re-forecast.
+
+Run from the repository root::
+
+    python benchmarks/bench_forecast.py                # 1M and 3.2M invoices, and the sample
+    python benchmarks/bench_forecast.py 100000         # chosen sizes
+
+Goals of the issue: 1M open invoices with 3M settled in history scored and forecast in
+under 2 s; a re-forecast after one promise changes in under 100 ms on the sample book.
+Books come from the deterministic generator, cached as Parquet in ``benchmarks/.books/``.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from cashplan import PayerScorer, read_book
+from cashplan.export import write_book
+from cashplan.forecast import forecast
+from cashplan.sample import make_book
+
+AS_OF = "2026-10-31"
+ROOT = Path(__file__).resolve().parent
+BOOKS = ROOT / ".books"
+
+
+def best(fn: Callable[[], object], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return min(times)
+
+
+def large(n: int) -> None:
+    folder = BOOKS / f"{n}-parquet"
+    if not (folder / "invoices.parquet").exists():
+        write_book(make_book(n_invoices=n, n_customers=max(250, n // 150), seed=11), folder,
+                   fmt="parquet")  # fmt: skip
+    book = read_book(folder)
+    inv = book.invoices
+    settled = int(inv["paid_date"].notna().sum())
+    scoring = best(lambda: PayerScorer().fit(inv, AS_OF, book.promises))
+    fc = best(lambda: forecast(inv, AS_OF, book.fx, book.promises))
+    print(
+        f"{n:>10,} invoices ({len(inv) - settled:,} open, {settled:,} settled): "
+        f"scoring {scoring:.3f} s, forecast {fc:.3f} s, together {scoring + fc:.3f} s"
+    )
+
+
+def sample_reforecast() -> None:
+    book = read_book(ROOT.parent / "data" / "sample")
+    inv = book.invoices
+    overdue = inv.loc[inv["paid_date"].isna() & (inv["due_date"] < AS_OF)].iloc[0]
+    extra = pd.DataFrame({"company": [overdue["company"]], "customer_id": [overdue["customer_id"]],
+                          "invoice_id": [overdue["invoice_id"]],
+                          "promised_date": [pd.Timestamp("2026-11-20")],
+                          "amount": [overdue["open_amount"]],
+                          "recorded_on": [pd.Timestamp(AS_OF)], "recorded_by": ["cfo"],
+                          "note": [""]})  # fmt: skip
+    promises = pd.concat([book.promises, extra], ignore_index=True)
+    took = best(lambda: forecast(inv, AS_OF, book.fx, promises), repeat=5)
+    print(f"sample book re-forecast after one promise: {took * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    for size in [int(a) for a in sys.argv[1:]] or [1_000_000, 3_200_000]:
+        large(size)
+    sample_reforecast()

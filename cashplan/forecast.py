@@ -1,0 +1,270 @@
+"""The collection forecast: each open invoice's payment date as a distribution.
+
+Model (decisions stated here and in the README):
+
+- A customer's *delay* is paid date - due date in days. Its distribution is the
+  customer's settled history (weighted by amount and recency, half-life
+  ``half_life_days``), blended with the company's by ``prior_strength``
+  invoices' worth, plus 0.2 % spread evenly over the grid so that nothing is
+  impossible. Kept as one cumulative distribution (CDF) row per customer.
+- Every open invoice is *conditioned on being unpaid at as-of*: its delay is
+  beyond its days past due. An invoice 40 days overdue follows what happened to
+  this customer's invoices still unpaid at 40 days, not "due yesterday"; a
+  not-yet-due invoice cannot be paid before as-of either. Where the history
+  holds under 2 % of mass beyond that age, the basis is ``default``.
+- A live promise (recorded by as-of, promised on or after as-of) pays on its
+  date with the customer's promise-keeping probability, else the history
+  applies. An account-level promise covers the customer's oldest open invoices
+  up to its amount.
+- Disputed invoices: ``dispute_policy="exclude"`` puts them beyond the horizon;
+  ``"long_delay"`` spreads them evenly from 60 to 240 days after as-of.
+- Adjustments (the workbook's table) shift an invoice's or a customer's
+  distribution by ``shift_days``, or pin it to ``to_date``; the latest recorded wins.
+
+Buckets: the 13 Monday-weeks from the week holding the day after as-of, then
+calendar months up to 6 months after as-of, then ``beyond``. Bucket amounts sum
+to the open amount. The p10/p90 of a bucket treat invoices of one customer as
+moving together and customers as independent (normal approximation).
+
+Examples
+--------
+>>> from cashplan.book import Book
+>>> book = Book.from_frames(invoices=pd.DataFrame({
+...     "invoice_id": ["H1", "H2", "F1"], "customer_id": ["C1", "C1", "C1"],
+...     "issue_date": ["2026-07-01", "2026-08-01", "2026-10-20"],
+...     "due_date": ["2026-07-31", "2026-08-31", "2026-11-19"],
+...     "amount": ["100", "100", "500"], "paid_date": ["2026-08-10", "2026-09-10", ""]}))
+>>> fc = forecast(book.invoices, "2026-10-31", book.fx)
+>>> fc.invoices[["invoice_id", "expected_date", "basis"]].to_dict("records")
+[{'invoice_id': 'F1', 'expected_date': Timestamp('2026-11-30 00:00:00'), 'basis': 'history'}]
+>>> round(float(fc.buckets.loc[fc.buckets["company"] == "ALL", "expected"].sum()), 2)
+500.0
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from cashplan._fast import group_codes
+from cashplan.fx import Fx
+from cashplan.ledger import open_items, to_date
+
+__all__ = ["Forecast", "buckets_for", "forecast"]
+
+D_MIN, D_MAX = -90, 730  # delay grid, days after the due date
+_GRID = D_MAX - D_MIN + 1
+_Z90 = 1.2815515655446004
+_UNIFORM = 0.002
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """Per-invoice dates and per-bucket amounts of a forecast."""
+
+    invoices: pd.DataFrame
+    buckets: pd.DataFrame
+
+
+def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
+    """The forecast buckets after ``as_of``: ``start`` (inclusive), ``end`` (exclusive), ``kind``.
+
+    >>> b = buckets_for("2026-10-31")
+    >>> b.iloc[0].tolist(), b.iloc[13]["start"], b.iloc[-1]["kind"]
+    ([Timestamp('2026-10-26 00:00:00'), Timestamp('2026-11-02 00:00:00'), 'week'], \
+Timestamp('2027-01-25 00:00:00'), 'beyond')
+    """
+    day = to_date(as_of)
+    first = day + pd.Timedelta(days=1)
+    monday = first - pd.Timedelta(days=first.weekday())
+    starts = [monday + pd.Timedelta(weeks=i) for i in range(weeks + 1)]
+    rows = [(s, e, "week") for s, e in itertools.pairwise(starts)]
+    horizon = (day + pd.DateOffset(months=months)).normalize() + pd.Timedelta(days=1)
+    cursor = starts[-1]
+    while cursor < horizon:
+        end = min((cursor + pd.offsets.MonthBegin(1)).normalize(), horizon)
+        rows.append((cursor, end, "month"))
+        cursor = end
+    rows.append((cursor, pd.Timestamp("2262-04-01"), "beyond"))
+    return pd.DataFrame(rows, columns=["start", "end", "kind"])
+
+
+def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float,
+                prior_strength: float) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:  # fmt: skip
+    """Customer keys, their blended delay CDFs (rows), and the history mass behind each."""
+    keys = ["company", "customer_id"]
+    known = invoices.loc[invoices["issue_date"] <= day]
+    groups, customers = group_codes(known, keys)
+    paid = (known["paid_date"].notna() & (known["paid_date"] <= day) & (known["amount"] > 0)
+            ).to_numpy()  # fmt: skip
+    p = known.loc[paid]
+    delay = np.clip((p["paid_date"] - p["due_date"]).dt.days.to_numpy(), D_MIN, D_MAX) - D_MIN
+    age = (day - p["paid_date"]).dt.days.to_numpy(dtype=float)
+    w = p["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days)
+    g = groups[paid]
+    n_c = len(customers)
+    own = np.bincount(g * _GRID + delay, weights=w, minlength=n_c * _GRID).reshape(n_c, _GRID)
+    w_sum = own.sum(axis=1)
+    n_eff = np.bincount(g, weights=w, minlength=n_c) ** 2 / np.maximum(
+        np.bincount(g, weights=w**2, minlength=n_c), 1e-12)  # fmt: skip
+    company_codes, companies = pd.factorize(customers["company"])
+    pooled = np.zeros((len(companies), _GRID))
+    np.add.at(pooled, company_codes, own / np.maximum(w_sum, 1e-12)[:, None])
+    pooled /= np.maximum(pooled.sum(axis=1, keepdims=True), 1e-12)
+    own_pmf = own / np.maximum(w_sum, 1e-12)[:, None]
+    blend = (n_eff[:, None] * own_pmf + prior_strength * pooled[company_codes]) / np.maximum(
+        n_eff + prior_strength, 1e-12)[:, None]  # fmt: skip
+    no_history = blend.sum(axis=1) < 0.5
+    blend[no_history] = pooled[company_codes][no_history]
+    blend = (1 - _UNIFORM) * blend + _UNIFORM / _GRID
+    blend /= blend.sum(axis=1, keepdims=True)
+    return customers, np.cumsum(blend, axis=1), n_eff
+
+
+def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
+             promises: pd.DataFrame | None = None, adjustments: pd.DataFrame | None = None,
+             promise_keeping: pd.Series | None = None,
+             dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+             half_life_days: float = 365.0, prior_strength: float = 5.0,
+             weeks: int = 13, months: int = 6) -> Forecast:  # fmt: skip
+    """Forecast the collection of every invoice open at ``as_of`` (see the module doc).
+
+    Parameters
+    ----------
+    invoices, promises, adjustments : DataFrame
+        The book's typed tables (promises and adjustments optional).
+    as_of : date
+        What is known: history settled by then, promises recorded by then.
+    fx : Fx
+        Open amounts convert at the as-of rate.
+    promise_keeping : Series, optional
+        Probability that a customer keeps a promise, indexed by (company,
+        customer_id), e.g. ``1 - PayerScorer.summary_.broken_promise_share``;
+        0.8 where absent.
+    dispute_policy : {"exclude", "long_delay"}
+        What happens to disputed invoices.
+
+    Returns
+    -------
+    Forecast
+        ``invoices``: company, invoice_id, customer_id, open_amount_rc, due_date,
+        expected_date, p10_date, p90_date, basis. ``buckets``: company (and
+        ``ALL``) x bucket: start, end, kind, expected, p10, p90.
+    """
+    from cashplan.forecast_mix import apply_adjustments, mix_promises, tail_sums
+
+    if dispute_policy not in ("exclude", "long_delay"):
+        raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
+    day = to_date(as_of)
+    items = open_items(invoices, day, fx)
+    customers, cdf, _ = _delay_cdfs(invoices, day, half_life_days, prior_strength)
+    row = pd.Series(np.arange(len(customers)), index=pd.MultiIndex.from_frame(customers))
+    c = row.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]])).to_numpy()
+    due = items["due_date"].to_numpy(dtype="datetime64[D]")
+    shift, pinned = apply_adjustments(items, adjustments, day)
+    due = due + shift.astype("timedelta64[D]")
+    age = (np.datetime64(day.date()) - due).astype(int)  # days past the (shifted) due date
+    buckets = buckets_for(day, weeks, months)
+    edges = buckets["start"].to_numpy(dtype="datetime64[D]")
+    # P(bucket) for the history part: F(edge_next - due - 1) - F(edge - due - 1) over 1 - F(age)
+    flat = cdf.ravel()
+
+    def cdf_at(d: np.ndarray) -> np.ndarray:
+        k = np.clip(d - D_MIN, -1, _GRID - 1)
+        return np.where(k < 0, 0.0, flat[c[:, None] * _GRID + np.maximum(k, 0)] if d.ndim == 2
+                        else flat[c * _GRID + np.maximum(k, 0)])  # fmt: skip
+
+    f_age = cdf_at(age)
+    left = 1.0 - f_age
+    offsets = (edges[None, :] - due[:, None]).astype(int) - 1  # delay just before each start
+    f_edges = cdf_at(offsets)
+    f_edges = np.maximum(f_edges, f_age[:, None])  # nothing before as-of
+    mass = np.diff(np.concatenate([f_edges, np.ones((len(items), 1))], axis=1), axis=1)
+    mass /= np.where(left > 0, left, 1.0)[:, None]
+    beyond_history = left <= 1e-12
+    mass[beyond_history] = 0.0
+    mass[beyond_history, -1] = 1.0
+    q = {lvl: _quantile(flat, c, f_age, left, lvl, due) for lvl in (0.1, 0.5, 0.9)}
+    expected = due + (tail_sums(cdf, c, age) / np.where(left > 0, left, 1.0)).round().astype(
+        "timedelta64[D]")  # fmt: skip
+    history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
+    basis = np.where(history_mass < 0.02, "default", "history").astype(object)
+    basis[shift != 0] = "adjusted"
+    dates = {"expected": expected, "p10": q[0.1], "p90": q[0.9]}
+    for k in dates:  # aged past the whole grid (two years overdue): no date to give
+        dates[k] = np.where(beyond_history, np.datetime64("NaT"), dates[k])
+    mass, dates, basis = mix_promises(items, promises, promise_keeping, day, mass, dates, basis,
+                                      edges, pinned)  # fmt: skip
+    disputed = items["disputed"].to_numpy()
+    if disputed.any():
+        mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, buckets)
+        basis[disputed] = "disputed"
+    out = pd.DataFrame({
+        "company": items["company"], "invoice_id": items["invoice_id"],
+        "customer_id": items["customer_id"], "open_amount_rc": items["open_amount_rc"],
+        "due_date": items["due_date"],
+        "expected_date": pd.to_datetime(dates["expected"]).astype("datetime64[us]"),
+        "p10_date": pd.to_datetime(dates["p10"]).astype("datetime64[us]"),
+        "p90_date": pd.to_datetime(dates["p90"]).astype("datetime64[us]"),
+        "basis": basis.astype(str),
+    })  # fmt: skip
+    return Forecast(out.reset_index(drop=True), _bucket_table(items, mass, buckets))
+
+
+def _quantile(flat: np.ndarray, c: np.ndarray, f_age: np.ndarray, left: np.ndarray,
+              level: float, due: np.ndarray) -> np.ndarray:  # fmt: skip
+    """The date by which ``level`` of the conditional delay distribution is paid."""
+    target = f_age + level * left
+    # rows are monotone in [0, 1]: offset row r by 2r to search all rows at once
+    offset = np.repeat(np.arange(len(flat) // _GRID) * 2.0, _GRID)
+    pos = np.searchsorted(flat + offset, target + c * 2.0 - 1e-12, side="left")
+    k = np.clip(pos - c * _GRID, 0, _GRID - 1)
+    return due + (k + D_MIN).astype("timedelta64[D]")
+
+
+def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.ndarray,
+              dates: dict[str, np.ndarray], buckets: pd.DataFrame
+              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+    mass = mass.copy()
+    mass[disputed] = 0.0
+    base = np.datetime64(day.date())
+    if policy == "exclude":
+        mass[disputed, -1] = 1.0
+        for k in dates:
+            dates[k] = np.where(disputed, np.datetime64("NaT"), dates[k])
+        return mass, dates
+    lo, hi = base + np.timedelta64(60, "D"), base + np.timedelta64(240, "D")
+    starts = buckets["start"].to_numpy(dtype="datetime64[D]")
+    ends = buckets["end"].to_numpy(dtype="datetime64[D]")
+    overlap = (np.minimum(ends, hi) - np.maximum(starts, lo)).astype(int).clip(min=0)
+    mass[disputed] = overlap / (hi - lo).astype(int)
+    for k, frac in (("expected", 0.5), ("p10", 0.1), ("p90", 0.9)):
+        when = lo + np.timedelta64(round(frac * 180), "D")
+        dates[k] = np.where(disputed, when, dates[k])
+    return mass, dates
+
+
+def _bucket_table(items: pd.DataFrame, mass: np.ndarray, buckets: pd.DataFrame) -> pd.DataFrame:
+    amount = items["open_amount_rc"].to_numpy()
+    share = mass * amount[:, None]
+    spread = np.sqrt(np.clip(mass * (1 - mass), 0.0, None)) * np.abs(amount)[:, None]
+    frames = []
+    for company in [*sorted(items["company"].unique()), "ALL"]:
+        rows = (np.ones(len(items), bool) if company == "ALL"
+                else (items["company"] == company).to_numpy())  # fmt: skip
+        g, _ = group_codes(items.loc[rows], ["company", "customer_id"])
+        n_g = int(g.max()) + 1 if len(g) else 0
+        # invoices of one customer move together; customers are independent
+        by_customer = np.zeros((n_g, mass.shape[1]))
+        np.add.at(by_customer, g, spread[rows])
+        sigma = np.sqrt((by_customer**2).sum(axis=0))
+        mean = share[rows].sum(axis=0)
+        frames.append(buckets.assign(company=company, expected=mean,
+                                     p10=np.clip(mean - _Z90 * sigma, 0, None),
+                                     p90=mean + _Z90 * sigma))  # fmt: skip
+    table = pd.concat(frames, ignore_index=True)
+    return table[["company", "start", "end", "kind", "expected", "p10", "p90"]]

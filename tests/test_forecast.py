@@ -1,0 +1,176 @@
+"""The collection forecast: conservation, conditioning, promises, disputes, adjustments."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cashplan import Book, Fx
+from cashplan.forecast import buckets_for, forecast
+
+AS_OF = "2026-10-31"  # a Saturday
+
+
+def history(customer: str, delays: list[int], start: str = "2025-01-10") -> list[dict]:
+    dues = pd.date_range(start, periods=len(delays), freq="14D")
+    return [
+        {"invoice_id": f"{customer}-H{i}", "customer_id": customer,
+         "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+         "due_date": d.strftime("%Y-%m-%d"), "amount": "100",
+         "paid_date": (d + pd.Timedelta(days=late)).strftime("%Y-%m-%d")}
+        for i, (d, late) in enumerate(zip(dues, delays, strict=True))
+    ]  # fmt: skip
+
+
+def open_invoice(customer: str, invoice: str, due: str, amount: str = "1000",
+                 disputed: str = "false") -> dict:  # fmt: skip
+    issue = (pd.Timestamp(due) - pd.Timedelta(days=30)).strftime("%Y-%m-%d")
+    return {"invoice_id": invoice, "customer_id": customer, "issue_date": issue,
+            "due_date": due, "amount": amount, "paid_date": "", "disputed": disputed}  # fmt: skip
+
+
+def book_of(rows: list[dict], **tables: pd.DataFrame) -> Book:
+    frame = pd.DataFrame(rows)
+    if "disputed" in frame:
+        frame["disputed"] = frame["disputed"].fillna("false")
+    return Book.from_frames(invoices=frame, **tables)
+
+
+def row(fc, invoice: str) -> pd.Series:
+    return fc.invoices.set_index("invoice_id").loc[invoice]
+
+
+def week_of(date: str) -> pd.Timestamp:
+    d = pd.Timestamp(date)
+    return d - pd.Timedelta(days=d.weekday())
+
+
+def test_buckets_are_13_monday_weeks_then_months_to_six_months():
+    b = buckets_for(AS_OF)
+    weeks = b.loc[b["kind"] == "week"]
+    assert len(weeks) == 13 and (weeks["start"].dt.day_of_week == 0).all()
+    assert weeks["start"].iloc[0] <= pd.Timestamp("2026-11-01") < weeks["end"].iloc[0]
+    months = b.loc[b["kind"] == "month"]
+    assert months["end"].iloc[-1] == pd.Timestamp("2027-05-01")  # as-of + 6 months, inclusive
+    assert (b["start"].iloc[1:].to_numpy() == b["end"].iloc[:-1].to_numpy()).all()
+
+
+def test_a_steady_payer_pays_its_delay_after_the_due_date():
+    """Always 10 days late: an invoice due 2026-11-19 is expected about 2026-11-29."""
+    fc = forecast(book_of([*history("C1", [10] * 40), open_invoice("C1", "F1", "2026-11-19")])
+                  .invoices, AS_OF, Fx.identity())  # fmt: skip
+    r = row(fc, "F1")
+    assert abs((r["expected_date"] - pd.Timestamp("2026-11-29")).days) <= 1
+    assert r["p10_date"] == r["p90_date"] == pd.Timestamp("2026-11-29")
+    assert r["basis"] == "history"
+
+
+def test_overdue_invoices_are_conditioned_on_being_unpaid_so_far():
+    """Half paid 5 days late, half 60 days late. An invoice 20 days overdue at as-of belongs
+    to the 60-day half: expected 60 days after its due date, not 'due yesterday'."""
+    rows = [*history("C1", [5, 60] * 30), open_invoice("C1", "F1", "2026-10-11")]
+    r = row(forecast(book_of(rows).invoices, AS_OF, Fx.identity()), "F1")
+    assert abs((r["expected_date"] - pd.Timestamp("2026-12-10")).days) <= 2
+
+
+def test_conservation_per_company_on_the_sample(sample_book):
+    for policy in ("exclude", "long_delay"):
+        fc = forecast(sample_book.invoices, AS_OF, sample_book.fx, sample_book.promises,
+                      dispute_policy=policy)  # fmt: skip
+        open_rc = fc.invoices.groupby("company")["open_amount_rc"].sum()
+        got = fc.buckets.groupby("company")["expected"].sum()
+        for company, amount in open_rc.items():
+            assert got[company] == pytest.approx(amount, rel=1e-9)
+        assert got["ALL"] == pytest.approx(open_rc.sum(), rel=1e-9)
+        weeks = fc.buckets.loc[fc.buckets["kind"] != "beyond"]
+        assert (weeks["p10"] <= weeks["expected"] + 1e-6).all()
+        assert (weeks["expected"] <= weeks["p90"] + 1e-6).all()
+        dated = fc.invoices.dropna(subset=["p10_date"])
+        assert (dated["p10_date"] <= dated["p90_date"]).all()
+
+
+def test_a_promise_moves_its_invoice_into_the_promised_week():
+    rows = [*history("C1", [45] * 30), open_invoice("C1", "F1", "2026-10-20")]
+    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["F1"],
+                             "promised_date": ["2026-11-12"], "amount": ["1000"],
+                             "recorded_on": ["2026-10-30"]})  # fmt: skip
+    book = book_of(rows, promises=promises)
+    keep = pd.Series([1.0], index=pd.MultiIndex.from_tuples([("default", "C1")]))
+    fc = forecast(book.invoices, AS_OF, Fx.identity(), book.promises, promise_keeping=keep)
+    r = row(fc, "F1")
+    assert (r["expected_date"], r["basis"]) == (pd.Timestamp("2026-11-12"), "promise")
+    b = fc.buckets.loc[fc.buckets["company"] == "ALL"].set_index("start")
+    assert b.loc[week_of("2026-11-12"), "expected"] == pytest.approx(1000.0)
+    # with the default 80 % keeping, 800 lands in that week and the rest follows the history
+    fc80 = forecast(book.invoices, AS_OF, Fx.identity(), book.promises)
+    b80 = fc80.buckets.loc[fc80.buckets["company"] == "ALL"].set_index("start")
+    assert b80.loc[week_of("2026-11-12"), "expected"] >= 800.0 - 1e-6
+
+
+def test_a_promise_recorded_after_as_of_is_not_known_yet():
+    rows = [*history("C1", [45] * 30), open_invoice("C1", "F1", "2026-10-20")]
+    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["F1"],
+                             "promised_date": ["2026-11-12"], "amount": ["1000"],
+                             "recorded_on": ["2026-11-05"]})  # fmt: skip
+    book = book_of(rows, promises=promises)
+    assert row(forecast(book.invoices, AS_OF, Fx.identity(), book.promises), "F1")[
+        "basis"] == "history"  # fmt: skip
+
+
+def test_an_account_promise_covers_the_oldest_invoices_first():
+    rows = [*history("C1", [45] * 30), open_invoice("C1", "OLD", "2026-09-01", "300"),
+            open_invoice("C1", "MID", "2026-09-15", "300"),
+            open_invoice("C1", "NEW", "2026-10-15", "300")]  # fmt: skip
+    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": [""],
+                             "promised_date": ["2026-11-20"], "amount": ["450"],
+                             "recorded_on": ["2026-10-30"]})  # fmt: skip
+    book = book_of(rows, promises=promises)
+    basis = forecast(book.invoices, AS_OF, Fx.identity(), book.promises).invoices.set_index(
+        "invoice_id")["basis"]  # fmt: skip
+    assert basis.to_dict() == {"OLD": "promise", "MID": "promise", "NEW": "history"}
+
+
+def test_dispute_policies():
+    rows = [*history("C1", [5] * 30), open_invoice("C1", "D1", "2026-10-01", disputed="true")]
+    book = book_of(rows)
+    excluded = forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="exclude")
+    b = excluded.buckets.loc[excluded.buckets["company"] == "ALL"].set_index("kind")
+    assert b.loc["beyond", "expected"] == pytest.approx(1000.0)
+    assert row(excluded, "D1")["basis"] == "disputed"
+    slow = forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="long_delay")
+    r = row(slow, "D1")
+    assert pd.Timestamp("2026-12-30") <= r["expected_date"] <= pd.Timestamp("2027-06-28")
+    with pytest.raises(ValueError, match="dispute_policy"):
+        forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="ignore")  # type: ignore[arg-type]
+
+
+def test_adjustments_shift_or_pin():
+    rows = [
+        *history("C1", [10] * 30),
+        *history("C2", [10] * 30),
+        open_invoice("C1", "F1", "2026-11-19"),
+        open_invoice("C2", "F2", "2026-11-19"),
+    ]
+    adjustments = pd.DataFrame({"customer_id": ["C1", "C2"], "invoice_id": ["", "F2"],
+                                "shift_days": ["30", ""], "to_date": ["", "2027-01-05"],
+                                "recorded_on": ["2026-10-30", "2026-10-30"]})  # fmt: skip
+    book = book_of(rows, adjustments=adjustments)
+    fc = forecast(book.invoices, AS_OF, Fx.identity(), adjustments=book.adjustments)
+    assert abs((row(fc, "F1")["expected_date"] - pd.Timestamp("2026-12-29")).days) <= 1
+    assert row(fc, "F2")["expected_date"] == pd.Timestamp("2027-01-05")
+    assert set(fc.invoices["basis"]) == {"adjusted"}
+
+
+def test_row_order_does_not_matter_and_nothing_is_mutated(sample_book):
+    inv = sample_book.invoices
+    before = inv.copy()
+    a = forecast(inv, AS_OF, sample_book.fx, sample_book.promises)
+    b = forecast(inv.sample(frac=1.0, random_state=5), AS_OF, sample_book.fx,
+                 sample_book.promises.sample(frac=1.0, random_state=6))  # fmt: skip
+    pd.testing.assert_frame_equal(inv, before)
+    key = ["company", "invoice_id"]
+    pd.testing.assert_frame_equal(
+        a.invoices.sort_values(key).reset_index(drop=True),
+        b.invoices.sort_values(key).reset_index(drop=True))  # fmt: skip
+    np.testing.assert_allclose(a.buckets["expected"], b.buckets["expected"], rtol=1e-9)

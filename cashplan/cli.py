@@ -21,6 +21,7 @@ _EPILOG = """examples:
   cashplan summary data/sample --as-of 2026-10-31
   cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
   cashplan sample --out /tmp/big --invoices 1000000 --format parquet
+  cashplan backtest data/sample
   cashplan import-fec 123456789FEC20261231.txt --out books/acme --terms "45 jours fin de mois"
 
 The book folder format is described in the README (data contract)."""
@@ -160,7 +161,62 @@ def _parser() -> argparse.ArgumentParser:
         help="company name of the rows (default: the SIREN of the file name)",
     )
     fec.add_argument("--force", action="store_true", help="overwrite an existing book")
+    bt = sub.add_parser(
+        "backtest",
+        help="score the 13-week forecast against what was collected, month by month",
+        description="Roll the as-of date over the book's month-ends, rebuild what was known "
+        "at each (history, promises recorded by then), forecast 13 weeks and compare with the "
+        "collections that followed, next to two baselines (due date; due date + the "
+        "customer's mean delay). Prints the WAPE and the p10-p90 coverage.",
+    )
+    bt.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
+    bt.add_argument("--currency", default="EUR", metavar="CODE", help="reporting currency")
+    bt.add_argument(
+        "--from",
+        dest="first",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="first as-of date (default: a year into the history)",
+    )
+    bt.add_argument(
+        "--to",
+        dest="last",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last as-of date (default: 13 weeks before the last known day)",
+    )
+    bt.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder to write backtest_weekly.csv and backtest_summary.csv",
+    )
     return parser
+
+
+def _backtest(args: argparse.Namespace) -> None:
+    from cashplan.backtest import backtest
+    from cashplan.book import read_book
+    from cashplan.export import write_csv
+
+    book = read_book(args.book, reporting_currency=args.currency)
+    result = backtest(book.invoices, book.fx, book.promises, first=args.first, last=args.last)
+    dates = result.weekly["as_of"]
+    shown = result.summary.copy()
+    for column in ("wape", "median_wape_per_date", "p10_p90_coverage"):
+        shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    print(
+        f"backtest of the 13-week forecast, {dates.nunique()} as-of dates from "
+        f"{dates.min().date()} to {dates.max().date()}, amounts in {book.reporting_currency}:"
+    )
+    print(shown.to_string(index=False))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(result.weekly, args.out / "backtest_weekly.csv")
+        write_csv(result.summary, args.out / "backtest_summary.csv")
+        print(f"wrote {args.out / 'backtest_weekly.csv'} and backtest_summary.csv")
 
 
 def _import_fec(args: argparse.Namespace) -> None:
@@ -229,7 +285,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
     args = _parser().parse_args(argv)
     try:
-        {"summary": _summary, "sample": _sample, "import-fec": _import_fec}[args.command](args)
+        {
+            "summary": _summary,
+            "sample": _sample,
+            "import-fec": _import_fec,
+            "backtest": _backtest,
+        }[args.command](args)
     except CashplanError as exc:
         print(f"cashplan {args.command}: {exc}", file=sys.stderr)
         return 2

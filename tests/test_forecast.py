@@ -174,3 +174,21 @@ def test_row_order_does_not_matter_and_nothing_is_mutated(sample_book):
         a.invoices.sort_values(key).reset_index(drop=True),
         b.invoices.sort_values(key).reset_index(drop=True))  # fmt: skip
     np.testing.assert_allclose(a.buckets["expected"], b.buckets["expected"], rtol=1e-9)
+
+
+def test_a_payment_run_payer_is_expected_on_its_run_day():
+    """A customer that always pays on the 25th (after its due date): an invoice due
+    2026-11-03 is expected on 2026-11-25 and all of it lands in that week."""
+    dues = pd.date_range("2025-01-03", periods=21, freq="MS") + pd.Timedelta(days=2)
+    rows = [
+        {"invoice_id": f"H{i}", "customer_id": "RUN",
+         "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+         "due_date": d.strftime("%Y-%m-%d"), "amount": "100",
+         "paid_date": d.replace(day=25).strftime("%Y-%m-%d")}
+        for i, d in enumerate(dues)
+    ] + [open_invoice("RUN", "F1", "2026-11-03")]  # fmt: skip
+    fc = forecast(book_of(rows).invoices, AS_OF, Fx.identity())
+    r = row(fc, "F1")
+    assert r["expected_date"] == r["p10_date"] == r["p90_date"] == pd.Timestamp("2026-11-25")
+    b = fc.buckets.loc[fc.buckets["company"] == "ALL"].set_index("start")
+    assert b.loc[week_of("2026-11-25"), "expected"] == pytest.approx(1000.0)

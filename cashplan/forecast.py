@@ -102,7 +102,8 @@ def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float
                 ) -> tuple[pd.DataFrame, np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """Customer keys, their blended delay CDFs (rows), and their payment-run days."""
     keys = ["company", "customer_id"]
-    known = invoices.loc[invoices["issue_date"] <= day]
+    cols = [*keys, "due_date", "paid_date", "amount"]
+    known = invoices.loc[(invoices["issue_date"] <= day).to_numpy(), cols]
     groups, customers = group_codes(known, keys)
     paid = (known["paid_date"].notna() & (known["paid_date"] <= day) & (known["amount"] > 0)
             ).to_numpy()  # fmt: skip
@@ -112,23 +113,29 @@ def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float
     w = p["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days)
     g = groups[paid]
     n_c = len(customers)
-    own = np.bincount(g * _GRID + delay, weights=w, minlength=n_c * _GRID).reshape(n_c, _GRID)
-    w_sum = own.sum(axis=1)
+    # one (customers x grid) matrix, worked in place: it is large for a group's ledger
+    cdf = np.asarray(np.bincount(g * _GRID + delay, weights=w, minlength=n_c * _GRID),
+                     dtype=np.float64).reshape(n_c, _GRID)  # fmt: skip
+    w_sum = cdf.sum(axis=1)
+    has = w_sum > 0
+    cdf /= np.where(has, w_sum, 1.0)[:, None]  # each customer's own delay distribution
     n_eff = np.bincount(g, weights=w, minlength=n_c) ** 2 / np.maximum(
         np.bincount(g, weights=w**2, minlength=n_c), 1e-12)  # fmt: skip
+    own_weight = np.where(has, n_eff / np.maximum(n_eff + prior_strength, 1e-12), 0.0)
     company_codes, companies = pd.factorize(customers["company"])
     pooled = np.zeros((len(companies), _GRID))
-    np.add.at(pooled, company_codes, own / np.maximum(w_sum, 1e-12)[:, None])
+    for i in range(len(companies)):  # a few companies: the company's payers, pooled
+        pooled[i] = cdf[company_codes == i].sum(axis=0)
     pooled /= np.maximum(pooled.sum(axis=1, keepdims=True), 1e-12)
-    own_pmf = own / np.maximum(w_sum, 1e-12)[:, None]
-    blend = (n_eff[:, None] * own_pmf + prior_strength * pooled[company_codes]) / np.maximum(
-        n_eff + prior_strength, 1e-12)[:, None]  # fmt: skip
-    no_history = blend.sum(axis=1) < 0.5
-    blend[no_history] = pooled[company_codes][no_history]
-    blend = (1 - _UNIFORM) * blend + _UNIFORM / _GRID
-    blend /= blend.sum(axis=1, keepdims=True)
+    cdf *= ((1 - _UNIFORM) * own_weight)[:, None]
+    for i in range(len(companies)):
+        rows = company_codes == i
+        cdf[rows] += ((1 - _UNIFORM) * (1 - own_weight[rows]))[:, None] * pooled[i][None, :]
+    cdf += _UNIFORM / _GRID
+    np.cumsum(cdf, axis=1, out=cdf)
+    cdf /= cdf[:, -1:]  # a company with no history at all: the uniform part alone
     runs = run_day_payers(p, g, n_c, w)
-    return customers, np.cumsum(blend, axis=1), runs
+    return customers, cdf, runs
 
 
 def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
@@ -195,7 +202,9 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     beyond_history = left <= 1e-12
     mass[beyond_history] = 0.0
     mass[beyond_history, -1] = 1.0
-    q = {lvl: _quantile(flat, c, f_age, left, lvl, due) for lvl in (0.1, 0.5, 0.9)}
+    # rows are monotone in [0, 1]: offset row r by 2r to search all rows at once
+    searchable = flat + np.repeat(np.arange(len(customers)) * 2.0, _GRID)
+    q = {lvl: _quantile(searchable, c, f_age, left, lvl, due) for lvl in (0.1, 0.9)}
     expected = due + (tail_sums(cdf, c, age) / np.where(left > 0, left, 1.0)).round().astype(
         "timedelta64[D]")  # fmt: skip
     history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
@@ -226,13 +235,14 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     return Forecast(out.reset_index(drop=True), _bucket_table(items, mass, buckets))
 
 
-def _quantile(flat: np.ndarray, c: np.ndarray, f_age: np.ndarray, left: np.ndarray,
+def _quantile(searchable: np.ndarray, c: np.ndarray, f_age: np.ndarray, left: np.ndarray,
               level: float, due: np.ndarray) -> np.ndarray:  # fmt: skip
-    """The date by which ``level`` of the conditional delay distribution is paid."""
+    """The date by which ``level`` of the conditional delay distribution is paid.
+
+    ``searchable`` is the flattened CDF matrix with row r offset by 2r (monotone overall).
+    """
     target = f_age + level * left
-    # rows are monotone in [0, 1]: offset row r by 2r to search all rows at once
-    offset = np.repeat(np.arange(len(flat) // _GRID) * 2.0, _GRID)
-    pos = np.searchsorted(flat + offset, target + c * 2.0 - 1e-12, side="left")
+    pos = np.searchsorted(searchable, target + c * 2.0 - 1e-12, side="left")
     k = np.clip(pos - c * _GRID, 0, _GRID - 1)
     return due + (k + D_MIN).astype("timedelta64[D]")
 
@@ -264,10 +274,11 @@ def _bucket_table(items: pd.DataFrame, mass: np.ndarray, buckets: pd.DataFrame) 
     share = mass * amount[:, None]
     spread = np.sqrt(np.clip(mass * (1 - mass), 0.0, None)) * np.abs(amount)[:, None]
     frames = []
+    codes, _ = group_codes(items, ["company", "customer_id"])
     for company in [*sorted(items["company"].unique()), "ALL"]:
         rows = (np.ones(len(items), bool) if company == "ALL"
                 else (items["company"] == company).to_numpy())  # fmt: skip
-        g, _ = group_codes(items.loc[rows], ["company", "customer_id"])
+        g = codes[rows]
         n_g = int(g.max()) + 1 if len(g) else 0
         # customers are independent; within a customer, invoices are correlated by
         # _WITHIN_CUSTOMER (1: they move together, 0: independent)

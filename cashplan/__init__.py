@@ -15,6 +15,7 @@ from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
 from cashplan.book import Book, Source, read_book
 from cashplan.errors import BookError, CashplanError, MissingRateError
 from cashplan.export import write_book, write_csv
+from cashplan.forecast import Forecast, buckets_for, forecast
 from cashplan.fx import Fx
 from cashplan.kpis import best_possible_dso, cei, dso_countback, dso_standard, kpis
 from cashplan.ledger import collections, open_items, sales
@@ -30,6 +31,7 @@ __all__ = [
     "Book",
     "BookError",
     "CashplanError",
+    "Forecast",
     "Fx",
     "MissingRateError",
     "PayerScorer",
@@ -37,11 +39,13 @@ __all__ = [
     "aged_balance",
     "best_possible_dso",
     "bucket_labels",
+    "buckets_for",
     "cash_need",
     "cei",
     "collections",
     "dso_countback",
     "dso_standard",
+    "forecast",
     "kpis",
     "make_book",
     "monthly_collections",

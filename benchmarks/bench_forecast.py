@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from cashplan import PayerScorer, read_book
+from cashplan import Book, PayerScorer, read_book
 from cashplan.export import write_book
 from cashplan.forecast import forecast
 from cashplan.sample import make_book
@@ -38,43 +38,33 @@ def best(fn: Callable[[], object], repeat: int = 3) -> float:
     return min(times)
 
 
-def large(n: int) -> None:
+def generated(n: int) -> Book:
     folder = BOOKS / f"{n}-parquet"
     if not (folder / "invoices.parquet").exists():
         write_book(make_book(n_invoices=n, n_customers=max(250, n // 150), seed=11), folder,
                    fmt="parquet")  # fmt: skip
-    book = read_book(folder)
-    inv = book.invoices
+    return read_book(folder)
+
+
+def score_and_forecast(label: str, book: Book, inv: pd.DataFrame, as_of: object) -> None:
     settled = int(inv["paid_date"].notna().sum())
-    scoring = best(lambda: PayerScorer().fit(inv, AS_OF, book.promises))
-    fc = best(lambda: forecast(inv, AS_OF, book.fx, book.promises))
+    scoring = best(lambda: PayerScorer().fit(inv, as_of, book.promises))  # type: ignore[arg-type]
+    fc = best(lambda: forecast(inv, as_of, book.fx, book.promises))  # type: ignore[arg-type]
     print(
-        f"{n:>10,} invoices ({len(inv) - settled:,} open, {settled:,} settled): "
-        f"scoring {scoring:.3f} s, forecast {fc:.3f} s, together {scoring + fc:.3f} s"
+        f"{label} ({len(inv) - settled:,} open, {settled:,} settled): scoring {scoring:.3f} s, "
+        f"forecast {fc:.3f} s, together {scoring + fc:.3f} s"
     )
 
 
 def issue_size() -> None:
     """1M open invoices over 3M+ settled: the newest 1M invoices of a 4.2M book reopened."""
-    n = 4_200_000
-    folder = BOOKS / f"{n}-parquet"
-    if not (folder / "invoices.parquet").exists():
-        write_book(make_book(n_invoices=n, n_customers=n // 150, seed=11), folder, fmt="parquet")
-    book = read_book(folder)
-    inv = book.invoices.sort_values("issue_date", kind="stable")
+    book = generated(4_200_000)
+    inv = book.invoices.sort_values("issue_date", kind="stable").copy()
     newest = inv.index[-1_000_000:]
-    inv = inv.copy()
     inv.loc[newest, "paid_date"] = pd.NaT
     inv.loc[newest, "open_amount"] = inv.loc[newest, "amount"]
     inv.loc[newest, "disputed"] = False
-    as_of = inv["issue_date"].max()
-    settled = int(inv["paid_date"].notna().sum())
-    scoring = best(lambda: PayerScorer().fit(inv, as_of, book.promises))
-    fc = best(lambda: forecast(inv, as_of, book.fx, book.promises))
-    print(
-        f"issue size: {len(inv) - settled:,} open, {settled:,} settled: scoring {scoring:.3f} s, "
-        f"forecast {fc:.3f} s, together {scoring + fc:.3f} s (goal < 2 s)"
-    )
+    score_and_forecast("issue size, goal < 2 s", book, inv, inv["issue_date"].max())
 
 
 def sample_reforecast() -> None:
@@ -94,7 +84,8 @@ def sample_reforecast() -> None:
 
 if __name__ == "__main__":
     for size in [int(a) for a in sys.argv[1:]] or [1_000_000]:
-        large(size)
+        book = generated(size)
+        score_and_forecast(f"{size:,} invoices", book, book.invoices, AS_OF)
     if len(sys.argv) == 1:
         issue_size()
     sample_reforecast()

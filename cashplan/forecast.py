@@ -51,14 +51,14 @@ import numpy as np
 import pandas as pd
 
 from cashplan._fast import group_codes
+from cashplan.forecast_mix import D_MAX, D_MIN, apply_adjustments, mix_promises, tail_sums
+from cashplan.forecast_mix import GRID as _GRID
 from cashplan.forecast_runs import run_day_forecast, run_day_payers
 from cashplan.fx import Fx
 from cashplan.ledger import open_items, to_date
 
 __all__ = ["Forecast", "buckets_for", "forecast"]
 
-D_MIN, D_MAX = -90, 730  # delay grid, days after the due date
-_GRID = D_MAX - D_MIN + 1
 _Z90 = 1.2815515655446004
 _UNIFORM = 0.002
 _WITHIN_CUSTOMER = (
@@ -168,8 +168,6 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
         expected_date, p10_date, p90_date, basis. ``buckets``: company (and
         ``ALL``) x bucket: start, end, kind, expected, p10, p90.
     """
-    from cashplan.forecast_mix import apply_adjustments, mix_promises, tail_sums
-
     if dispute_policy not in ("exclude", "long_delay"):
         raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
     day = to_date(as_of)

@@ -8,10 +8,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-__all__ = ["apply_adjustments", "mix_promises", "tail_sums"]
+__all__ = ["D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises", "tail_sums"]
 
-D_MIN, D_MAX = -90, 730
-_GRID = D_MAX - D_MIN + 1
+D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
+GRID = D_MAX - D_MIN + 1
 _DEFAULT_KEEPING = 0.8
 
 
@@ -21,8 +21,8 @@ def tail_sums(cdf: np.ndarray, c: np.ndarray, age: np.ndarray) -> np.ndarray:
     delays = np.arange(D_MIN, D_MAX + 1, dtype=float)
     moment = np.cumsum(pmf * delays, axis=1)
     k = age - D_MIN
-    below = np.where(k < 0, 0.0, moment[c, np.clip(k, 0, _GRID - 1)])
-    return np.where(k >= _GRID - 1, 0.0, moment[c, -1] - below)
+    below = np.where(k < 0, 0.0, moment[c, np.clip(k, 0, GRID - 1)])
+    return np.where(k >= GRID - 1, 0.0, moment[c, -1] - below)
 
 
 def _latest(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

@@ -35,7 +35,7 @@ import pandas as pd
 
 from cashplan.forecast import buckets_for, forecast
 from cashplan.fx import Fx
-from cashplan.ledger import open_items, to_date
+from cashplan.ledger import open_items, settled_mask, to_date
 from cashplan.reliability import PayerScorer
 
 __all__ = ["Backtest", "backtest", "default_dates"]
@@ -118,8 +118,7 @@ def _one_date(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None,
 
 
 def _mean_delays(invoices: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
-    paid = invoices.loc[invoices["paid_date"].notna() & (invoices["paid_date"] <= day)
-                        & (invoices["amount"] > 0)]  # fmt: skip
+    paid = invoices.loc[settled_mask(invoices, day)]
     late = (paid["paid_date"] - paid["due_date"]).dt.days
     return late.groupby([paid["company"], paid["customer_id"]]).mean()
 

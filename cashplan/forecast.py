@@ -55,7 +55,7 @@ from cashplan.forecast_mix import D_MAX, D_MIN, apply_adjustments, mix_promises,
 from cashplan.forecast_mix import GRID as _GRID
 from cashplan.forecast_runs import run_day_forecast, run_day_payers
 from cashplan.fx import Fx
-from cashplan.ledger import open_items, to_date
+from cashplan.ledger import open_items, recency_weights, settled_mask, to_date
 
 __all__ = ["Forecast", "buckets_for", "forecast"]
 
@@ -105,12 +105,10 @@ def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float
     cols = [*keys, "due_date", "paid_date", "amount"]
     known = invoices.loc[(invoices["issue_date"] <= day).to_numpy(), cols]
     groups, customers = group_codes(known, keys)
-    paid = (known["paid_date"].notna() & (known["paid_date"] <= day) & (known["amount"] > 0)
-            ).to_numpy()  # fmt: skip
+    paid = settled_mask(known, day)
     p = known.loc[paid]
     delay = np.clip((p["paid_date"] - p["due_date"]).dt.days.to_numpy(), D_MIN, D_MAX) - D_MIN
-    age = (day - p["paid_date"]).dt.days.to_numpy(dtype=float)
-    w = p["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days)
+    w, _ = recency_weights(p, day, half_life_days)
     g = groups[paid]
     n_c = len(customers)
     # one (customers x grid) matrix, worked in place: it is large for a group's ledger

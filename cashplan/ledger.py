@@ -30,7 +30,14 @@ import pandas as pd
 
 from cashplan.fx import Fx
 
-__all__ = ["collections", "open_items", "sales", "to_date"]
+__all__ = [
+    "collections",
+    "open_items",
+    "recency_weights",
+    "sales",
+    "settled_mask",
+    "to_date",
+]
 
 
 def to_date(value: str | pd.Timestamp) -> pd.Timestamp:
@@ -110,3 +117,24 @@ def collections(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
             "amount_rc": fx.convert(settled["amount"], settled["currency"], settled["paid_date"]),
         }
     )
+
+
+def settled_mask(invoices: pd.DataFrame, as_of: str | pd.Timestamp) -> np.ndarray:
+    """The payment history at ``as_of``: invoices (not credit notes) settled by that day.
+
+    >>> inv = pd.DataFrame({"amount": [10.0, -5.0, 10.0],
+    ...                     "paid_date": pd.to_datetime(["2026-01-05", "2026-01-05", None])})
+    >>> settled_mask(inv, "2026-01-31").tolist()
+    [True, False, False]
+    """
+    day = to_date(as_of)
+    paid = invoices["paid_date"]
+    return (paid.notna() & (paid <= day) & (invoices["amount"] > 0)).to_numpy()
+
+
+def recency_weights(paid: pd.DataFrame, as_of: str | pd.Timestamp,
+                    half_life_days: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """Weight of each settled invoice: its amount, halved every ``half_life_days`` of age;
+    and its age in days at ``as_of``."""
+    age = (to_date(as_of) - paid["paid_date"]).dt.days.to_numpy(dtype=float)
+    return paid["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days), age

@@ -44,7 +44,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan._fast import group_codes, isin
-from cashplan.ledger import to_date
+from cashplan.ledger import recency_weights, settled_mask, to_date
 
 __all__ = ["PayerScorer"]
 
@@ -117,10 +117,9 @@ class PayerScorer:
         return out
 
     def _history_metrics(self, inv: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-        paid = inv.loc[inv["paid_date"].notna() & (inv["paid_date"] <= day) & (inv["amount"] > 0)]
+        paid = inv.loc[settled_mask(inv, day)]
         late = (paid["paid_date"] - paid["due_date"]).dt.days.to_numpy(dtype=float)
-        age = (day - paid["paid_date"]).dt.days.to_numpy(dtype=float)
-        w = paid["amount"].to_numpy(dtype=float) * 0.5 ** (age / self.half_life_days)
+        w, age = recency_weights(paid, day, self.half_life_days)
         years = -age / 365.25
         recent = (age <= 730).astype(float)
         groups, keys = group_codes(paid, ["company", "customer_id"])

@@ -36,6 +36,13 @@ def _date(text: str) -> pd.Timestamp:
         ) from None
 
 
+def _book_arguments(parser: argparse.ArgumentParser) -> None:
+    """The book to read and its reporting currency: the same for every command reading a book."""
+    parser.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
+    parser.add_argument("--currency", default="EUR", metavar="CODE",
+                        help="reporting currency (default EUR)")  # fmt: skip
+
+
 def _parser() -> argparse.ArgumentParser:
     from cashplan import __version__
     from cashplan.sample import SAMPLE_AS_OF
@@ -56,7 +63,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read and check a book, then print its cash targets, "
         "aged balance and KPIs at a date.",
     )
-    summary.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
+    _book_arguments(summary)
     summary.add_argument(
         "--as-of",
         type=_date,
@@ -65,9 +72,6 @@ def _parser() -> argparse.ArgumentParser:
         help="the date the book is seen at (never today's date by default)",
     )
     summary.add_argument("--company", help="one company only (default: all, consolidated)")
-    summary.add_argument(
-        "--currency", default="EUR", metavar="CODE", help="reporting currency (default EUR)"
-    )
     summary.add_argument(
         "--catch-up",
         type=int,
@@ -169,8 +173,7 @@ def _parser() -> argparse.ArgumentParser:
         "collections that followed, next to two baselines (due date; due date + the "
         "customer's mean delay). Prints the WAPE and the p10-p90 coverage.",
     )
-    bt.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
-    bt.add_argument("--currency", default="EUR", metavar="CODE", help="reporting currency")
+    _book_arguments(bt)
     bt.add_argument(
         "--from",
         dest="first",

@@ -57,9 +57,10 @@ from cashplan.forecast_runs import run_day_forecast, run_day_payers
 from cashplan.fx import Fx
 from cashplan.ledger import open_items, recency_weights, settled_mask, to_date
 
-__all__ = ["Forecast", "buckets_for", "forecast"]
+__all__ = ["Forecast", "buckets_for", "forecast", "month_windows"]
 
 _Z90 = 1.2815515655446004
+_END_OF_TIME = pd.Timestamp("2262-04-01")
 _UNIFORM = 0.002
 _WITHIN_CUSTOMER = (
     0.1  # calibrated on the sample backtest (in-sample): p10-p90 holds ~80 % of weeks
@@ -68,10 +69,17 @@ _WITHIN_CUSTOMER = (
 
 @dataclass(frozen=True)
 class Forecast:
-    """Per-invoice dates and per-bucket amounts of a forecast."""
+    """Per-invoice dates, per-bucket and per-month amounts of a forecast.
+
+    ``month_mass`` holds, for each row of ``invoices``, the probability of being
+    paid in each row of ``month_windows`` (the last column: after them).
+    """
 
     invoices: pd.DataFrame
     buckets: pd.DataFrame
+    months: pd.DataFrame
+    month_windows: pd.DataFrame
+    month_mass: np.ndarray
 
 
 def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
@@ -93,8 +101,29 @@ Timestamp('2027-01-25 00:00:00'), 'beyond')
         end = min((cursor + pd.offsets.MonthBegin(1)).normalize(), horizon)
         rows.append((cursor, end, "month"))
         cursor = end
-    rows.append((cursor, pd.Timestamp("2262-04-01"), "beyond"))
+    rows.append((cursor, _END_OF_TIME, "beyond"))
     return pd.DataFrame(rows, columns=["start", "end", "kind"])
+
+
+def month_windows(as_of: str | pd.Timestamp, months: int = 6) -> pd.DataFrame:
+    """The calendar months after ``as_of``: ``month``, ``start`` (inclusive), ``end`` (exclusive).
+
+    The as-of month counts from the day after as-of, and is left out when as-of
+    is its last day; then come the ``months`` following months.
+
+    >>> month_windows("2026-11-15", months=2)["start"].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-11-16', '2026-12-01', '2027-01-01']
+    >>> len(month_windows("2026-10-31", months=6))
+    6
+    """
+    day = to_date(as_of)
+    first = day + pd.Timedelta(days=1)
+    month0 = day.to_period("M").to_timestamp()
+    starts = pd.date_range(month0, periods=months + 2, freq="MS")
+    table = pd.DataFrame({"month": starts[:-1], "start": starts[:-1], "end": starts[1:]})
+    table["start"] = table["start"].where(table["start"] >= first, first)
+    table = table.loc[table["start"] < table["end"]].reset_index(drop=True)
+    return table.astype("datetime64[us]")
 
 
 def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float,
@@ -179,7 +208,9 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     due = due + shift.astype("timedelta64[D]")
     age = (np.datetime64(day.date()) - due).astype(int)  # days past the (shifted) due date
     buckets = buckets_for(day, weeks, months)
-    edges = buckets["start"].to_numpy(dtype="datetime64[D]")
+    windows = month_windows(day, months)
+    fine = _fine_buckets(buckets, windows)
+    edges = fine["start"].to_numpy(dtype="datetime64[D]")
     # P(bucket) for the history part: F(edge_next - due - 1) - F(edge - due - 1) over 1 - F(age)
     flat = cdf.ravel()
 
@@ -217,7 +248,7 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
                                       edges, pinned)  # fmt: skip
     disputed = items["disputed"].to_numpy()
     if disputed.any():
-        mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, buckets)
+        mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, fine)
         basis[disputed] = "disputed"
     out = pd.DataFrame({
         "company": items["company"], "invoice_id": items["invoice_id"],
@@ -228,7 +259,27 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
         "p90_date": pd.to_datetime(dates["p90"]).astype("datetime64[us]"),
         "basis": basis.astype(str),
     })  # fmt: skip
-    return Forecast(out.reset_index(drop=True), _bucket_table(items, mass, buckets))
+    week_mass = _coarsen(mass, edges, buckets["start"])
+    month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
+    by_month = _bucket_table(items, month_mass[:, :-1], windows)
+    return Forecast(out.reset_index(drop=True), _bucket_table(items, week_mass, buckets),
+                    by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
+                    windows, month_mass)  # fmt: skip
+
+
+def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
+    """The intervals cut by every week, month and window edge (the last one open-ended)."""
+    cuts = [*buckets["start"], *windows["start"], windows["end"].iloc[-1]]
+    starts = pd.DatetimeIndex(sorted(set(cuts)), dtype="datetime64[us]")
+    ends = [*starts[1:], _END_OF_TIME]
+    return pd.DataFrame({"start": starts, "end": pd.DatetimeIndex(ends, dtype="datetime64[us]")})
+
+
+def _coarsen(mass: np.ndarray, edges: np.ndarray, starts: list[pd.Timestamp] | pd.Series
+             ) -> np.ndarray:  # fmt: skip
+    """Sum fine-interval columns into the intervals that begin at ``starts`` (among ``edges``)."""
+    at = np.searchsorted(edges, pd.DatetimeIndex(starts).to_numpy(dtype="datetime64[D]"))
+    return np.add.reduceat(mass, at, axis=1) if len(mass) else np.zeros((0, len(at)))
 
 
 def _quantile(searchable: np.ndarray, c: np.ndarray, f_age: np.ndarray, left: np.ndarray,
@@ -286,6 +337,6 @@ def _bucket_table(items: pd.DataFrame, mass: np.ndarray, buckets: pd.DataFrame) 
         mean = share[rows].sum(axis=0)
         frames.append(buckets.assign(company=company, expected=mean,
                                      p10=np.clip(mean - _Z90 * sigma, 0, None),
-                                     p90=mean + _Z90 * sigma))  # fmt: skip
+                                     p90=mean + _Z90 * sigma, sd=sigma))  # fmt: skip
     table = pd.concat(frames, ignore_index=True)
-    return table[["company", "start", "end", "kind", "expected", "p10", "p90"]]
+    return table[["company", *buckets.columns, "expected", "p10", "p90", "sd"]]

@@ -60,7 +60,7 @@ def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
             pinned.to_numpy(dtype="datetime64[D]"))  # fmt: skip
 
 
-def _promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
+def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
                     day: pd.Timestamp) -> np.ndarray:  # fmt: skip
     """The live promised date of each item (NaT if none)."""
     none = np.full(len(items), np.datetime64("NaT"), "datetime64[D]")
@@ -98,7 +98,7 @@ def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
     (an adjustment ``to_date``) weighs 1. The p10-p90 band spans the promised
     date and the history's band, unless the promise is nearly sure (p >= 0.9).
     """
-    promised = _promised_dates(items, promises, day)
+    promised = promised_dates(items, promises, day)
     p = np.zeros(len(items))
     if keeping is not None and len(keeping):
         k = keeping.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]]))

@@ -31,10 +31,10 @@ from typing import IO, Any, Literal
 import pandas as pd
 from pandas.api import types as ptypes
 
-__all__ = ["atomic_path", "format_for_csv", "write_book", "write_csv"]
+__all__ = ["atomic_path", "format_for_csv", "sheet_names", "write_book", "write_csv", "write_xlsx"]
 
 _FORMULA = ("=", "+", "-", "@")
-_PRECISE = {"rate"}  # columns written with more than cents
+_PRECISE = {"rate", "probability", "cumulative_share"}  # written with 6 decimals
 
 
 @contextmanager
@@ -73,9 +73,11 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
             out[name] = col.dt.strftime("%Y-%m-%d").fillna("")
         elif ptypes.is_bool_dtype(col):
             out[name] = col.map({True: "true", False: "false"})
+        elif ptypes.is_float_dtype(col) and name in _PRECISE:
+            out[name] = (col.round(6) + 0.0).map("{:.6f}".format).where(col.notna(), "")
         elif ptypes.is_float_dtype(col):
-            # cents (6 decimals for rates), no "-0.00"; the CSV writer prints them
-            out[name] = col.round(6 if name in _PRECISE else 2) + 0.0
+            # cents, no "-0.00"; the CSV writer prints them
+            out[name] = col.round(2) + 0.0
         elif ptypes.is_numeric_dtype(col):
             out[name] = col.astype("str").where(col.notna(), "")
         else:
@@ -85,16 +87,12 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(out, index=frame.index)
 
 
-def _float_format(frame: pd.DataFrame) -> str:
-    return "%.6f" if any(c in _PRECISE for c in frame.columns) else "%.2f"
-
-
 def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
     """Write ``frame`` as UTF-8 comma-separated CSV, atomically. Returns the path."""
     path = Path(path)
     text = format_for_csv(frame)
     with atomic_path(path) as handle:
-        text.to_csv(handle, index=False, lineterminator="\n", float_format=_float_format(frame))
+        text.to_csv(handle, index=False, lineterminator="\n", float_format="%.2f")
     return path
 
 
@@ -114,3 +112,56 @@ def write_book(
                 frame.to_parquet(handle, index=False)
         written.append(path)
     return written
+
+
+def sheet_names(names: list[str]) -> list[str]:
+    """Valid, distinct Excel sheet names (31 characters, none of ``[]:*?/\\``).
+
+    >>> sheet_names(["Léa Petit", "a/b", "a?b", "x" * 40])
+    ['Léa Petit', 'a_b', 'a_b (2)', 'xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx']
+    """
+    out: list[str] = []
+    for name in names:
+        clean = "".join("_" if ch in "[]:*?/\\" else ch for ch in str(name)).strip("'")[:31]
+        candidate, n = clean or "sheet", 1
+        while candidate.lower() in {o.lower() for o in out}:
+            n += 1
+            candidate = f"{clean[: 31 - len(f' ({n})')]} ({n})"
+        out.append(candidate)
+    return out
+
+
+def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
+    """Write one sheet per frame to an XLSX workbook, atomically.
+
+    Amounts keep their numbers with a thousands separator and cents; dates are
+    dates; text that looks like a formula is written as text, never run.
+    """
+    path = Path(path)
+    names = sheet_names(list(sheets))
+    with atomic_path(path, "wb") as handle, pd.ExcelWriter(handle, engine="openpyxl") as xl:  # type: ignore[call-overload]
+        for name, frame in zip(names, sheets.values(), strict=True):
+            safe = frame.copy()
+            for col in safe.columns:
+                if ptypes.is_object_dtype(safe[col]) or ptypes.is_string_dtype(safe[col]):
+                    text = safe[col].astype("str").where(safe[col].notna(), "")
+                    risky = text.str.startswith(_FORMULA) & ~text.str.fullmatch(r"-?\d+(\.\d+)?")
+                    safe[col] = text.where(~risky, "'" + text)
+            safe.to_excel(xl, sheet_name=name, index=False)
+            sheet = xl.sheets[name]
+            sheet.freeze_panes = "A2"
+            for j, col in enumerate(safe.columns, start=1):
+                letter = sheet.cell(row=1, column=j).column_letter
+                width = max([len(str(col)), *safe[col].astype(str).str.len().head(200)])
+                sheet.column_dimensions[letter].width = min(max(width + 2, 8), 60)
+                fmt = (
+                    "#,##0.00"
+                    if ptypes.is_float_dtype(safe[col])
+                    else "yyyy-mm-dd"
+                    if ptypes.is_datetime64_any_dtype(safe[col])
+                    else None
+                )
+                if fmt:
+                    for cell in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
+                        cell[0].number_format = fmt
+    return path

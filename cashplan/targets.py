@@ -17,7 +17,7 @@ The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
@@ -25,7 +25,15 @@ import pandas as pd
 from cashplan.fx import Fx
 from cashplan.ledger import collections, to_date
 
-__all__ = ["cash_need", "monthly_collections", "monthly_targets", "smoothed_targets"]
+__all__ = [
+    "cash_need",
+    "monthly_collections",
+    "monthly_targets",
+    "open_months",
+    "override_spending",
+    "planned_spending",
+    "smoothed_targets",
+]
 
 CATEGORIES = ("salaries", "external", "taxes", "loans")
 ALL = "ALL"
@@ -182,6 +190,7 @@ def monthly_targets(
     safety_margin: float = 0.0,
     months_before: int = 12,
     months_after: int = 6,
+    collected: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Need, target and collections per company and consolidated (``ALL``), by month.
 
@@ -190,6 +199,8 @@ def monthly_targets(
     Shortfalls are carried only from months closed by ``as_of``; the
     consolidated target is computed on the group's need and collections (cash
     is pooled), not summed from the companies' targets.
+
+    ``collected`` may pass ``monthly_collections`` already computed.
 
     Returns
     -------
@@ -207,7 +218,9 @@ def monthly_targets(
     need = (
         cash_need(spending, fx, months, safety_margin).groupby(["company", "month"])["amount"].sum()
     )
-    got = monthly_collections(invoices, fx, day).set_index(["company", "month"])["collected"]
+    if collected is None:
+        collected = monthly_collections(invoices, fx, day)
+    got = collected.set_index(["company", "month"])["collected"]
     companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
     month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
@@ -238,3 +251,91 @@ def monthly_targets(
         t["closed"] = closed
         rows.append(t)
     return pd.concat(rows, ignore_index=True)
+
+
+def open_months(as_of: str | pd.Timestamp, months_after: int = 6) -> pd.DatetimeIndex:
+    """The months not yet closed at ``as_of``: its own unless as-of is its last day, and
+    the ``months_after`` following ones.
+
+    >>> open_months("2026-10-31", 2).strftime("%Y-%m").tolist()
+    ['2026-11', '2026-12']
+    >>> open_months("2026-10-15", 1).strftime("%Y-%m").tolist()
+    ['2026-10', '2026-11']
+    """
+    day = to_date(as_of)
+    month = day.to_period("M")
+    first = month + 1 if (day + pd.Timedelta(days=1)).day == 1 else month
+    last = month + months_after
+    return pd.DatetimeIndex(
+        pd.period_range(first, last, freq="M").to_timestamp(), dtype="datetime64[us]"
+    )
+
+
+def planned_spending(
+    spending: pd.DataFrame, as_of: str | pd.Timestamp, months_after: int = 6
+) -> pd.DataFrame:
+    """The mean monthly spending per company and category over the open months.
+
+    Recorded months count as recorded, the others at the run rate (as in
+    :func:`cash_need`); amounts stay in the spending's currency. This is what
+    the workbook's spending widgets start from.
+
+    Returns ``company``, ``category``, ``currency`` and ``amount``.
+    """
+    months = open_months(as_of, months_after)
+    rows = []
+    for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
+        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        filled = table.reindex(months).fillna(table.fillna(0.0).tail(3).mean())
+        for category, amount in filled.mean().items():
+            rows.append((company, category, currency, float(amount)))
+    return pd.DataFrame(rows, columns=["company", "category", "currency", "amount"])
+
+
+def override_spending(
+    spending: pd.DataFrame,
+    overrides: Mapping[str, float],
+    as_of: str | pd.Timestamp,
+    months_after: int = 6,
+) -> pd.DataFrame:
+    """``spending`` with a category's amount set for every open month.
+
+    ``overrides`` maps ``"category"`` (every company that records spending) or
+    ``"company/category"`` to a monthly amount in that company's spending currency.
+
+    >>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01"]),
+    ...     "category": "salaries", "amount": [100.0, 100.0], "company": "A", "currency": "EUR"})
+    >>> out = override_spending(spe, {"salaries": 150.0}, "2026-10-31", months_after=2)
+    >>> out["amount"].tolist(), out["month"].dt.strftime("%Y-%m").tolist()
+    ([100.0, 150.0, 150.0], ['2026-10', '2026-11', '2026-12'])
+    """
+    if not overrides:
+        return spending
+    months = open_months(as_of, months_after)
+    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    frames, drop = [spending], np.zeros(len(spending), bool)
+    for key, amount in overrides.items():
+        company, _, category = key.rpartition("/")
+        companies = [company] if company else currencies.index.tolist()
+        unknown = [c for c in companies if c not in currencies.index]
+        if unknown or not category or not np.isfinite(amount) or amount < 0:
+            raise ValueError(
+                f"spending override {key!r}: {amount!r} - give 'category' or "
+                f"'company/category' (companies: {', '.join(currencies.index)}) and an "
+                "amount of 0 or more"
+            )
+        for c in companies:
+            drop |= np.asarray(
+                (spending["company"] == c)
+                & (spending["category"] == category)
+                & spending["month"].isin(months)
+            )
+            frames.append(
+                pd.DataFrame(
+                    {"month": months, "category": category, "amount": float(amount),
+                     "company": c, "currency": currencies[c]}
+                )
+            )  # fmt: skip
+    frames[0] = spending.loc[~drop]
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)

@@ -1,0 +1,217 @@
+"""One analysis of a book at a date: every figure the report and the workbook show.
+
+``Analysis`` computes each piece on first use and keeps it. ``Analysis.replace``
+makes the analysis after a change (a setting, or a book with a new promise) and
+carries over every piece the change does not touch, so that the workbook
+recomputes only what it must: a new spending figure recomputes the targets, the
+gap and the plan, not the forecast.
+
+Examples
+--------
+>>> from cashplan.book import Book
+>>> from cashplan.sample import make_book
+>>> book = Book.from_frames(**make_book(n_invoices=2_000, n_customers=20))
+>>> a = Analysis(book, Settings(as_of="2026-10-31"))
+>>> a.gap.columns[:4].tolist()
+['company', 'month', 'status', 'cash_need']
+>>> b = a.replace(safety_margin=0.1)
+>>> b.forecast is a.forecast, b.targets is a.targets
+(True, False)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
+from cashplan.book import Book
+from cashplan.dunning import customer_stages
+from cashplan.forecast import Forecast, forecast
+from cashplan.gap import monthly_gap
+from cashplan.kpis import kpis
+from cashplan.ledger import open_items, to_date
+from cashplan.plan import Plan, battle_plan
+from cashplan.reliability import PayerScorer
+from cashplan.reminders import reminders
+from cashplan.targets import monthly_collections, monthly_targets, override_spending
+
+__all__ = ["Analysis", "Settings"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a user chooses: the date, the scope and the planning parameters.
+
+    ``spending`` overrides the monthly amount of a category in the open months,
+    keyed ``"category"`` (every company) or ``"company/category"``, in the
+    spending's own currency.
+    """
+
+    as_of: str
+    company: str | None = None
+    k: int = 1
+    safety_margin: float = 0.0
+    surplus_lowers: bool = False
+    threshold: float = 60.0
+    dispute_policy: Literal["exclude", "long_delay"] = "exclude"
+    discount_rate: float = 0.02
+    cost_of_funds: float = 0.05
+    spending: Mapping[str, float] = field(default_factory=dict)
+
+
+# what each piece is computed from: settings fields and book tables
+_DEPENDS: dict[str, set[str]] = {
+    "items": {"as_of", "invoices", "customers"},
+    "scorer": {"as_of", "invoices", "promises"},
+    "reliability": {"scorer", "threshold"},
+    "forecast": {"as_of", "invoices", "promises", "adjustments", "scorer", "dispute_policy"},
+    "collected": {"as_of", "invoices"},
+    "spending": {"as_of", "spending"},
+    "targets": {"collected", "as_of", "spending", "k", "safety_margin", "surplus_lowers"},
+    "gap": {"targets", "forecast"},
+    "stages": {"forecast", "reliability", "customers", "company"},
+    "plan": {"forecast", "gap", "reliability", "customers", "company", "discount_rate",
+             "cost_of_funds"},
+    "customer_table": {"scorer", "reliability", "items"},
+    "aged": {"items"},
+    "kpis": {"as_of", "invoices"},
+}  # fmt: skip
+_TABLES = ("invoices", "customers", "promises", "spending", "adjustments", "fx_rates")
+
+
+class Analysis:
+    """Every figure of ``book`` under ``settings`` (see the module doc)."""
+
+    def __init__(self, book: Book, settings: Settings) -> None:
+        self.book = book
+        self.settings = settings
+        self.day = to_date(settings.as_of)
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.book!r}, as of {self.day.date()}, {self.settings.company or 'ALL'})"
+
+    def replace(self, book: Book | None = None, **changes: Any) -> Analysis:
+        """The analysis after a change, reusing what the change leaves as it was."""
+        new = Analysis(book or self.book, dataclasses.replace(self.settings, **changes))
+        changed = {k for k in changes if getattr(self.settings, k) != changes[k]}
+        changed |= {t for t in _TABLES if getattr(new.book, t) is not getattr(self.book, t)}
+        for name, needs in _DEPENDS.items():  # in dependency order
+            if needs & changed:
+                changed.add(name)
+            elif name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        """The invoices open at as-of, with owners."""
+        return open_items(self.book.invoices, self.day, self.book.fx, self.book.customers)
+
+    @cached_property
+    def scorer(self) -> PayerScorer:
+        """The payer scorer fitted at as-of."""
+        return PayerScorer(threshold=self.settings.threshold).fit(
+            self.book.invoices, self.day, self.book.promises
+        )
+
+    @cached_property
+    def reliability(self) -> pd.DataFrame:
+        """Each customer's score and class at the chosen threshold."""
+        return self.scorer.classify(self.settings.threshold)
+
+    @cached_property
+    def forecast(self) -> Forecast:
+        """The collection forecast of the open book."""
+        keeping = 1.0 - self.scorer.summary_.set_index(["company", "customer_id"])[
+            "broken_promise_share"]  # fmt: skip
+        return forecast(self.book.invoices, self.day, self.book.fx, self.book.promises,
+                        self.book.adjustments, promise_keeping=keeping,
+                        dispute_policy=self.settings.dispute_policy)  # fmt: skip
+
+    @cached_property
+    def collected(self) -> pd.DataFrame:
+        """Cash collected per company and month up to as-of."""
+        return monthly_collections(self.book.invoices, self.book.fx, self.day)
+
+    @cached_property
+    def spending(self) -> pd.DataFrame:
+        """The book's spending with the settings' overrides applied to the open months."""
+        return override_spending(self.book.spending, self.settings.spending, self.day)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Need and smoothed targets per company and month (``monthly_targets``)."""
+        s = self.settings
+        return monthly_targets(self.book.invoices, self.spending, self.book.fx, self.day, k=s.k,
+                               surplus_lowers=s.surplus_lowers, safety_margin=s.safety_margin,
+                               collected=self.collected)  # fmt: skip
+
+    @cached_property
+    def gap(self) -> pd.DataFrame:
+        """Target against collected and forecast, by company and month (``monthly_gap``)."""
+        return monthly_gap(self.targets, self.forecast.months)
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        """Each customer's dunning stage (customers with chasable overdue invoices)."""
+        return customer_stages(self._scoped(self.forecast.invoices), self.day, self.reliability,
+                               self.book.customers)  # fmt: skip
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The battle plan for the first short month of the chosen scope."""
+        s = self.settings
+        return battle_plan(self.forecast, self.gap, self.day, company=s.company,
+                           reliability=self.reliability, customers=self.book.customers,
+                           discount_rate=s.discount_rate,
+                           cost_of_funds=s.cost_of_funds)  # fmt: skip
+
+    def reminders(self, languages: tuple[str, ...] = ("fr", "en"),
+                  template_dir: str | None = None) -> pd.DataFrame:  # fmt: skip
+        """One draft reminder per customer with chasable overdue invoices and language."""
+        return reminders(self._scoped(self.items), self.forecast.invoices, self.stages, self.day,
+                         self.book.customers, self.book.promises, languages,
+                         template_dir)  # fmt: skip
+
+    @cached_property
+    def aged(self) -> pd.DataFrame:
+        """The aged balance by customer."""
+        return aged_balance(self.items, by=("company", "customer_id"))
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """DSO-family KPIs per company and consolidated."""
+        return kpis(self.book.invoices, self.day, self.book.fx)
+
+    @cached_property
+    def customer_table(self) -> pd.DataFrame:
+        """One row per customer: score, class, history, open and overdue amounts."""
+        keys = ["company", "customer_id"]
+        rel = self.reliability
+        items = self.items
+        overdue = items["open_amount_rc"].where(items["days_past_due"] > 0, 0.0)
+        sums = items.assign(overdue_rc=overdue).groupby(keys)[["open_amount_rc", "overdue_rc"]]
+        table = rel.join(sums.sum(), on=keys).fillna({"open_amount_rc": 0.0, "overdue_rc": 0.0})
+        return table[[*keys, "score", "reliability", "grade", "n_settled", "avg_days_late",
+                      "open_amount_rc", "overdue_rc"]]  # fmt: skip
+
+    def view(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` for the chosen company (``ALL`` rows when consolidated)."""
+        return frame.loc[frame["company"] == (self.settings.company or "ALL")]
+
+    def _scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
+        if self.settings.company is None:
+            return frame
+        return frame.loc[np.asarray(frame["company"] == self.settings.company)]
+
+    @property
+    def aged_labels(self) -> list[str]:
+        """The aged balance's bucket columns."""
+        return bucket_labels(DEFAULT_BUCKETS)

@@ -77,12 +77,19 @@ _DEPENDS: dict[str, set[str]] = {
     "targets": {"collected", "as_of", "spending", "k", "safety_margin", "surplus_lowers"},
     "gap": {"targets", "forecast"},
     "stages": {"forecast", "reliability", "customers", "company"},
-    "plan": {"forecast", "gap", "reliability", "customers", "company", "discount_rate",
-             "cost_of_funds"},
+    "plan": {
+        "forecast",
+        "gap",
+        "reliability",
+        "customers",
+        "company",
+        "discount_rate",
+        "cost_of_funds",
+    },
     "customer_table": {"scorer", "reliability", "items"},
     "aged": {"items"},
     "kpis": {"as_of", "invoices"},
-}  # fmt: skip
+}
 _TABLES = ("invoices", "customers", "promises", "spending", "adjustments", "fx_rates")
 
 
@@ -129,11 +136,18 @@ class Analysis:
     @cached_property
     def forecast(self) -> Forecast:
         """The collection forecast of the open book."""
-        keeping = 1.0 - self.scorer.summary_.set_index(["company", "customer_id"])[
-            "broken_promise_share"]  # fmt: skip
-        return forecast(self.book.invoices, self.day, self.book.fx, self.book.promises,
-                        self.book.adjustments, promise_keeping=keeping,
-                        dispute_policy=self.settings.dispute_policy)  # fmt: skip
+        keeping = (
+            1.0 - self.scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
+        )
+        return forecast(
+            self.book.invoices,
+            self.day,
+            self.book.fx,
+            self.book.promises,
+            self.book.adjustments,
+            promise_keeping=keeping,
+            dispute_policy=self.settings.dispute_policy,
+        )
 
     @cached_property
     def collected(self) -> pd.DataFrame:
@@ -149,9 +163,16 @@ class Analysis:
     def targets(self) -> pd.DataFrame:
         """Need and smoothed targets per company and month (``monthly_targets``)."""
         s = self.settings
-        return monthly_targets(self.book.invoices, self.spending, self.book.fx, self.day, k=s.k,
-                               surplus_lowers=s.surplus_lowers, safety_margin=s.safety_margin,
-                               collected=self.collected)  # fmt: skip
+        return monthly_targets(
+            self.book.invoices,
+            self.spending,
+            self.book.fx,
+            self.day,
+            k=s.k,
+            surplus_lowers=s.surplus_lowers,
+            safety_margin=s.safety_margin,
+            collected=self.collected,
+        )
 
     @cached_property
     def gap(self) -> pd.DataFrame:
@@ -161,24 +182,39 @@ class Analysis:
     @cached_property
     def stages(self) -> pd.DataFrame:
         """Each customer's dunning stage (customers with chasable overdue invoices)."""
-        return customer_stages(self._scoped(self.forecast.invoices), self.day, self.reliability,
-                               self.book.customers)  # fmt: skip
+        return customer_stages(
+            self.scoped(self.forecast.invoices), self.day, self.reliability, self.book.customers
+        )
 
     @cached_property
     def plan(self) -> Plan:
         """The battle plan for the first short month of the chosen scope."""
         s = self.settings
-        return battle_plan(self.forecast, self.gap, self.day, company=s.company,
-                           reliability=self.reliability, customers=self.book.customers,
-                           discount_rate=s.discount_rate,
-                           cost_of_funds=s.cost_of_funds)  # fmt: skip
+        return battle_plan(
+            self.forecast,
+            self.gap,
+            self.day,
+            company=s.company,
+            reliability=self.reliability,
+            customers=self.book.customers,
+            discount_rate=s.discount_rate,
+            cost_of_funds=s.cost_of_funds,
+        )
 
-    def reminders(self, languages: tuple[str, ...] = ("fr", "en"),
-                  template_dir: str | None = None) -> pd.DataFrame:  # fmt: skip
+    def reminders(
+        self, languages: tuple[str, ...] = ("fr", "en"), template_dir: str | None = None
+    ) -> pd.DataFrame:
         """One draft reminder per customer with chasable overdue invoices and language."""
-        return reminders(self._scoped(self.items), self.forecast.invoices, self.stages, self.day,
-                         self.book.customers, self.book.promises, languages,
-                         template_dir)  # fmt: skip
+        return reminders(
+            self.scoped(self.items),
+            self.forecast.invoices,
+            self.stages,
+            self.day,
+            self.book.customers,
+            self.book.promises,
+            languages,
+            template_dir,
+        )
 
     @cached_property
     def aged(self) -> pd.DataFrame:
@@ -199,14 +235,25 @@ class Analysis:
         overdue = items["open_amount_rc"].where(items["days_past_due"] > 0, 0.0)
         sums = items.assign(overdue_rc=overdue).groupby(keys)[["open_amount_rc", "overdue_rc"]]
         table = rel.join(sums.sum(), on=keys).fillna({"open_amount_rc": 0.0, "overdue_rc": 0.0})
-        return table[[*keys, "score", "reliability", "grade", "n_settled", "avg_days_late",
-                      "open_amount_rc", "overdue_rc"]]  # fmt: skip
+        return table[
+            [
+                *keys,
+                "score",
+                "reliability",
+                "grade",
+                "n_settled",
+                "avg_days_late",
+                "open_amount_rc",
+                "overdue_rc",
+            ]
+        ]
 
     def view(self, frame: pd.DataFrame) -> pd.DataFrame:
         """Rows of ``frame`` for the chosen company (``ALL`` rows when consolidated)."""
         return frame.loc[frame["company"] == (self.settings.company or "ALL")]
 
-    def _scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
+    def scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` for the chosen company (all rows when consolidated)."""
         if self.settings.company is None:
             return frame
         return frame.loc[np.asarray(frame["company"] == self.settings.company)]

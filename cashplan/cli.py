@@ -18,6 +18,8 @@ from cashplan.errors import CashplanError
 __all__ = ["main"]
 
 _EPILOG = """examples:
+  cashplan report data/sample --as-of 2026-10-31 --out reports/sample
+  cashplan report books/* --as-of 2026-10-31 --out reports/2026-10 --param catch_up=3
   cashplan summary data/sample --as-of 2026-10-31
   cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
   cashplan sample --out /tmp/big --invoices 1000000 --format parquet
@@ -49,8 +51,9 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog="cashplan",
-        description="Cash planning from a receivables ledger: cash targets, "
-        "aged balance, KPIs, FEC import (and, as they land: forecast, gap and battle plan).",
+        description="Cash planning from a receivables ledger: cash targets, the collection "
+        "forecast, the gap and the battle plan, aged balance and KPIs, the monthly report, "
+        "FEC import.",
         epilog=_EPILOG,
         formatter_class=argparse.RawDescriptionHelpFormatter,
     )
@@ -196,7 +199,97 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="folder to write backtest_weekly.csv and backtest_summary.csv",
     )
+    rep = sub.add_parser(
+        "report",
+        help="write the monthly report folder (HTML, notebook, CSVs, battle plan, manifest)",
+        description="Run the monthly report notebook with papermill and write the report "
+        "folder: report.html (self-contained), report.ipynb, the CSV tables, battle-plan.xlsx, "
+        "reminders/ and manifest.json. Several books or companies run in parallel, each in "
+        "OUT/<book>[_<company>]; one that fails does not stop the others.",
+    )
+    rep.add_argument("books", type=Path, nargs="+", metavar="BOOK", help="book folder(s)")
+    rep.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the books are seen at",
+    )
+    rep.add_argument("--out", type=Path, required=True, help="the report folder to write")
+    rep.add_argument(
+        "--company",
+        action="append",
+        default=None,
+        metavar="X",
+        help="one company's report (repeat for several; default: consolidated)",
+    )
+    rep.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a report parameter, e.g. catch_up=3, threshold=55, "
+        "spending='{\"salaries\": 1200000}' (see cashplan report --list-params)",
+    )
+    rep.add_argument("--list-params", action="store_true", help="list the parameters and exit")
+    rep.add_argument(
+        "--jobs", type=int, default=2, metavar="N", help="reports run at once (default 2)"
+    )
+    rep.add_argument("--force", action="store_true", help="replace existing reports")
     return parser
+
+
+def _params(pairs: list[str]) -> dict[str, object]:
+    import json
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise CashplanError(f"--param {pair!r}: write it NAME=VALUE, e.g. catch_up=3")
+        try:
+            out[name.strip()] = json.loads(text)
+        except ValueError:
+            out[name.strip()] = text
+    return out
+
+
+def _report(args: argparse.Namespace) -> None:
+    from cashplan.report import ReportJob, report_parameters, run_reports
+
+    if args.list_params:
+        for name, p in report_parameters().items():
+            if name not in ("book", "as_of", "company", "out"):
+                print(f"{name} ({p['type']}, default {p['default']}): {p['help']}")
+        return
+    params = _params(args.param)
+    companies = args.company or [""]
+    single = len(args.books) == 1 and len(companies) == 1
+    jobs = [ReportJob(book, args.out if single else
+                      args.out / (book.name + (f"_{c}" if c else "")), c)
+            for book in args.books for c in companies]  # fmt: skip
+    as_of = args.as_of.strftime("%Y-%m-%d")
+    if single:
+        from cashplan.report import run_report
+
+        out = run_report(jobs[0].book, as_of, jobs[0].out, jobs[0].company, params, args.force)
+        print(f"wrote the report to {out}; open {out / 'report.html'} in a browser")
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), unit="report", file=sys.stderr) as bar:
+        results = run_reports(jobs, as_of, params, args.force, args.jobs, bar.update)
+    failed = 0
+    for job in jobs:
+        result = results[job]
+        name = f"{job.book}" + (f" ({job.company})" if job.company else "")
+        if isinstance(result, Exception):
+            failed += 1
+            print(f"FAILED {name}: {result}", file=sys.stderr)
+        else:
+            print(f"wrote {name} to {result / 'report.html'}")
+    if failed:
+        raise CashplanError(f"{failed} of {len(jobs)} reports failed (see above)")
 
 
 def _backtest(args: argparse.Namespace) -> None:
@@ -293,6 +386,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "sample": _sample,
             "import-fec": _import_fec,
             "backtest": _backtest,
+            "report": _report,
         }[args.command](args)
     except CashplanError as exc:
         print(f"cashplan {args.command}: {exc}", file=sys.stderr)

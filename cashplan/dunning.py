@@ -37,14 +37,25 @@ import pandas as pd
 
 from cashplan.ledger import to_date
 
-__all__ = ["KEY_SEGMENTS", "LEVER_OF_STAGE", "STAGE_DAYS", "TONE_OF_STAGE", "chasable",
-           "customer_stages"]  # fmt: skip
+__all__ = [
+    "KEY_SEGMENTS",
+    "LEVER_OF_STAGE",
+    "STAGE_DAYS",
+    "TONE_OF_STAGE",
+    "chasable",
+    "customer_stages",
+]
 
 STAGE_DAYS = (30, 60, 90, 120)
 KEY_SEGMENTS = ("key_account", "key", "grand_compte")
 LEVER_OF_STAGE = {1: "call", 2: "escalate", 3: "dunning", 4: "cut_off", 5: "litigation"}
-TONE_OF_STAGE = {1: "friendly", 2: "firm", 3: "formal_notice", 4: "cut_off_warning",
-                 5: "final_notice"}  # fmt: skip
+TONE_OF_STAGE = {
+    1: "friendly",
+    2: "firm",
+    3: "formal_notice",
+    4: "cut_off_warning",
+    5: "final_notice",
+}
 _NOT_CHASED = ("promise", "disputed")
 
 
@@ -53,12 +64,15 @@ def chasable(invoices: pd.DataFrame) -> np.ndarray:
     return np.asarray((invoices["open_amount_rc"] > 0) & ~invoices["basis"].isin(_NOT_CHASED))
 
 
-def customer_stages(forecast_invoices: pd.DataFrame, as_of: str | pd.Timestamp,
-                    reliability: pd.DataFrame | None = None,
-                    customers: pd.DataFrame | None = None,
-                    stage_days: Sequence[int] = STAGE_DAYS,
-                    key_segments: Sequence[str] = KEY_SEGMENTS,
-                    litigation_min: float = 2_000.0) -> pd.DataFrame:  # fmt: skip
+def customer_stages(
+    forecast_invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    stage_days: Sequence[int] = STAGE_DAYS,
+    key_segments: Sequence[str] = KEY_SEGMENTS,
+    litigation_min: float = 2_000.0,
+) -> pd.DataFrame:
     """One row per customer with chasable overdue invoices: its stage, lever and tone.
 
     Parameters

@@ -37,9 +37,21 @@ import pandas as pd
 
 __all__ = ["first_short_month", "monthly_gap", "normal_cdf"]
 
-_COLUMNS = ["company", "month", "status", "cash_need", "carried", "target", "collected",
-            "forecast", "forecast_p10", "forecast_p90", "gap", "cumulative_gap",
-            "probability"]  # fmt: skip
+_COLUMNS = [
+    "company",
+    "month",
+    "status",
+    "cash_need",
+    "carried",
+    "target",
+    "collected",
+    "forecast",
+    "forecast_p10",
+    "forecast_p90",
+    "gap",
+    "cumulative_gap",
+    "probability",
+]
 
 
 def normal_cdf(z: np.ndarray) -> np.ndarray:
@@ -69,8 +81,11 @@ def monthly_gap(targets: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
     out["status"] = np.where(closed, "closed", "open")
     collected = targets["collected"].fillna(0.0).to_numpy()
     out["collected"] = np.where(closed | targets["collected"].notna(), collected, np.nan)
-    for name, column in (("forecast", "expected"), ("forecast_p10", "p10"),
-                         ("forecast_p90", "p90")):  # fmt: skip
+    for name, column in (
+        ("forecast", "expected"),
+        ("forecast_p10", "p10"),
+        ("forecast_p90", "p90"),
+    ):
         values = fc[column].reindex(keys).fillna(0.0).to_numpy()
         out[name] = np.where(closed, np.nan, values)
     sd = np.where(closed, np.nan, fc["sd"].reindex(keys).fillna(0.0).to_numpy())
@@ -79,8 +94,11 @@ def monthly_gap(targets: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
     open_gap = out["gap"].where(~closed, 0.0)
     out["cumulative_gap"] = open_gap.groupby(out["company"]).cumsum().where(~closed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        z = np.where(sd > 0, -out["gap"].to_numpy() / np.where(sd > 0, sd, 1.0),
-                     np.where(out["gap"].to_numpy() <= 1e-9, np.inf, -np.inf))  # fmt: skip
+        z = np.where(
+            sd > 0,
+            -out["gap"].to_numpy() / np.where(sd > 0, sd, 1.0),
+            np.where(out["gap"].to_numpy() <= 1e-9, np.inf, -np.inf),
+        )
     out["probability"] = np.where(closed, np.nan, normal_cdf(z))
     return out[_COLUMNS].reset_index(drop=True)
 

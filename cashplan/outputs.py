@@ -36,13 +36,50 @@ def _scope(a: Analysis, frame: pd.DataFrame) -> pd.DataFrame:
     return frame if company is None else frame.loc[frame["company"] == company]
 
 
-_MONTHLY = ["company", "month", "cash_need", "target", "collected", "forecast", "gap", "status",
-            "carried", "forecast_p10", "forecast_p90", "cumulative_gap", "probability"]  # fmt: skip
-_KPIS = ["company", "dso", "best_possible_dso", "add", "cei", "dso_countback", "add_invoices",
-         "receivables", "sales_12m"]  # fmt: skip
-_ACTIONS = ["company", "rank", "customer_id", "owner", "lever", "amount_rc", "cumulative_rc",
-            "cost_rc", "name", "stage", "n_invoices", "invoices", "days_overdue", "open_rc",
-            "probability", "cumulative_share"]  # fmt: skip
+_MONTHLY = [
+    "company",
+    "month",
+    "cash_need",
+    "target",
+    "collected",
+    "forecast",
+    "gap",
+    "status",
+    "carried",
+    "forecast_p10",
+    "forecast_p90",
+    "cumulative_gap",
+    "probability",
+]
+_KPIS = [
+    "company",
+    "dso",
+    "best_possible_dso",
+    "add",
+    "cei",
+    "dso_countback",
+    "add_invoices",
+    "receivables",
+    "sales_12m",
+]
+_ACTIONS = [
+    "company",
+    "rank",
+    "customer_id",
+    "owner",
+    "lever",
+    "amount_rc",
+    "cumulative_rc",
+    "cost_rc",
+    "name",
+    "stage",
+    "n_invoices",
+    "invoices",
+    "days_overdue",
+    "open_rc",
+    "probability",
+    "cumulative_share",
+]
 
 
 def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:

@@ -60,9 +60,24 @@ LEVERS = pd.DataFrame(
 ``fixed_cost`` per action and ``cost_rate`` on the cash it brings (reporting
 currency), and ``owner`` when not the customer's owner."""
 
-ACTION_COLUMNS = ["company", "rank", "customer_id", "name", "owner", "lever", "stage",
-                  "n_invoices", "invoices", "days_overdue", "open_rc", "amount_rc",
-                  "probability", "cost_rc", "cumulative_rc", "cumulative_share"]  # fmt: skip
+ACTION_COLUMNS = [
+    "company",
+    "rank",
+    "customer_id",
+    "name",
+    "owner",
+    "lever",
+    "stage",
+    "n_invoices",
+    "invoices",
+    "days_overdue",
+    "open_rc",
+    "amount_rc",
+    "probability",
+    "cost_rc",
+    "cumulative_rc",
+    "cumulative_share",
+]
 
 
 @dataclass(frozen=True)
@@ -83,8 +98,9 @@ class Plan:
         return float(self.actions["amount_rc"].sum())
 
 
-def discount_cost(amount: np.ndarray | float, rate: float, cost_of_funds: float,
-                  days_early: np.ndarray | float) -> np.ndarray:  # fmt: skip
+def discount_cost(
+    amount: np.ndarray | float, rate: float, cost_of_funds: float, days_early: np.ndarray | float
+) -> np.ndarray:
     """Net cost of an accepted early-payment discount.
 
     The discount given (``amount x rate``) less the funding saved on the cash
@@ -96,14 +112,24 @@ def discount_cost(amount: np.ndarray | float, rate: float, cost_of_funds: float,
     return np.asarray(amount * rate - amount * (1 - rate) * cost_of_funds * days / 365.0)
 
 
-def battle_plan(fc: Forecast, gap: pd.DataFrame, as_of: str | pd.Timestamp, *,
-                company: str | None = None, month: str | pd.Timestamp | None = None,
-                reliability: pd.DataFrame | None = None,
-                customers: pd.DataFrame | None = None, levers: pd.DataFrame = LEVERS,
-                discount_rate: float = 0.02, cost_of_funds: float = 0.05,
-                discount_days: int = 10, stage_days: tuple[int, ...] = STAGE_DAYS,
-                key_segments: tuple[str, ...] = KEY_SEGMENTS,
-                litigation_min: float = 2_000.0, min_gain: float = 50.0) -> Plan:  # fmt: skip
+def battle_plan(
+    fc: Forecast,
+    gap: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str | None = None,
+    month: str | pd.Timestamp | None = None,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    levers: pd.DataFrame = LEVERS,
+    discount_rate: float = 0.02,
+    cost_of_funds: float = 0.05,
+    discount_days: int = 10,
+    stage_days: tuple[int, ...] = STAGE_DAYS,
+    key_segments: tuple[str, ...] = KEY_SEGMENTS,
+    litigation_min: float = 2_000.0,
+    min_gain: float = 50.0,
+) -> Plan:
     """The ranked actions that close the gap of ``month`` (see the module doc).
 
     Parameters
@@ -144,8 +170,9 @@ def battle_plan(fc: Forecast, gap: pd.DataFrame, as_of: str | pd.Timestamp, *,
     if to_close <= 0.005 or inv.empty:
         return _empty(target, max(to_close, 0.0))
     p_in, p_after = mass[:, j], mass[:, j + 1 :].sum(axis=1)
-    stages = customer_stages(inv, day, reliability, customers, stage_days, key_segments,
-                             litigation_min)  # fmt: skip
+    stages = customer_stages(
+        inv, day, reliability, customers, stage_days, key_segments, litigation_min
+    )
     keys = ["company", "customer_id"]
     overdue = np.asarray(inv["due_date"] < day)
     who = pd.MultiIndex.from_frame(inv[keys])
@@ -163,14 +190,21 @@ def battle_plan(fc: Forecast, gap: pd.DataFrame, as_of: str | pd.Timestamp, *,
     early = (inv["expected_date"].fillna(inv["due_date"]) - pay_on).dt.days.to_numpy(float)
     net = discount_cost(amount, discount_rate, cost_of_funds, early)
     disc_cost = np.where(lever == "discount", success * p_after * net, 0.0)
-    detail = inv.assign(lever=lever, gain=gain, reach=amount * (p_in + success * p_after),
-                        disc_cost=disc_cost, days_overdue=np.maximum((day - inv["due_date"]
-                                                                      ).dt.days, 0))  # fmt: skip
+    detail = inv.assign(
+        lever=lever,
+        gain=gain,
+        reach=amount * (p_in + success * p_after),
+        disc_cost=disc_cost,
+        days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0),
+    )
     detail = detail.loc[detail["lever"].notna() & (detail["gain"] > 0)]
     actions = _actions(detail, lever_table, stage_of, customers)
     actions = actions.loc[actions["amount_rc"] >= min_gain]
-    actions = actions.sort_values(["priority", "open_rc", "company", "customer_id"],
-                                  ascending=[True, False, True, True], kind="stable")  # fmt: skip
+    actions = actions.sort_values(
+        ["priority", "open_rc", "company", "customer_id"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    )
     cumulative = actions["amount_rc"].cumsum().to_numpy()
     before = cumulative - actions["amount_rc"].to_numpy()
     actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
@@ -179,8 +213,9 @@ def battle_plan(fc: Forecast, gap: pd.DataFrame, as_of: str | pd.Timestamp, *,
     actions["cumulative_share"] = actions["cumulative_rc"] / to_close
     chosen = actions.set_index([*keys, "lever"])["rank"]
     targeted = detail.join(chosen, on=[*keys, "lever"], how="inner")
-    targeted = targeted[["rank", *keys, "invoice_id", "lever", "open_amount_rc", "due_date",
-                         "days_overdue", "gain"]].rename(columns={"gain": "amount_rc"})  # fmt: skip
+    targeted = targeted[
+        ["rank", *keys, "invoice_id", "lever", "open_amount_rc", "due_date", "days_overdue", "gain"]
+    ].rename(columns={"gain": "amount_rc"})
     return Plan(
         target,
         to_close,
@@ -189,8 +224,12 @@ def battle_plan(fc: Forecast, gap: pd.DataFrame, as_of: str | pd.Timestamp, *,
     )
 
 
-def _actions(detail: pd.DataFrame, lever_table: pd.DataFrame, stage_of: pd.DataFrame,
-             customers: pd.DataFrame | None) -> pd.DataFrame:  # fmt: skip
+def _actions(
+    detail: pd.DataFrame,
+    lever_table: pd.DataFrame,
+    stage_of: pd.DataFrame,
+    customers: pd.DataFrame | None,
+) -> pd.DataFrame:
     keys = ["company", "customer_id"]
     ordered = detail.sort_values(["due_date", "invoice_id"])
     actions = ordered.groupby([*keys, "lever"], as_index=False, sort=True).agg(
@@ -205,17 +244,26 @@ def _actions(detail: pd.DataFrame, lever_table: pd.DataFrame, stage_of: pd.DataF
     actions["probability"] = actions["reach"] / actions["open_rc"]
     levers = lever_table.reindex(actions["lever"])
     actions["priority"] = levers["priority"].to_numpy()
-    actions["cost_rc"] = (levers["fixed_cost"].to_numpy() + actions["disc_cost"]
-                          + levers["cost_rate"].to_numpy() * actions["amount_rc"])  # fmt: skip
+    actions["cost_rc"] = (
+        levers["fixed_cost"].to_numpy()
+        + actions["disc_cost"]
+        + levers["cost_rate"].to_numpy() * actions["amount_rc"]
+    )
     who = pd.MultiIndex.from_frame(actions[keys])
     stage = stage_of["stage"].reindex(who).to_numpy()
     actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
         "int64"
     )
-    info = (customers.drop_duplicates(keys).set_index(keys).reindex(who)
-            if customers is not None and len(customers) else None)  # fmt: skip
-    owner = (info["owner"].fillna("unassigned").to_numpy() if info is not None
-             else np.full(len(actions), "unassigned", dtype=object))  # fmt: skip
+    info = (
+        customers.drop_duplicates(keys).set_index(keys).reindex(who)
+        if customers is not None and len(customers)
+        else None
+    )
+    owner = (
+        info["owner"].fillna("unassigned").to_numpy()
+        if info is not None
+        else np.full(len(actions), "unassigned", dtype=object)
+    )
     fixed_owner = levers["owner"].to_numpy()
     actions["owner"] = np.where(pd.notna(fixed_owner), fixed_owner, owner)
     actions["name"] = info["name"].fillna("").to_numpy() if info is not None else ""

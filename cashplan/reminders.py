@@ -37,8 +37,18 @@ __all__ = ["LANGUAGES", "TEMPLATES", "fmt_date", "fmt_money", "reminders"]
 
 LANGUAGES = ("fr", "en")
 TEMPLATES = Path(__file__).parent / "templates"
-_COLUMNS = ["company", "customer_id", "language", "stage", "tone", "n_invoices", "overdue_rc",
-            "contact", "subject", "body"]  # fmt: skip
+_COLUMNS = [
+    "company",
+    "customer_id",
+    "language",
+    "stage",
+    "tone",
+    "n_invoices",
+    "overdue_rc",
+    "contact",
+    "subject",
+    "body",
+]
 
 
 def fmt_money(value: float, currency: str, language: str) -> str:
@@ -58,9 +68,12 @@ def _environment(template_dir: str | Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(TEMPLATES)]
     if template_dir is not None:
         loaders.insert(0, jinja2.FileSystemLoader(template_dir))
-    env = jinja2.Environment(loader=jinja2.ChoiceLoader(loaders), autoescape=False,
-                             undefined=jinja2.StrictUndefined,
-                             keep_trailing_newline=True)  # fmt: skip
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
     env.filters["money"] = lambda v, cur, lang: fmt_money(float(v), cur, lang)
     env.filters["date"] = lambda v, lang: fmt_date(pd.Timestamp(v), lang)
     return env
@@ -71,17 +84,26 @@ def _template(env: jinja2.Environment, language: str) -> jinja2.Template:
     try:
         return env.get_template(name)
     except jinja2.TemplateSyntaxError as err:
-        raise CashplanError(f"{err.filename}, line {err.lineno}: {err.message}. Fix the "
-                            "template, or delete it to use the default one.") from None  # fmt: skip
+        raise CashplanError(
+            f"{err.filename}, line {err.lineno}: {err.message}. Fix the "
+            "template, or delete it to use the default one."
+        ) from None
     except jinja2.TemplateNotFound:
-        raise CashplanError(f"No reminder template for language {language!r}: add {name} to "
-                            "the template folder.") from None  # fmt: skip
+        raise CashplanError(
+            f"No reminder template for language {language!r}: add {name} to the template folder."
+        ) from None
 
 
-def reminders(items: pd.DataFrame, forecast_invoices: pd.DataFrame, stages: pd.DataFrame,
-              as_of: str | pd.Timestamp, customers: pd.DataFrame | None = None,
-              promises: pd.DataFrame | None = None, languages: Sequence[str] = LANGUAGES,
-              template_dir: str | Path | None = None) -> pd.DataFrame:  # fmt: skip
+def reminders(
+    items: pd.DataFrame,
+    forecast_invoices: pd.DataFrame,
+    stages: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    customers: pd.DataFrame | None = None,
+    promises: pd.DataFrame | None = None,
+    languages: Sequence[str] = LANGUAGES,
+    template_dir: str | Path | None = None,
+) -> pd.DataFrame:
     """Draft one reminder per customer of ``stages`` and language.
 
     Parameters
@@ -115,16 +137,26 @@ def reminders(items: pd.DataFrame, forecast_invoices: pd.DataFrame, stages: pd.D
     mine = pd.MultiIndex.from_frame(items[keys]).isin(wanted)
     overdue = mine & np.asarray((items["due_date"] < day) & (items["open_amount"] > 0))
     credit = mine & np.asarray(items["open_amount"] < 0)
-    cols = [*keys, "invoice_id", "issue_date", "due_date", "open_amount", "currency",
-            "open_amount_rc", "status", "promised_date"]  # fmt: skip
+    cols = [
+        *keys,
+        "invoice_id",
+        "issue_date",
+        "due_date",
+        "open_amount",
+        "currency",
+        "open_amount_rc",
+        "status",
+        "promised_date",
+    ]
     lines = items.loc[overdue, cols].sort_values([*keys, "due_date", "invoice_id"])
     lines["days_overdue"] = (day - lines["due_date"]).dt.days
     lines["amount"] = lines["open_amount"]
     credits = items.loc[credit, cols].sort_values([*keys, "invoice_id"])
     credits["amount"] = credits["open_amount"]
     # plain records, grouped once: pandas per-customer indexing costs ms per customer
-    by_credit = {k: list(g) for k, g in itertools.groupby(
-        credits.to_dict("records"), key=itemgetter(*keys))}  # fmt: skip
+    by_credit = {
+        k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*keys))
+    }
     info = _customer_info(customers, keys)
     stage_of = stages.set_index(keys)[["stage", "tone"]].to_dict("index")
     rows: list[dict[str, Any]] = []
@@ -134,34 +166,48 @@ def reminders(items: pd.DataFrame, forecast_invoices: pd.DataFrame, stages: pd.D
         mine_credits = by_credit.get(key, [])
         stage = stage_of[key]
         context = {
-            "customer": {"id": key[1], "name": who.get("name", ""),
-                         "contact": who.get("contact", "")},
-            "company": key[0], "as_of": day, "tone": stage["tone"], "lines": statement,
-            "credits": mine_credits, "totals": _totals(statement, mine_credits),
+            "customer": {
+                "id": key[1],
+                "name": who.get("name", ""),
+                "contact": who.get("contact", ""),
+            },
+            "company": key[0],
+            "as_of": day,
+            "tone": stage["tone"],
+            "lines": statement,
+            "credits": mine_credits,
+            "totals": _totals(statement, mine_credits),
             "sender": who.get("owner") or "Credit management",
-        }  # fmt: skip
+        }
         for lang, template in templates.items():
             subject, _, body = template.render(**context).partition("\n")
-            rows.append({"company": key[0], "customer_id": key[1], "language": lang,
-                         "stage": int(stage["stage"]), "tone": stage["tone"],
-                         "n_invoices": len(statement),
-                         "overdue_rc": sum(line["open_amount_rc"] for line in statement),
-                         "contact": context["customer"]["contact"],
-                         "subject": subject.split(":", 1)[-1].strip(),
-                         "body": body.strip("\n") + "\n"})  # fmt: skip
+            rows.append(
+                {
+                    "company": key[0],
+                    "customer_id": key[1],
+                    "language": lang,
+                    "stage": int(stage["stage"]),
+                    "tone": stage["tone"],
+                    "n_invoices": len(statement),
+                    "overdue_rc": sum(line["open_amount_rc"] for line in statement),
+                    "contact": context["customer"]["contact"],
+                    "subject": subject.split(":", 1)[-1].strip(),
+                    "body": body.strip("\n") + "\n",
+                }
+            )
     return pd.DataFrame(rows, columns=_COLUMNS)
 
 
-def _customer_info(customers: pd.DataFrame | None, keys: list[str]
-                   ) -> dict[tuple[str, str], dict[str, str]]:  # fmt: skip
+def _customer_info(
+    customers: pd.DataFrame | None, keys: list[str]
+) -> dict[tuple[str, str], dict[str, str]]:
     if customers is None or customers.empty:
         return {}
     table = customers.drop_duplicates(keys).set_index(keys)[["name", "contact", "owner"]]
     return table.fillna("").astype(str).to_dict("index")  # type: ignore[return-value]
 
 
-def _totals(lines: list[dict[str, Any]], credits: list[dict[str, Any]]
-            ) -> list[dict[str, Any]]:  # fmt: skip
+def _totals(lines: list[dict[str, Any]], credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
     owed: dict[str, float] = {}
     for line in [*(x for x in lines if x["status"] == "due"), *credits]:
         owed[line["currency"]] = owed.get(line["currency"], 0.0) + float(line["open_amount"])

@@ -1,0 +1,376 @@
+"""The CFO's workbook: widgets over the same analysis the report runs.
+
+``Workbook`` holds an :class:`~cashplan.analysis.Analysis` and the widgets.
+Moving a widget makes the analysis after that change (``Analysis.replace``,
+which recomputes only what the change touches) and redraws the live charts and
+the battle plan. Promises and adjustments are saved to the book's files at once
+(``cashplan.edits``: checked, then written atomically), so a kernel restart
+loses nothing. Every action is also a method (``set``, ``save_promise``,
+``save_adjustment``) that tests and scripts call directly.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from cashplan.export import write_book
+>>> from cashplan.sample import make_book
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_book(make_book(n_invoices=1_500, n_customers=12), folder)
+>>> wb = Workbook(folder, as_of="2026-10-31", user="cfo")
+>>> before = wb.analysis.view(wb.analysis.gap)["target"].sum()
+>>> wb.set(safety_margin=0.1)
+>>> bool(wb.analysis.view(wb.analysis.gap)["target"].sum() > before)
+True
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import plotly.graph_objects as go
+
+from cashplan import charts
+from cashplan.analysis import Analysis, Settings
+from cashplan.book import read_book
+from cashplan.edits import add_adjustment, add_promise
+from cashplan.errors import CashplanError
+from cashplan.notebook import styled
+from cashplan.targets import CATEGORIES, planned_spending
+
+__all__ = ["Workbook"]
+
+_ACCOUNT = "(whole account)"
+_PLAN_ROWS = 25
+_WIDE = w.Layout(width="auto")
+_LABEL = {"description_width": "initial"}
+
+
+class Workbook:
+    """The interactive workbook on ``book_path`` at ``as_of`` for ``user`` (see the module doc)."""
+
+    def __init__(self, book_path: str | Path, as_of: str, user: str, currency: str = "EUR") -> None:
+        self.user = user
+        book = read_book(book_path, reporting_currency=currency)
+        self.analysis = Analysis(book, Settings(as_of=as_of))
+        self.last_update_ms = 0.0
+        self._planned = planned_spending(book.spending, as_of)
+        self._build()
+        self._redraw()
+
+    # ---- actions (the widgets call these) ----------------------------------------------------
+    def set(self, **changes: Any) -> None:
+        """Change settings: ``company``, ``k``, ``safety_margin``, ``threshold``, ``spending``..."""
+        self._update(self.analysis.replace(**changes))
+
+    def save_promise(
+        self,
+        customer_id: str,
+        promised_date: str,
+        amount: float,
+        invoice_id: str = "",
+        note: str = "",
+    ) -> None:
+        """Record a promise to pay and re-forecast."""
+        a = self.analysis
+        book = add_promise(
+            a.book,
+            a.day,
+            customer_id=customer_id,
+            promised_date=promised_date,
+            amount=amount,
+            invoice_id=invoice_id,
+            company=a.settings.company,
+            user=self.user,
+            note=note,
+        )
+        self._update(a.replace(book=book))
+        self._say(f"Saved: promise of {amount:,.2f} by {customer_id} for {promised_date}.")
+
+    def save_adjustment(
+        self,
+        customer_id: str,
+        invoice_id: str = "",
+        shift_days: int = 0,
+        to_date: str | None = None,
+        note: str = "",
+    ) -> None:
+        """Shift an invoice or a whole customer by days, or pin it to a date, and re-forecast."""
+        a = self.analysis
+        book = add_adjustment(
+            a.book,
+            a.day,
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            shift_days=shift_days,
+            to_date_=to_date,
+            company=a.settings.company,
+            user=self.user,
+            note=note,
+        )
+        self._update(a.replace(book=book))
+        self._say(f"Saved: adjustment of {invoice_id or customer_id}.")
+
+    def show(self) -> w.Widget:
+        """The workbook's widget tree (display it in a notebook cell)."""
+        return self.root
+
+    # ---- internals --------------------------------------------------------------------------
+    def _update(self, analysis: Analysis) -> None:
+        start = time.perf_counter()
+        self.analysis = analysis
+        self._redraw()
+        self.last_update_ms = (time.perf_counter() - start) * 1000
+
+    def _say(self, text: str, error: bool = False) -> None:
+        colour = "#b00020" if error else "#1b5e20"
+        self.status.value = f"<span style='color:{colour}'>{text}</span>"
+
+    def _guard(self, action: Any) -> Any:
+        """Run a widget's action; a user's mistake shows as a message, never a traceback."""
+
+        def run(*_: Any) -> None:
+            try:
+                action()
+            except (CashplanError, ValueError) as err:
+                self._say(str(err), error=True)
+
+        return run
+
+    def _build(self) -> None:
+        a = self.analysis
+        companies = a.book.companies
+        self.company = w.Dropdown(
+            options=[("All (consolidated)", ""), *[(c, c) for c in companies]],
+            value="",
+            description="Company",
+            style=_LABEL,
+        )
+        self.margin = w.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=0.5,
+            step=0.01,
+            description="Safety margin",
+            readout_format=".0%",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.catch_up = w.IntSlider(
+            value=1,
+            min=1,
+            max=6,
+            description="Catch-up (months)",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.threshold = w.FloatSlider(
+            value=60.0,
+            min=0.0,
+            max=100.0,
+            step=1.0,
+            description="Reliable from score",
+            readout_format=".0f",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.company.observe(
+            self._guard(lambda: self.set(company=self.company.value or None)), "value"
+        )
+        self.margin.observe(self._guard(lambda: self.set(safety_margin=self.margin.value)), "value")
+        self.catch_up.observe(self._guard(lambda: self.set(k=self.catch_up.value)), "value")
+        self.threshold.observe(
+            self._guard(lambda: self.set(threshold=self.threshold.value)), "value"
+        )
+        self.spending: dict[str, w.FloatText] = {}
+        rows = []
+        planned = self._planned.sort_values(["company", "category"])
+        for company, category, currency, amount in planned.itertuples(index=False, name=None):
+            if category not in CATEGORIES:
+                continue
+            box = w.FloatText(
+                value=round(float(amount), 2),
+                step=1000.0,
+                description=f"{company} {category} ({currency}/month)",
+                style=_LABEL,
+                layout=w.Layout(width="340px"),
+            )
+            box.observe(self._guard(self._spending_changed), "value")
+            self.spending[f"{company}/{category}"] = box
+            rows.append(box)
+        self.status = w.HTML()
+        self.promise = self._promise_form()
+        self.adjust = self._adjust_form()
+        self.charts = {name: go.FigureWidget() for name in ("gap", "weekly", "aged", "scores")}
+        self.plan = w.HTML()
+        self.summary = w.HTML()
+        controls = w.VBox(
+            [
+                w.HTML("<b>Settings</b>"),
+                self.company,
+                self.margin,
+                self.catch_up,
+                self.threshold,
+                w.HTML("<b>Monthly spending, open months</b> (prefilled from the book)"),
+                w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(2, 350px)")),
+            ]
+        )
+        edits = w.Tab(children=[self.promise, self.adjust])
+        edits.set_title(0, "Promise to pay")
+        edits.set_title(1, "Shift an invoice or customer")
+        self.root = w.VBox(
+            [
+                w.HBox([controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])]),
+                self.summary,
+                w.HBox([self.charts["gap"], self.charts["weekly"]]),
+                w.HBox([self.charts["aged"], self.charts["scores"]]),
+                w.HTML("<b>Battle plan</b>"),
+                self.plan,
+            ]
+        )
+
+    def _spending_changed(self) -> None:
+        planned = self._planned.assign(
+            key=self._planned["company"] + "/" + self._planned["category"]
+        )
+        base = planned.set_index("key")["amount"]
+        overrides = {
+            k: float(box.value)
+            for k, box in self.spending.items()
+            if abs(float(box.value) - round(float(base[k]), 2)) > 0.004
+        }
+        self.set(spending=overrides)
+
+    def _customers(self) -> list[str]:
+        items = self.analysis.scoped(self.analysis.items)
+        return sorted(items["customer_id"].unique().tolist())
+
+    def _invoices(self, customer: str) -> list[str]:
+        items = self.analysis.scoped(self.analysis.items)
+        return [_ACCOUNT, *sorted(items.loc[items["customer_id"] == customer, "invoice_id"])]
+
+    def _customer_pickers(self) -> tuple[w.Combobox, w.Dropdown]:
+        customer = w.Combobox(
+            options=self._customers(),
+            placeholder="customer id",
+            description="Customer",
+            ensure_option=True,
+            style=_LABEL,
+        )
+        invoice = w.Dropdown(options=[_ACCOUNT], description="Invoice", style=_LABEL)
+
+        def follow(_: Any) -> None:
+            if customer.value in customer.options:
+                invoice.options = self._invoices(customer.value)
+
+        customer.observe(follow, "value")
+        return customer, invoice
+
+    def _promise_form(self) -> w.VBox:
+        customer, invoice = self._customer_pickers()
+        day = w.DatePicker(description="Promised for", style=_LABEL)
+        amount = w.FloatText(description="Amount", style=_LABEL)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save promise", button_style="primary")
+
+        def fill(_: Any) -> None:  # an invoice's promise defaults to its open amount
+            items = self.analysis.items
+            row = items.loc[items["invoice_id"] == invoice.value, "open_amount"]
+            if len(row):
+                amount.value = round(float(row.iloc[0]), 2)
+
+        invoice.observe(fill, "value")
+
+        def act() -> None:
+            if day.value is None:
+                raise CashplanError("pick the promised date")
+            self.save_promise(
+                customer.value,
+                str(day.value),
+                float(amount.value),
+                "" if invoice.value == _ACCOUNT else invoice.value,
+                note.value,
+            )
+
+        save.on_click(self._guard(act))
+        self.promise_widgets = {
+            "customer": customer,
+            "invoice": invoice,
+            "date": day,
+            "amount": amount,
+            "note": note,
+            "save": save,
+        }
+        return w.VBox([customer, invoice, day, amount, note, save])
+
+    def _adjust_form(self) -> w.VBox:
+        customer, invoice = self._customer_pickers()
+        shift = w.IntText(value=0, description="Shift (days)", style=_LABEL)
+        day = w.DatePicker(description="or pin to", style=_LABEL)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save adjustment", button_style="primary")
+
+        def act() -> None:
+            self.save_adjustment(
+                customer.value,
+                "" if invoice.value == _ACCOUNT else invoice.value,
+                int(shift.value),
+                None if day.value is None else str(day.value),
+                note.value,
+            )
+
+        save.on_click(self._guard(act))
+        self.adjust_widgets = {
+            "customer": customer,
+            "invoice": invoice,
+            "shift": shift,
+            "date": day,
+            "note": note,
+            "save": save,
+        }
+        return w.VBox([customer, invoice, shift, day, note, save])
+
+    def _redraw(self) -> None:
+        a = self.analysis
+        cur = a.book.reporting_currency
+        scope = a.settings.company or "ALL"
+        weeks = a.forecast.buckets
+        weeks = weeks.loc[(weeks["company"] == scope) & (weeks["kind"] == "week")]
+        figures = {
+            "gap": charts.target_vs_forecast(a.view(a.gap), cur),
+            "weekly": charts.weekly_forecast(weeks, cur),
+            "aged": charts.aged_balance_chart(a.scoped(a.aged), a.aged_labels, cur),
+            "scores": charts.score_vs_open(a.scoped(a.customer_table), cur, a.settings.threshold),
+        }
+        for name, figure in figures.items():
+            live = self.charts[name]
+            with live.batch_update():
+                if len(live.data) != len(figure.data):
+                    live.data = ()
+                    live.add_traces(figure.data)
+                else:
+                    for old, new in zip(live.data, figure.data, strict=True):
+                        old.update(new.to_plotly_json(), overwrite=True)
+                live.layout = figure.layout
+                live.layout.width = 620
+        from cashplan.notebook import summary_markdown
+
+        self.summary.value = _markdown_html(summary_markdown(a))
+        actions = a.plan.actions.head(_PLAN_ROWS)
+        table = styled(
+            actions.drop(columns=["invoices", "cumulative_share"]),
+            money=["open_rc", "amount_rc", "cost_rc", "cumulative_rc"],
+            pct=["probability"],
+            uuid="plan",
+        )
+        more = len(a.plan.actions) - len(actions)
+        self.plan.value = table.to_html() + (f"<p>... and {more} more actions.</p>" if more else "")
+
+
+def _markdown_html(text: str) -> str:
+    """The summary's markdown as HTML for an ``HTML`` widget (mistune, as nbconvert uses)."""
+    import mistune
+
+    render = mistune.create_markdown(plugins=["table"])
+    return str(render(text))

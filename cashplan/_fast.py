@@ -50,3 +50,17 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     rank = np.empty_like(order)
     rank[order] = np.arange(len(order))
     return rank[dense], table.iloc[order].reset_index(drop=True)
+
+
+def skip_slow_uri_grammar() -> None:
+    """Stop ``jsonschema`` from building the ``rfc3987_syntax`` grammar (about 3 s).
+
+    ``jsonschema`` imports that optional package, when installed, to check the
+    ``uri`` formats of schemas; nbformat, papermill and plotly's renderers import
+    ``jsonschema``, and none of them validates such a format for our notebooks. Marking
+    the module absent makes ``jsonschema`` skip that checker. Called explicitly by the
+    report command and the notebooks' ``setup``, never at import.
+    """
+    import sys
+
+    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

@@ -240,11 +240,11 @@ class Analysis:
                 *keys,
                 "score",
                 "reliability",
-                "grade",
                 "n_settled",
                 "avg_days_late",
                 "open_amount_rc",
                 "overdue_rc",
+                "grade",
             ]
         ]
 

@@ -20,6 +20,7 @@ from typing import Any
 import pandas as pd
 from pandas.io.formats.style import Styler
 
+from cashplan._fast import skip_slow_uri_grammar
 from cashplan.analysis import Analysis, Settings
 from cashplan.book import read_book
 from cashplan.errors import CashplanError
@@ -32,6 +33,7 @@ def setup() -> None:
 
     The report's HTML export embeds plotly.js once (``report.to_html``).
     """
+    skip_slow_uri_grammar()
     import plotly.io as pio
 
     pio.renderers.default = "plotly_mimetype"

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cashplan._fast import skip_slow_uri_grammar
 from cashplan.errors import CashplanError
 
 __all__ = [
@@ -50,6 +51,7 @@ _INTERNAL = {"book", "as_of", "company", "out"}  # set by the command itself
 
 def report_parameters() -> dict[str, dict[str, Any]]:
     """The report notebook's parameters: name -> type, default and help (from its cell)."""
+    skip_slow_uri_grammar()
     import papermill
 
     return {
@@ -129,6 +131,7 @@ def run_report(
     force: bool = False,
 ) -> Path:
     """Write the report folder ``out`` for ``book`` at ``as_of`` (see the module doc)."""
+    skip_slow_uri_grammar()
     import papermill
     from papermill.exceptions import PapermillExecutionError
 
@@ -166,6 +169,7 @@ def run_report(
                 progress_bar=False,
                 cwd=str(tmp),
                 store_widget_state=False,
+                extra_arguments=["--IPKernelApp.log_level=ERROR"],
             )
         except PapermillExecutionError as err:
             raise CashplanError(

@@ -1,7 +1,9 @@
 """Monthly cash need and smoothed collection targets (domain.md, method steps 1-2).
 
 The need is the month's cash out (salaries, external charges, taxes & VAT,
-loans, incl. VAT), plus an optional safety margin. The target is the need plus
+loans, incl. VAT), plus an optional safety margin on the months not yet closed (a
+cushion for the months ahead; closed months keep their actual need, so moving the
+margin never rewrites the past's shortfalls). The target is the need plus
 the shortfalls of earlier months still to catch up: a month's shortfall
 (target - collected) is spread evenly over the next ``k`` months. A surplus
 lowers later targets only when ``surplus_lowers`` is set.
@@ -215,15 +217,18 @@ def monthly_targets(
         pd.date_range(first, periods=months_before + months_after, freq="MS"),
         dtype="datetime64[us]",
     )
-    need = (
-        cash_need(spending, fx, months, safety_margin).groupby(["company", "month"])["amount"].sum()
-    )
+    if safety_margin < 0:
+        raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
+    month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
+    closed = np.asarray(month_end <= day)
+    need = cash_need(spending, fx, months).groupby(["company", "month"])["amount"].sum()
+    # the margin is a cushion for the months ahead: closed months keep their actual need
+    is_open = ~pd.Series(closed, index=months).reindex(need.index.get_level_values("month"))
+    need = need * (1.0 + safety_margin * is_open.to_numpy())
     if collected is None:
         collected = monthly_collections(invoices, fx, day)
     got = collected.set_index(["company", "month"])["collected"]
     companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
-    month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
-    closed = np.asarray(month_end <= day)
     started = np.asarray(months <= day)
     rows = []
     n: pd.Series
@@ -292,6 +297,24 @@ def planned_spending(
     return pd.DataFrame(rows, columns=["company", "category", "currency", "amount"])
 
 
+def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """``spending`` with the run-rate months written out as rows (as :func:`cash_need` fills
+    them), so that overriding one category leaves the others' run rate as it was."""
+    frames = [spending]
+    for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
+        beyond = months[months > g["month"].max()]
+        if len(beyond) == 0:
+            continue
+        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        rate = table.fillna(0.0).tail(3).mean()
+        frames.append(pd.DataFrame(
+            [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
+            columns=["month", "category", "amount", "company", "currency"],
+        ))  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"month": spending["month"].dtype, "amount": float})
+
+
 def override_spending(
     spending: pd.DataFrame,
     overrides: Mapping[str, float],
@@ -313,6 +336,7 @@ def override_spending(
         return spending
     months = open_months(as_of, months_after)
     currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    spending = _run_rate_rows(spending, months)
     frames, drop = [spending], np.zeros(len(spending), bool)
     for key, amount in overrides.items():
         company, _, category = key.rpartition("/")

@@ -106,8 +106,9 @@ def test_discount_cost_worked_example() -> None:
     # 10,000 paid 60 days early for 2 %: 200 given, 9,800 x 6 % x 60/365 = 96.66 saved
     assert float(discount_cost(10_000.0, 0.02, 0.06, 60)) == pytest.approx(103.34, abs=0.005)
     assert float(discount_cost(10_000.0, 0.01, 0.06, 120)) < 0  # cheaper than the funds
-    plan = battle_plan(HAND, _gap(1e9), AS_OF, reliability=RELIABILITY, discount_rate=0.02,
-                       cost_of_funds=0.06)  # fmt: skip
+    plan = battle_plan(
+        HAND, _gap(1e9), AS_OF, reliability=RELIABILITY, discount_rate=0.02, cost_of_funds=0.06
+    )
     disc = plan.actions.loc[plan.actions["lever"] == "discount"].iloc[0]
     # paid 10 days after as-of (2026-11-10) instead of 2027-01-15: 66 days early, accepted 35 %
     assert disc["cost_rc"] == pytest.approx(0.35 * float(discount_cost(10_000.0, 0.02, 0.06, 66)))
@@ -122,8 +123,10 @@ def test_dunning_stage_from_age_profile_and_segment() -> None:
     assert base.loc["C2", "tone"] == "firm" and bumped.loc["C2", "tone"] == "formal_notice"
     assert "C3" not in base.index and "C4" not in base.index  # promised, disputed
     key = pd.DataFrame({"company": "A", "customer_id": ["C1"], "segment": ["key_account"]})
-    assert customer_stages(inv, AS_OF, customers=key).set_index("customer_id").loc[
-        "C1", "lever"] == "sales_rep"  # fmt: skip
+    assert (
+        customer_stages(inv, AS_OF, customers=key).set_index("customer_id").loc["C1", "lever"]
+        == "sales_rep"
+    )
     old = inv.assign(due_date=pd.Timestamp("2026-01-01"))
     stages = customer_stages(old, AS_OF, litigation_min=2_000.0).set_index("customer_id")
     assert stages.loc["C2", "lever"] == "litigation"  # 4,000 is worth it
@@ -131,13 +134,27 @@ def test_dunning_stage_from_age_profile_and_segment() -> None:
 
 
 def test_monthly_gap_probability_and_cumulative() -> None:
-    targets = pd.DataFrame({
-        "company": "A", "month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-12-01"]),
-        "cash_need": 100.0, "carried": [0.0, 20.0, 0.0], "target": [100.0, 120.0, 100.0],
-        "collected": [80.0, np.nan, np.nan], "closed": [True, False, False]})  # fmt: skip
-    months = pd.DataFrame({
-        "company": "A", "month": pd.to_datetime(["2026-11-01", "2026-12-01"]),
-        "expected": [120.0, 90.0], "p10": 0.0, "p90": 0.0, "sd": [10.0, 0.0]})  # fmt: skip
+    targets = pd.DataFrame(
+        {
+            "company": "A",
+            "month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-12-01"]),
+            "cash_need": 100.0,
+            "carried": [0.0, 20.0, 0.0],
+            "target": [100.0, 120.0, 100.0],
+            "collected": [80.0, np.nan, np.nan],
+            "closed": [True, False, False],
+        }
+    )
+    months = pd.DataFrame(
+        {
+            "company": "A",
+            "month": pd.to_datetime(["2026-11-01", "2026-12-01"]),
+            "expected": [120.0, 90.0],
+            "p10": 0.0,
+            "p90": 0.0,
+            "sd": [10.0, 0.0],
+        }
+    )
     gap = monthly_gap(targets, months)
     assert gap["gap"].tolist() == [20.0, 0.0, 10.0]
     assert gap["cumulative_gap"].iloc[1:].tolist() == [0.0, 10.0]
@@ -164,8 +181,9 @@ def test_sample_plan_reconciles_with_the_forecast(analysis: Analysis) -> None:
     assert np.allclose(by_rank["amount_rc"], acts["amount_rc"])
     # a lever can only pull forward what the forecast puts after the month
     j = int(np.flatnonzero(fc.month_windows["month"] == plan.month)[0])
-    rows = per_invoice.index.get_indexer(pd.MultiIndex.from_frame(
-        plan.invoices[["company", "invoice_id"]]))  # fmt: skip
+    rows = per_invoice.index.get_indexer(
+        pd.MultiIndex.from_frame(plan.invoices[["company", "invoice_id"]])
+    )
     after = fc.month_mass[rows, j + 1 :].sum(axis=1) * plan.invoices["open_amount_rc"]
     assert (plan.invoices["amount_rc"] <= after * LEVERS["success"].max() + 1e-9).all()
     priorities = LEVERS.set_index("lever")["priority"].reindex(plan.actions["lever"])
@@ -184,8 +202,10 @@ def test_reminder_lists_every_overdue_invoice_of_its_customer_and_no_other(
     for row in drafts.itertuples():
         pattern = r"Invoice (\S+) of" if row.language == "en" else r"Facture (\S+) du"
         listed = re.findall(pattern, row.body)
-        mine = overdue.loc[(overdue["company"] == row.company)
-                           & (overdue["customer_id"] == row.customer_id), "invoice_id"]  # fmt: skip
+        mine = overdue.loc[
+            (overdue["company"] == row.company) & (overdue["customer_id"] == row.customer_id),
+            "invoice_id",
+        ]
         assert sorted(listed) == sorted(mine), row.customer_id
     formal = drafts.loc[drafts["tone"] == "formal_notice"].set_index("language")["body"]
     assert formal["fr"].str.contains("mettons en demeure").all()

@@ -1,0 +1,127 @@
+"""The CFO's workbook driven from Python: set a widget, figures and plan follow (issue 5)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cashplan.book import read_book
+from cashplan.targets import cash_need
+from cashplan.workbook import Workbook
+from tests.conftest import SAMPLE
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture
+def wb(tmp_path: Path) -> Workbook:
+    book = tmp_path / "book"
+    shutil.copytree(SAMPLE, book)
+    return Workbook(book, as_of=AS_OF, user="Test CFO")
+
+
+def _trace(wb: Workbook, chart: str, name: str) -> np.ndarray:
+    (trace,) = [t for t in wb.charts[chart].data if t.name == name]
+    return np.asarray(trace.y, dtype=float)
+
+
+def test_safety_margin_slider_moves_targets_gap_and_plan(wb: Workbook) -> None:
+    target = _trace(wb, "gap", "target")
+    plan = wb.plan.value
+    wb.margin.value = 0.2
+    assert np.allclose(_trace(wb, "gap", "target")[-6:], target[-6:] * 1.2)
+    assert wb.plan.value != plan
+    assert "20%" not in plan and wb.analysis.settings.safety_margin == 0.2
+
+
+def test_spending_box_changes_the_need_of_its_company_only(wb: Workbook) -> None:
+    before = wb.analysis.gap.set_index(["company", "month"])["cash_need"]
+    box = wb.spending["FR01/salaries"]
+    old = box.value
+    box.value = old + 100_000.0
+    after = wb.analysis.gap.set_index(["company", "month"])["cash_need"]
+    open_months = pd.DatetimeIndex(
+        wb.analysis.gap.loc[wb.analysis.gap["status"] == "open", "month"].unique()
+    )
+    book = wb.analysis.book
+    salaries = cash_need(book.spending, book.fx, open_months).query(
+        "company == 'FR01' and category == 'salaries'"
+    )
+    expected = (old + 100_000.0) - salaries.set_index("month")["amount"]  # FR01 is in EUR
+    assert (after - before).loc["FR01"].loc[open_months].to_numpy() == pytest.approx(
+        expected.loc[open_months].to_numpy()
+    )
+    assert (after - before).loc["FR01"].drop(open_months).abs().max() == 0  # the past stays
+    assert (after - before).loc["UK01"].abs().max() == 0
+    assert wb.analysis.settings.spending == {"FR01/salaries": old + 100_000.0}
+    box.value = old  # back to the book's figure: no override left
+    assert wb.analysis.settings.spending == {}
+
+
+def test_threshold_and_company_change_classes_and_scope(wb: Workbook) -> None:
+    reliable = (wb.analysis.reliability["reliability"] == "reliable").sum()
+    wb.threshold.value = 30.0
+    assert (wb.analysis.reliability["reliability"] == "reliable").sum() > reliable
+    wb.company.value = "UK01"
+    assert set(wb.analysis.plan.actions["company"]) <= {"UK01"}
+    assert wb.charts["gap"].data[0].x is not None
+
+
+def test_promise_entered_through_the_widgets_is_saved_and_moves_the_forecast(
+    wb: Workbook,
+) -> None:
+    fc = wb.analysis.forecast.invoices
+    item = fc.loc[(fc["basis"] == "history") & (fc["expected_date"] > "2027-01-10")].iloc[0]
+    weekly = _trace(wb, "weekly", "expected")
+    form = wb.promise_widgets
+    form["customer"].value = item["customer_id"]
+    assert item["invoice_id"] in form["invoice"].options
+    form["invoice"].value = item["invoice_id"]
+    assert form["amount"].value == pytest.approx(round(float(item["open_amount_rc"]), 2), abs=1)
+    form["date"].value = dt.date(2026, 11, 12)
+    form["note"].value = "phoned the accountant"
+    form["save"].click()
+    assert "Saved" in wb.status.value
+    saved = read_book(wb.analysis.book.path).promises.iloc[-1]  # on disk: a restart keeps it
+    assert saved["invoice_id"] == item["invoice_id"] and saved["recorded_by"] == "Test CFO"
+    assert saved["recorded_on"] == pd.Timestamp(AS_OF)
+    new = wb.analysis.forecast.invoices.set_index("invoice_id").loc[item["invoice_id"]]
+    assert new["basis"] == "promise"
+    assert not np.allclose(_trace(wb, "weekly", "expected"), weekly)
+    assert wb.last_update_ms > 0
+    again = Workbook(wb.analysis.book.path, as_of=AS_OF, user="Test CFO")  # kernel restart
+    assert len(again.analysis.book.promises) == len(wb.analysis.book.promises)
+
+
+def test_a_bad_promise_shows_a_message_and_writes_nothing(wb: Workbook) -> None:
+    path = Path(wb.analysis.book.path) / "promises.csv"
+    before = path.read_bytes()
+    form = wb.promise_widgets
+    form["customer"].value = wb.analysis.items["customer_id"].iloc[0]
+    form["date"].value = dt.date(2026, 10, 1)  # before as-of
+    form["amount"].value = 100.0
+    form["save"].click()
+    assert "before the as-of date" in wb.status.value
+    assert path.read_bytes() == before
+
+
+def test_shift_a_customer_through_the_widgets(wb: Workbook) -> None:
+    form = wb.adjust_widgets
+    customer = wb.analysis.items["customer_id"].iloc[0]
+    form["customer"].value = customer
+    form["shift"].value = 30
+    form["save"].click()
+    assert "Saved" in wb.status.value
+    adj = read_book(wb.analysis.book.path).adjustments
+    assert adj.iloc[-1][["customer_id", "shift_days", "recorded_by"]].tolist() == [
+        customer,
+        30,
+        "Test CFO",
+    ]
+    mine = wb.analysis.forecast.invoices
+    assert (mine.loc[mine["customer_id"] == customer, "basis"] == "adjusted").all()

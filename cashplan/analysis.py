@@ -33,14 +33,20 @@ import pandas as pd
 from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
 from cashplan.book import Book
 from cashplan.dunning import customer_stages
-from cashplan.forecast import Forecast, forecast
+from cashplan.forecast import DelayModel, Forecast, delay_model, forecast
 from cashplan.gap import monthly_gap
 from cashplan.kpis import kpis
 from cashplan.ledger import open_items, to_date
-from cashplan.plan import Plan, battle_plan
+from cashplan.plan import Candidates, Plan, battle_plan, plan_candidates
 from cashplan.reliability import PayerScorer
 from cashplan.reminders import reminders
-from cashplan.targets import monthly_collections, monthly_targets, override_spending
+from cashplan.targets import (
+    cash_need,
+    monthly_collections,
+    monthly_targets,
+    override_spending,
+    target_months,
+)
 
 __all__ = ["Analysis", "Settings"]
 
@@ -68,29 +74,29 @@ class Settings:
 
 # what each piece is computed from: settings fields and book tables
 _DEPENDS: dict[str, set[str]] = {
-    "items": {"as_of", "invoices", "customers"},
-    "scorer": {"as_of", "invoices", "promises"},
+    "items": {"as_of", "invoices", "customers", "fx_rates"},
+    "scorer": {"as_of", "invoices", "promise_history"},
+    "model": {"as_of", "invoices", "fx_rates"},
     "reliability": {"scorer", "threshold"},
-    "forecast": {"as_of", "invoices", "promises", "adjustments", "scorer", "dispute_policy"},
-    "collected": {"as_of", "invoices"},
+    "forecast": {"model", "promises", "adjustments", "scorer", "dispute_policy"},
+    "collected": {"as_of", "invoices", "fx_rates"},
     "spending": {"as_of", "spending"},
-    "targets": {"collected", "as_of", "spending", "k", "safety_margin", "surplus_lowers"},
+    "need": {"spending", "as_of", "fx_rates"},
+    "targets": {"collected", "need", "k", "safety_margin", "surplus_lowers"},
     "gap": {"targets", "forecast"},
     "stages": {"forecast", "reliability", "customers", "company"},
-    "plan": {
-        "forecast",
-        "gap",
-        "reliability",
-        "customers",
-        "company",
-        "discount_rate",
-        "cost_of_funds",
-    },
+    "candidates": {"forecast", "reliability", "customers", "discount_rate", "cost_of_funds"},
+    "plan": {"candidates", "gap", "company"},
     "customer_table": {"scorer", "reliability", "items"},
     "aged": {"items"},
-    "kpis": {"as_of", "invoices"},
+    "kpis": {"as_of", "invoices", "fx_rates"},
 }
 _TABLES = ("invoices", "customers", "promises", "spending", "adjustments", "fx_rates")
+
+
+def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The promises whose date has come by ``day`` (what the scorer learns from)."""
+    return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
 
 
 class Analysis:
@@ -109,6 +115,11 @@ class Analysis:
         new = Analysis(book or self.book, dataclasses.replace(self.settings, **changes))
         changed = {k for k in changes if getattr(self.settings, k) != changes[k]}
         changed |= {t for t in _TABLES if getattr(new.book, t) is not getattr(self.book, t)}
+        if "promises" in changed or "as_of" in changed:
+            # a promise still to come does not change the record of promises kept or broken
+            old, now = (_promise_history(x.book.promises, x.day) for x in (self, new))
+            if "as_of" in changed or not old.equals(now):
+                changed.add("promise_history")
         for name, needs in _DEPENDS.items():  # in dependency order
             if needs & changed:
                 changed.add(name)
@@ -134,6 +145,11 @@ class Analysis:
         return self.scorer.classify(self.settings.threshold)
 
     @cached_property
+    def model(self) -> DelayModel:
+        """The open book and delay distributions (unchanged by promises and adjustments)."""
+        return delay_model(self.book.invoices, self.day, self.book.fx)
+
+    @cached_property
     def forecast(self) -> Forecast:
         """The collection forecast of the open book."""
         keeping = (
@@ -147,6 +163,7 @@ class Analysis:
             self.book.adjustments,
             promise_keeping=keeping,
             dispute_policy=self.settings.dispute_policy,
+            model=self.model,
         )
 
     @cached_property
@@ -172,6 +189,25 @@ class Analysis:
             surplus_lowers=s.surplus_lowers,
             safety_margin=s.safety_margin,
             collected=self.collected,
+            need=self.need,
+        )
+
+    @cached_property
+    def need(self) -> pd.DataFrame:
+        """The monthly cash need by company and category, before the safety margin."""
+        return cash_need(self.spending, self.book.fx, target_months(self.day))
+
+    @cached_property
+    def candidates(self) -> Candidates:
+        """Every action the battle plan may choose, for every forecast month and company."""
+        s = self.settings
+        return plan_candidates(
+            self.forecast,
+            self.day,
+            reliability=self.reliability,
+            customers=self.book.customers,
+            discount_rate=s.discount_rate,
+            cost_of_funds=s.cost_of_funds,
         )
 
     @cached_property
@@ -195,10 +231,7 @@ class Analysis:
             self.gap,
             self.day,
             company=s.company,
-            reliability=self.reliability,
-            customers=self.book.customers,
-            discount_rate=s.discount_rate,
-            cost_of_funds=s.cost_of_funds,
+            candidates=self.candidates,
         )
 
     def reminders(

@@ -1,8 +1,10 @@
 """The charts: plotly figures from the analysis' tables (frames in, figure out, nothing shown).
 
-The same functions draw the report's charts and the workbook's live ones
-(``go.FigureWidget(figure)``). Amounts carry thousands separators and the
-reporting currency in their hover text and axis.
+Each chart is first a *spec*, a plain dict of traces and layout (``*_spec``),
+then a figure (``go.Figure(spec)``). The report shows the figures; the workbook
+builds its live charts once from the specs and afterwards sends only the new
+trace data, without plotly's validation of a whole new figure. Amounts carry
+thousands separators and the reporting currency in their hover text and axis.
 
 Examples
 --------
@@ -15,11 +17,24 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
-__all__ = ["aged_balance_chart", "score_vs_open", "target_vs_forecast", "weekly_forecast"]
+__all__ = [
+    "aged_balance_chart",
+    "aged_balance_spec",
+    "score_vs_open",
+    "score_vs_open_spec",
+    "target_vs_forecast",
+    "target_vs_forecast_spec",
+    "weekly_forecast",
+    "weekly_forecast_spec",
+]
+
+Spec = dict[str, Any]
 
 _LAYOUT = {
     "template": "plotly_white",
@@ -30,137 +45,116 @@ _LAYOUT = {
     "hovermode": "x unified",
 }
 _BLUE, _GREY, _RED, _GREEN = "#1f77b4", "#9aa5b1", "#d62728", "#2ca02c"
+_MONEY = "%{y:,.0f}"
 
 
-def _money_axis(fig: go.Figure, currency: str) -> go.Figure:
-    fig.update_yaxes(tickformat=",.0f", title_text=currency, rangemode="tozero")
-    return fig
+def _layout(title: str, currency: str, **extra: Any) -> dict[str, Any]:
+    axis = {"tickformat": ",.0f", "title": {"text": currency}, "rangemode": "tozero"}
+    return {**_LAYOUT, "title": {"text": title}, "yaxis": axis, **extra}
 
 
-def target_vs_forecast(gap: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+def _list(values: Any) -> list[Any]:
+    return np.asarray(values).tolist()
+
+
+def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -> Spec:
     """Collected (closed months) or forecast (open months) against the target, with the gap.
 
     ``gap`` holds one company's rows of ``monthly_gap``.
     """
-    month = gap["month"].dt.strftime("%Y-%m")
+    month = gap["month"].dt.strftime("%Y-%m").to_numpy()
     closed = gap["status"].to_numpy() == "closed"
-    fig = go.Figure()
-    fig.add_bar(
-        x=month[closed],
-        y=gap["collected"][closed],
-        name="collected",
-        marker_color=_GREY,
-        hovertemplate="%{y:,.0f}",
-    )
-    forecast = gap["forecast"].fillna(0.0) + gap["collected"].fillna(0.0)
-    fig.add_bar(
-        x=month[~closed],
-        y=forecast[~closed],
-        name="forecast (expected)",
-        marker_color=_BLUE,
-        hovertemplate="%{y:,.0f}",
-        error_y={
-            "type": "data",
-            "symmetric": False,
-            "array": (gap["forecast_p90"] - gap["forecast"])[~closed],
-            "arrayminus": (gap["forecast"] - gap["forecast_p10"])[~closed],
-        },
-    )
-    fig.add_scatter(
-        x=month,
-        y=gap["target"],
-        name="target",
-        mode="lines+markers",
-        line={"color": _RED, "width": 2},
-        hovertemplate="%{y:,.0f}",
-    )
-    short = gap["gap"].clip(lower=0.0)
-    fig.add_scatter(
-        x=month[~closed],
-        y=short[~closed],
-        name="gap (shortfall)",
-        mode="markers",
-        marker={"symbol": "triangle-down", "size": 11, "color": _RED},
-        hovertemplate="%{y:,.0f}",
-    )
-    fig.update_layout(
-        title=title or "Target against collected and forecast, by month",
-        barmode="overlay",
-        **_LAYOUT,
-    )
-    return _money_axis(fig, currency)
+    forecast = (gap["forecast"].fillna(0.0) + gap["collected"].fillna(0.0)).to_numpy()
+    over = (gap["forecast_p90"] - gap["forecast"]).to_numpy()
+    under = (gap["forecast"] - gap["forecast_p10"]).to_numpy()
+    short = gap["gap"].clip(lower=0.0).to_numpy()
+    data = [
+        {"type": "bar", "name": "collected", "x": _list(month[closed]),
+         "y": _list(gap["collected"].to_numpy()[closed]), "marker": {"color": _GREY},
+         "hovertemplate": _MONEY},
+        {"type": "bar", "name": "forecast (expected)", "x": _list(month[~closed]),
+         "y": _list(forecast[~closed]), "marker": {"color": _BLUE}, "hovertemplate": _MONEY,
+         "error_y": {"type": "data", "symmetric": False, "array": _list(over[~closed]),
+                     "arrayminus": _list(under[~closed])}},
+        {"type": "scatter", "name": "target", "mode": "lines+markers", "x": _list(month),
+         "y": _list(gap["target"]), "line": {"color": _RED, "width": 2},
+         "hovertemplate": _MONEY},
+        {"type": "scatter", "name": "gap (shortfall)", "mode": "markers",
+         "x": _list(month[~closed]), "y": _list(short[~closed]),
+         "marker": {"symbol": "triangle-down", "size": 11, "color": _RED},
+         "hovertemplate": _MONEY},
+    ]  # fmt: skip
+    title = title or "Target against collected and forecast, by month"
+    return {"data": data, "layout": _layout(title, currency, barmode="overlay")}
 
 
-def weekly_forecast(weeks: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") -> Spec:
     """The weekly forecast: expected collections and their p10-p90 band."""
-    start = weeks["start"].dt.strftime("%Y-%m-%d")
-    fig = go.Figure()
-    fig.add_bar(
-        x=start,
-        y=weeks["p90"] - weeks["p10"],
-        base=weeks["p10"],
-        name="p10-p90",
-        marker_color="rgba(31,119,180,0.25)",
-        hovertemplate="%{base:,.0f} - %{y:,.0f}",
-    )
-    fig.add_scatter(
-        x=start,
-        y=weeks["expected"],
-        name="expected",
-        mode="lines+markers",
-        line={"color": _BLUE},
-        hovertemplate="%{y:,.0f}",
-    )
-    fig.update_layout(
-        title=title or "Collections forecast, week by week (weeks from Monday)", **_LAYOUT
-    )
-    fig.update_xaxes(title_text="week starting")
-    return _money_axis(fig, currency)
+    start = _list(weeks["start"].dt.strftime("%Y-%m-%d"))
+    data = [
+        {"type": "bar", "name": "p10-p90", "x": start, "y": _list(weeks["p90"] - weeks["p10"]),
+         "base": _list(weeks["p10"]), "marker": {"color": "rgba(31,119,180,0.25)"},
+         "hovertemplate": "%{base:,.0f} - %{y:,.0f}"},
+        {"type": "scatter", "name": "expected", "mode": "lines+markers", "x": start,
+         "y": _list(weeks["expected"]), "line": {"color": _BLUE}, "hovertemplate": _MONEY},
+    ]  # fmt: skip
+    title = title or "Collections forecast, week by week (weeks from Monday)"
+    layout = _layout(title, currency, xaxis={"title": {"text": "week starting"}})
+    return {"data": data, "layout": layout}
 
 
-def aged_balance_chart(
-    aged: pd.DataFrame, labels: list[str], currency: str, by: str = "company"
-) -> go.Figure:
+def aged_balance_spec(aged: pd.DataFrame, labels: list[str], currency: str,
+                      by: str = "company") -> Spec:  # fmt: skip
     """The aged balance as stacked bars, one bar per ``by`` value."""
     totals = aged.groupby(by, sort=True)[labels].sum()
     colours = [_GREEN, "#bcbd22", "#ff7f0e", "#e377c2", _RED]
-    fig = go.Figure()
-    for label, colour in zip(labels, colours * 2, strict=False):
-        fig.add_bar(
-            x=totals.index.astype(str),
-            y=totals[label],
-            name=label,
-            marker_color=colour,
-            hovertemplate="%{y:,.0f}",
-        )
-    fig.update_layout(title="Aged balance (days past due)", barmode="stack", **_LAYOUT)
-    return _money_axis(fig, currency)
+    x = _list(totals.index.astype(str))
+    data = [
+        {"type": "bar", "name": label, "x": x, "y": _list(totals[label]),
+         "marker": {"color": colour}, "hovertemplate": _MONEY}
+        for label, colour in zip(labels, colours * 2, strict=False)
+    ]  # fmt: skip
+    return {"data": data, "layout": _layout("Aged balance (days past due)", currency,
+                                            barmode="stack")}  # fmt: skip
+
+
+def score_vs_open_spec(customers: pd.DataFrame, currency: str, threshold: float) -> Spec:
+    """Each customer's reliability score against its open amount."""
+    data = []
+    for label, colour in (("reliable", _GREEN), ("unreliable", _RED)):
+        rows = customers.loc[customers["reliability"] == label]
+        data.append({
+            "type": "scatter", "mode": "markers", "name": label, "x": _list(rows["score"]),
+            "y": _list(rows["open_amount_rc"]), "text": _list(rows["customer_id"]),
+            "marker": {"color": colour, "size": 7, "opacity": 0.7},
+            "hovertemplate": "%{text}: score %{x:.0f}, open %{y:,.0f}<extra></extra>",
+        })  # fmt: skip
+    top = float(np.nanmax([customers["open_amount_rc"].max(), 1.0]))
+    data.append({"type": "scatter", "mode": "lines", "name": "threshold",
+                 "x": [threshold, threshold], "y": [0.0, top],
+                 "line": {"color": _GREY, "dash": "dash"}, "hoverinfo": "skip"})  # fmt: skip
+    title = "Reliability score against open amount, per customer"
+    layout = _layout(title, currency, hovermode="closest",
+                     xaxis={"title": {"text": "score (0-100)"}, "range": [0, 100]})  # fmt: skip
+    return {"data": data, "layout": layout}
+
+
+def target_vs_forecast(gap: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+    """The figure of :func:`target_vs_forecast_spec`."""
+    return go.Figure(target_vs_forecast_spec(gap, currency, title))
+
+
+def weekly_forecast(weeks: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+    """The figure of :func:`weekly_forecast_spec`."""
+    return go.Figure(weekly_forecast_spec(weeks, currency, title))
+
+
+def aged_balance_chart(aged: pd.DataFrame, labels: list[str], currency: str,
+                       by: str = "company") -> go.Figure:  # fmt: skip
+    """The figure of :func:`aged_balance_spec`."""
+    return go.Figure(aged_balance_spec(aged, labels, currency, by))
 
 
 def score_vs_open(customers: pd.DataFrame, currency: str, threshold: float) -> go.Figure:
-    """Each customer's reliability score against its open amount."""
-    fig = go.Figure()
-    for label, colour in (("reliable", _GREEN), ("unreliable", _RED)):
-        rows = customers.loc[customers["reliability"] == label]
-        fig.add_scatter(
-            x=rows["score"],
-            y=rows["open_amount_rc"],
-            mode="markers",
-            name=label,
-            marker={"color": colour, "size": 7, "opacity": 0.7},
-            text=rows["customer_id"],
-            hovertemplate="%{text}: score %{x:.0f}, open %{y:,.0f}<extra></extra>",
-        )
-    top = float(np.nanmax([customers["open_amount_rc"].max(), 1.0]))
-    fig.add_scatter(
-        x=[threshold, threshold],
-        y=[0, top],
-        mode="lines",
-        name="threshold",
-        line={"color": _GREY, "dash": "dash"},
-        hoverinfo="skip",
-    )
-    layout = {**_LAYOUT, "hovermode": "closest"}
-    fig.update_layout(title="Reliability score against open amount, per customer", **layout)
-    fig.update_xaxes(title_text="score (0-100)", range=[0, 100])
-    return _money_axis(fig, currency)
+    """The figure of :func:`score_vs_open_spec`."""
+    return go.Figure(score_vs_open_spec(customers, currency, threshold))

@@ -35,6 +35,7 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from cashplan._fast import group_codes, lookup
 from cashplan.ledger import to_date
 
 __all__ = [
@@ -95,22 +96,25 @@ def customer_stages(
     inv = forecast_invoices
     overdue = chasable(inv) & np.asarray(inv["due_date"] < day)
     rows = inv.loc[overdue, [*keys, "due_date", "open_amount_rc"]]
-    out = rows.groupby(keys, as_index=False, sort=True).agg(
-        oldest=("due_date", "min"), overdue_rc=("open_amount_rc", "sum")
-    )
-    out["days_overdue"] = (day - out["oldest"]).dt.days.astype("int64")
+    codes, out = group_codes(rows, keys)
+    due = rows["due_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    oldest = np.full(len(out), np.iinfo(np.int64).max)
+    np.minimum.at(oldest, codes, due)
+    out["overdue_rc"] = np.bincount(codes, weights=rows["open_amount_rc"].to_numpy(),
+                                    minlength=len(out))  # fmt: skip
+    out["days_overdue"] = (np.datetime64(day.date(), "D").astype(np.int64) - oldest).astype(
+        "int64")  # fmt: skip
     stage = 1 + np.searchsorted(np.asarray(stage_days), out["days_overdue"].to_numpy(), "left")
-    index = pd.MultiIndex.from_frame(out[keys])
     if reliability is not None:
-        rel = reliability.set_index(keys)
-        stage += (rel["reliability"].reindex(index) == "unreliable").to_numpy(int)
-        stage += (rel["broken_promise_share"].reindex(index).fillna(0.0) >= 0.5).to_numpy(int)
+        rel = lookup(out, reliability, keys, ["reliability", "broken_promise_share"])
+        stage += (rel["reliability"] == "unreliable").to_numpy(int)
+        stage += (rel["broken_promise_share"].fillna(0.0) >= 0.5).to_numpy(int)
     stage = np.minimum(stage, 5)
     stage = np.where((stage == 5) & (out["overdue_rc"].to_numpy() < litigation_min), 4, stage)
     key = np.zeros(len(out), bool)
     if customers is not None and len(customers):
-        seg = customers.drop_duplicates(keys).set_index(keys)["segment"].reindex(index)
-        key = seg.isin(list(key_segments)).to_numpy()
+        segment = lookup(out, customers, keys, ["segment"])["segment"]
+        key = segment.isin(list(key_segments)).to_numpy()
     out["stage"] = stage.astype("int64")
     out["lever"] = out["stage"].map(LEVER_OF_STAGE).where(~(key & (stage <= 3)), "sales_rep")
     out["tone"] = out["stage"].map(TONE_OF_STAGE)

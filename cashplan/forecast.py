@@ -57,7 +57,7 @@ from cashplan.forecast_runs import run_day_forecast, run_day_payers
 from cashplan.fx import Fx
 from cashplan.ledger import open_items, recency_weights, settled_mask, to_date
 
-__all__ = ["Forecast", "buckets_for", "forecast", "month_windows"]
+__all__ = ["DelayModel", "Forecast", "buckets_for", "delay_model", "forecast", "month_windows"]
 
 _Z90 = 1.2815515655446004
 _END_OF_TIME = pd.Timestamp("2262-04-01")
@@ -165,12 +165,42 @@ def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float
     return customers, cdf, runs
 
 
+@dataclass(frozen=True)
+class DelayModel:
+    """What the forecast learns from the ledger at a date, before promises and adjustments.
+
+    ``items``: the open invoices; ``customers`` and ``cdf``: each customer's delay
+    CDF (one row each); ``item_customer``: each item's row in them; ``runs``: the
+    payment-run-day payers.
+    """
+
+    as_of: pd.Timestamp
+    items: pd.DataFrame
+    customers: pd.DataFrame
+    cdf: np.ndarray
+    runs: tuple[np.ndarray, np.ndarray]
+    item_customer: np.ndarray
+
+
+def delay_model(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
+                half_life_days: float = 365.0,
+                prior_strength: float = 5.0) -> DelayModel:  # fmt: skip
+    """The open book and the customers' delay distributions at ``as_of`` (see ``forecast``)."""
+    day = to_date(as_of)
+    items = open_items(invoices, day, fx)
+    customers, cdf, runs = _delay_cdfs(invoices, day, half_life_days, prior_strength)
+    row = pd.Series(np.arange(len(customers)), index=pd.MultiIndex.from_frame(customers))
+    c = row.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]])).to_numpy()
+    return DelayModel(day, items, customers, cdf, runs, c)
+
+
 def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
              promises: pd.DataFrame | None = None, adjustments: pd.DataFrame | None = None,
              promise_keeping: pd.Series | None = None,
              dispute_policy: Literal["exclude", "long_delay"] = "exclude",
              half_life_days: float = 365.0, prior_strength: float = 5.0,
-             weeks: int = 13, months: int = 6) -> Forecast:  # fmt: skip
+             weeks: int = 13, months: int = 6, model: DelayModel | None = None
+             ) -> Forecast:  # fmt: skip
     """Forecast the collection of every invoice open at ``as_of`` (see the module doc).
 
     Parameters
@@ -187,6 +217,9 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
         0.8 where absent.
     dispute_policy : {"exclude", "long_delay"}
         What happens to disputed invoices.
+    model : DelayModel, optional
+        ``delay_model`` of the same invoices and date, already computed: promises
+        and adjustments do not change it, so the workbook re-forecasts without it.
 
     Returns
     -------
@@ -198,11 +231,13 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     if dispute_policy not in ("exclude", "long_delay"):
         raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
     day = to_date(as_of)
-    items = open_items(invoices, day, fx)
-    customers, cdf, (run_day, run_dist) = _delay_cdfs(invoices, day, half_life_days,
-                                                      prior_strength)  # fmt: skip
-    row = pd.Series(np.arange(len(customers)), index=pd.MultiIndex.from_frame(customers))
-    c = row.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]])).to_numpy()
+    if model is None:
+        model = delay_model(invoices, day, fx, half_life_days, prior_strength)
+    elif model.as_of != day:
+        raise ValueError(f"the delay model is of {model.as_of:%Y-%m-%d}, not {day:%Y-%m-%d}")
+    items, customers, cdf = model.items, model.customers, model.cdf
+    run_day, run_dist = model.runs
+    c = model.item_customer
     due = items["due_date"].to_numpy(dtype="datetime64[D]")
     shift, pinned = apply_adjustments(items, adjustments, day)
     due = due + shift.astype("timedelta64[D]")
@@ -261,8 +296,9 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     })  # fmt: skip
     week_mass = _coarsen(mass, edges, buckets["start"])
     month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
-    by_month = _bucket_table(items, month_mass[:, :-1], windows)
-    return Forecast(out.reset_index(drop=True), _bucket_table(items, week_mass, buckets),
+    by_month = _bucket_table(items, model.item_customer, month_mass[:, :-1], windows)
+    weekly = _bucket_table(items, model.item_customer, week_mass, buckets)
+    return Forecast(out.reset_index(drop=True), weekly,
                     by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
                     windows, month_mass)  # fmt: skip
 
@@ -316,21 +352,28 @@ def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.nda
     return mass, dates
 
 
-def _bucket_table(items: pd.DataFrame, mass: np.ndarray, buckets: pd.DataFrame) -> pd.DataFrame:
+def _bucket_table(items: pd.DataFrame, codes: np.ndarray, mass: np.ndarray,
+                  buckets: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+    """Expected amount and p10/p90 per company (and ``ALL``) and bucket.
+
+    ``codes`` numbers each item's customer (``DelayModel.item_customer``).
+    """
     amount = items["open_amount_rc"].to_numpy()
     share = mass * amount[:, None]
     spread = np.sqrt(np.clip(mass * (1 - mass), 0.0, None)) * np.abs(amount)[:, None]
     frames = []
-    codes, _ = group_codes(items, ["company", "customer_id"])
+    company_of = items["company"].to_numpy()
     for company in [*sorted(items["company"].unique()), "ALL"]:
-        rows = (np.ones(len(items), bool) if company == "ALL"
-                else (items["company"] == company).to_numpy())  # fmt: skip
+        rows = np.ones(len(items), bool) if company == "ALL" else company_of == company
         g = codes[rows]
         n_g = int(g.max()) + 1 if len(g) else 0
         # customers are independent; within a customer, invoices are correlated by
         # _WITHIN_CUSTOMER (1: they move together, 0: independent)
-        by_customer = np.zeros((n_g, mass.shape[1]))
-        np.add.at(by_customer, g, spread[rows])
+        part = spread[rows]
+        by_customer = np.stack(
+            [np.bincount(g, weights=part[:, k], minlength=n_g) for k in range(mass.shape[1])],
+            axis=1,
+        ) if len(g) else np.zeros((0, mass.shape[1]))  # fmt: skip
         together = (by_customer**2).sum(axis=0)
         apart = (spread[rows] ** 2).sum(axis=0)
         sigma = np.sqrt(_WITHIN_CUSTOMER * together + (1 - _WITHIN_CUSTOMER) * apart)

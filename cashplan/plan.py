@@ -32,17 +32,27 @@ The discount cost on the worked example (README): 10,000 paid 60 days early for
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 
+from cashplan._fast import group_codes, lookup
 from cashplan.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, customer_stages
 from cashplan.forecast import Forecast
 from cashplan.gap import first_short_month
 from cashplan.ledger import to_date
 
-__all__ = ["ACTION_COLUMNS", "LEVERS", "Plan", "battle_plan", "discount_cost"]
+__all__ = [
+    "ACTION_COLUMNS",
+    "LEVERS",
+    "Candidates",
+    "Plan",
+    "battle_plan",
+    "discount_cost",
+    "plan_candidates",
+]
 
 LEVERS = pd.DataFrame(
     [
@@ -112,6 +122,109 @@ def discount_cost(
     return np.asarray(amount * rate - amount * (1 - rate) * cost_of_funds * days / 365.0)
 
 
+@dataclass(frozen=True)
+class Candidates:
+    """Every possible action with what it brings into each forecast month (``plan_candidates``).
+
+    ``actions``: one row per customer and lever; ``gain``, ``reach`` and ``cost``
+    are (actions x months) arrays over ``Forecast.month_windows``; ``invoices``
+    lists each action's invoices (``action`` = row of ``actions``) with their own
+    ``gain`` (invoices x months).
+    """
+
+    actions: pd.DataFrame
+    gain: np.ndarray
+    reach: np.ndarray
+    cost: np.ndarray
+    invoices: pd.DataFrame
+    invoice_gain: np.ndarray
+    months: pd.Series
+
+
+def plan_candidates(
+    fc: Forecast,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str | None = None,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    levers: pd.DataFrame = LEVERS,
+    discount_rate: float = 0.02,
+    cost_of_funds: float = 0.05,
+    discount_days: int = 10,
+    stage_days: tuple[int, ...] = STAGE_DAYS,
+    key_segments: tuple[str, ...] = KEY_SEGMENTS,
+    litigation_min: float = 2_000.0,
+) -> Candidates:
+    """The actions :func:`battle_plan` chooses from, for every forecast month at once.
+
+    They do not depend on the gap: the workbook keeps them while the targets move.
+    """
+    day = to_date(as_of)
+    keys = ["company", "customer_id"]
+    inv = fc.invoices
+    keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
+    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
+    stages = customer_stages(
+        inv, day, reliability, customers, stage_days, key_segments, litigation_min
+    )
+    overdue = np.asarray(inv["due_date"] < day)
+    lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
+    if reliability is not None:
+        unreliable = lookup(inv, reliability, keys, ["reliability"])["reliability"] == "unreliable"
+        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
+    chosen = pd.notna(lever)
+    inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
+    lever_table = levers.set_index("lever")
+    success = lever_table["success"].reindex(lever).fillna(0.0).to_numpy()
+    amount = inv["open_amount_rc"].to_numpy()
+    n_months = len(fc.month_windows)
+    # P(paid after month j) and P(paid in month j), for every month j
+    after = 1.0 - np.cumsum(mass[:, :n_months], axis=1)
+    gain = (amount * success)[:, None] * after
+    reach = amount[:, None] * (mass[:, :n_months] + success[:, None] * after)
+    pay_on = np.maximum(
+        (day + pd.Timedelta(days=discount_days)).to_datetime64(),
+        fc.month_windows["start"].to_numpy(),
+    )
+    expected = inv["expected_date"].fillna(inv["due_date"]).to_numpy()
+    early = (expected[:, None] - pay_on[None, :]) / np.timedelta64(1, "D")
+    net = discount_cost(amount[:, None], discount_rate, cost_of_funds, early)
+    disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
+    inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
+    codes, actions = group_codes(inv, [*keys, "lever"])
+    n = len(actions)
+
+    def by_action(values: np.ndarray) -> np.ndarray:
+        columns = [np.bincount(codes, weights=values[:, k], minlength=n)
+                   for k in range(values.shape[1])]  # fmt: skip
+        return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
+
+    weights = {"n_invoices": None, "open_rc": inv["open_amount_rc"].to_numpy()}
+    for name, w in weights.items():
+        actions[name] = np.bincount(codes, weights=w, minlength=n)
+    actions["n_invoices"] = actions["n_invoices"].astype("int64")
+    late = np.zeros(n, dtype=np.int64)
+    np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
+    actions["days_overdue"] = late
+    actions = _describe(actions, lever_table, stages, customers)
+    fixed = actions["fixed_cost"].to_numpy()[:, None]
+    rate = actions["cost_rate"].to_numpy()[:, None]
+    gains = by_action(gain)
+    detail = inv.assign(action=codes)[
+        ["action", *keys, "invoice_id", "lever", "open_amount_rc", "due_date", "days_overdue"]
+    ]
+    return Candidates(
+        actions,
+        gains,
+        by_action(reach),
+        fixed + rate * gains + by_action(disc),
+        detail,
+        gain,
+        fc.month_windows["month"],
+    )
+
+
 def battle_plan(
     fc: Forecast,
     gap: pd.DataFrame,
@@ -129,6 +242,7 @@ def battle_plan(
     key_segments: tuple[str, ...] = KEY_SEGMENTS,
     litigation_min: float = 2_000.0,
     min_gain: float = 50.0,
+    candidates: Candidates | None = None,
 ) -> Plan:
     """The ranked actions that close the gap of ``month`` (see the module doc).
 
@@ -152,8 +266,9 @@ def battle_plan(
         The discount asks for payment within this many days of as-of.
     min_gain : float
         An action bringing less cash than this into the month is left out.
+    candidates : Candidates, optional
+        ``plan_candidates`` already computed with the same arguments (the workbook's cache).
     """
-    day = to_date(as_of)
     scope = company or "ALL"
     target = first_short_month(gap, scope) if month is None else to_date(month)
     if target is None:
@@ -162,44 +277,34 @@ def battle_plan(
     if row.empty or (row["status"] != "open").any():
         raise ValueError(f"{target:%Y-%m} is not an open month of {scope} in the gap table")
     to_close = float(row["gap"].iloc[0])
-    windows = fc.month_windows
-    j = int(np.flatnonzero(windows["month"] == target)[0])
-    inv = fc.invoices
-    keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
-    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
-    if to_close <= 0.005 or inv.empty:
-        return _empty(target, max(to_close, 0.0))
-    p_in, p_after = mass[:, j], mass[:, j + 1 :].sum(axis=1)
-    stages = customer_stages(
-        inv, day, reliability, customers, stage_days, key_segments, litigation_min
+    if to_close <= 0.005:
+        return _empty(target, 0.0)
+    if candidates is None:
+        candidates = plan_candidates(
+            fc,
+            as_of,
+            company=company,
+            reliability=reliability,
+            customers=customers,
+            levers=levers,
+            discount_rate=discount_rate,
+            cost_of_funds=cost_of_funds,
+            discount_days=discount_days,
+            stage_days=stage_days,
+            key_segments=key_segments,
+            litigation_min=litigation_min,
+        )
+    j = int(np.flatnonzero(candidates.months == target)[0])
+    actions = candidates.actions.assign(
+        action=np.arange(len(candidates.actions)),
+        amount_rc=candidates.gain[:, j],
+        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
+        cost_rc=candidates.cost[:, j],
     )
-    keys = ["company", "customer_id"]
-    overdue = np.asarray(inv["due_date"] < day)
-    who = pd.MultiIndex.from_frame(inv[keys])
-    stage_of = stages.set_index(keys)
-    lever = stage_of["lever"].reindex(who).where(overdue).to_numpy(dtype=object)
-    if reliability is not None:
-        unreliable = reliability.set_index(keys)["reliability"].reindex(who) == "unreliable"
-        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
-    lever_table = levers.set_index("lever")
-    success = lever_table["success"].reindex(lever).fillna(0.0).to_numpy()
-    amount = inv["open_amount_rc"].to_numpy()
-    gain = amount * success * p_after
-    start = windows["start"].iloc[j]
-    pay_on = max(day + pd.Timedelta(days=discount_days), start)
-    early = (inv["expected_date"].fillna(inv["due_date"]) - pay_on).dt.days.to_numpy(float)
-    net = discount_cost(amount, discount_rate, cost_of_funds, early)
-    disc_cost = np.where(lever == "discount", success * p_after * net, 0.0)
-    detail = inv.assign(
-        lever=lever,
-        gain=gain,
-        reach=amount * (p_in + success * p_after),
-        disc_cost=disc_cost,
-        days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0),
-    )
-    detail = detail.loc[detail["lever"].notna() & (detail["gain"] > 0)]
-    actions = _actions(detail, lever_table, stage_of, customers)
-    actions = actions.loc[actions["amount_rc"] >= min_gain]
+    mine = actions["amount_rc"] >= min_gain
+    if company is not None:  # candidates may hold every company's actions
+        mine &= actions["company"] == company
+    actions = actions.loc[mine]
     actions = actions.sort_values(
         ["priority", "open_rc", "company", "customer_id"],
         ascending=[True, False, True, True],
@@ -211,51 +316,50 @@ def battle_plan(
     actions["rank"] = np.arange(1, len(actions) + 1)
     actions["cumulative_rc"] = actions["amount_rc"].cumsum()
     actions["cumulative_share"] = actions["cumulative_rc"] / to_close
-    chosen = actions.set_index([*keys, "lever"])["rank"]
-    targeted = detail.join(chosen, on=[*keys, "lever"], how="inner")
-    targeted = targeted[
-        ["rank", *keys, "invoice_id", "lever", "open_amount_rc", "due_date", "days_overdue", "gain"]
-    ].rename(columns={"gain": "amount_rc"})
-    return Plan(
-        target,
-        to_close,
-        actions[ACTION_COLUMNS],
-        targeted.sort_values(["rank", "invoice_id"]).reset_index(drop=True),
+    rank = pd.Series(actions["rank"].to_numpy(), index=actions["action"].to_numpy())
+    detail = candidates.invoices
+    picked = np.asarray(detail["action"].isin(rank.index))
+    targeted = detail.loc[picked].assign(
+        rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
+        amount_rc=candidates.invoice_gain[picked, j],
     )
+    columns = [
+        "rank",
+        "company",
+        "customer_id",
+        "invoice_id",
+        "lever",
+        "open_amount_rc",
+        "due_date",
+        "days_overdue",
+        "amount_rc",
+    ]
+    targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
+    # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
+    ids = targeted["invoice_id"].to_numpy()
+    bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
+    actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
+    targeted = targeted[columns].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
-def _actions(
-    detail: pd.DataFrame,
+def _describe(
+    actions: pd.DataFrame,
     lever_table: pd.DataFrame,
-    stage_of: pd.DataFrame,
+    stages: pd.DataFrame,
     customers: pd.DataFrame | None,
 ) -> pd.DataFrame:
+    """Add each action's lever figures, stage, owner and customer name."""
     keys = ["company", "customer_id"]
-    ordered = detail.sort_values(["due_date", "invoice_id"])
-    actions = ordered.groupby([*keys, "lever"], as_index=False, sort=True).agg(
-        n_invoices=("invoice_id", "size"),
-        invoices=("invoice_id", " ".join),
-        days_overdue=("days_overdue", "max"),
-        open_rc=("open_amount_rc", "sum"),
-        amount_rc=("gain", "sum"),
-        reach=("reach", "sum"),
-        disc_cost=("disc_cost", "sum"),
-    )
-    actions["probability"] = actions["reach"] / actions["open_rc"]
     levers = lever_table.reindex(actions["lever"])
-    actions["priority"] = levers["priority"].to_numpy()
-    actions["cost_rc"] = (
-        levers["fixed_cost"].to_numpy()
-        + actions["disc_cost"]
-        + levers["cost_rate"].to_numpy() * actions["amount_rc"]
-    )
-    who = pd.MultiIndex.from_frame(actions[keys])
-    stage = stage_of["stage"].reindex(who).to_numpy()
+    for column in ("priority", "fixed_cost", "cost_rate"):
+        actions[column] = levers[column].to_numpy()
+    stage = lookup(actions, stages, keys, ["stage"])["stage"].to_numpy()
     actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
         "int64"
     )
     info = (
-        customers.drop_duplicates(keys).set_index(keys).reindex(who)
+        lookup(actions, customers, keys, ["owner", "name"])
         if customers is not None and len(customers)
         else None
     )

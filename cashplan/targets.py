@@ -35,6 +35,7 @@ __all__ = [
     "override_spending",
     "planned_spending",
     "smoothed_targets",
+    "target_months",
 ]
 
 CATEGORIES = ("salaries", "external", "taxes", "loans")
@@ -182,6 +183,22 @@ def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestam
     )
 
 
+def target_months(
+    as_of: str | pd.Timestamp, months_before: int = 12, months_after: int = 6
+) -> pd.DatetimeIndex:
+    """The months :func:`monthly_targets` covers: ``months_before`` up to as-of's, ``months_after``
+    after it.
+
+    >>> target_months("2026-10-31", 2, 1).strftime("%Y-%m").tolist()
+    ['2026-09', '2026-10', '2026-11']
+    """
+    first = (to_date(as_of).to_period("M") - (months_before - 1)).to_timestamp()
+    return pd.DatetimeIndex(
+        pd.date_range(first, periods=months_before + months_after, freq="MS"),
+        dtype="datetime64[us]",
+    )
+
+
 def monthly_targets(
     invoices: pd.DataFrame,
     spending: pd.DataFrame,
@@ -193,6 +210,7 @@ def monthly_targets(
     months_before: int = 12,
     months_after: int = 6,
     collected: pd.DataFrame | None = None,
+    need: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Need, target and collections per company and consolidated (``ALL``), by month.
 
@@ -202,7 +220,8 @@ def monthly_targets(
     consolidated target is computed on the group's need and collections (cash
     is pooled), not summed from the companies' targets.
 
-    ``collected`` may pass ``monthly_collections`` already computed.
+    ``collected`` may pass ``monthly_collections`` already computed, and ``need``
+    ``cash_need`` over ``target_months`` (without margin).
 
     Returns
     -------
@@ -211,20 +230,19 @@ def monthly_targets(
         ``collected`` (NaN after ``as_of``), ``shortfall``, ``closed``.
     """
     day = to_date(as_of)
-    this_month = day.to_period("M")
-    first = (this_month - (months_before - 1)).to_timestamp()
-    months = pd.DatetimeIndex(
-        pd.date_range(first, periods=months_before + months_after, freq="MS"),
-        dtype="datetime64[us]",
-    )
+    months = target_months(day, months_before, months_after)
     if safety_margin < 0:
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
     month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
-    need = cash_need(spending, fx, months).groupby(["company", "month"])["amount"].sum()
+    by_month = (
+        (cash_need(spending, fx, months) if need is None else need)
+        .groupby(["company", "month"])["amount"]
+        .sum()
+    )
     # the margin is a cushion for the months ahead: closed months keep their actual need
-    is_open = ~pd.Series(closed, index=months).reindex(need.index.get_level_values("month"))
-    need = need * (1.0 + safety_margin * is_open.to_numpy())
+    is_open = ~pd.Series(closed, index=months).reindex(by_month.index.get_level_values("month"))
+    need_of = by_month * (1.0 + safety_margin * is_open.to_numpy())
     if collected is None:
         collected = monthly_collections(invoices, fx, day)
     got = collected.set_index(["company", "month"])["collected"]
@@ -235,12 +253,12 @@ def monthly_targets(
     c: pd.Series
     for company in [*companies, ALL]:
         if company == ALL:
-            n = need.groupby(level="month").sum().reindex(months, fill_value=0.0)
+            n = need_of.groupby(level="month").sum().reindex(months, fill_value=0.0)
             c = got.groupby(level="month").sum().reindex(months, fill_value=0.0)
         else:
             n = (
-                need.xs(company, level="company").reindex(months, fill_value=0.0)
-                if company in need.index.get_level_values(0)
+                need_of.xs(company, level="company").reindex(months, fill_value=0.0)
+                if company in need_of.index.get_level_values(0)
                 else pd.Series(0.0, index=months)
             )
             c = (

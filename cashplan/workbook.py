@@ -36,12 +36,13 @@ from cashplan.analysis import Analysis, Settings
 from cashplan.book import read_book
 from cashplan.edits import add_adjustment, add_promise
 from cashplan.errors import CashplanError
-from cashplan.notebook import styled
+from cashplan.notebook import styled, summary_markdown
 from cashplan.targets import CATEGORIES, planned_spending
 
 __all__ = ["Workbook"]
 
 _ACCOUNT = "(whole account)"
+_DATA_KEYS = {"x", "y", "base", "text", "error_y"}
 _PLAN_ROWS = 25
 _WIDE = w.Layout(width="auto")
 _LABEL = {"description_width": "initial"}
@@ -56,6 +57,7 @@ class Workbook:
         self.analysis = Analysis(book, Settings(as_of=as_of))
         self.last_update_ms = 0.0
         self._planned = planned_spending(book.spending, as_of)
+        self._drawn: dict[str, tuple[Any, ...]] = {}
         self._build()
         self._redraw()
 
@@ -333,29 +335,20 @@ class Workbook:
 
     def _redraw(self) -> None:
         a = self.analysis
-        cur = a.book.reporting_currency
         scope = a.settings.company or "ALL"
-        weeks = a.forecast.buckets
-        weeks = weeks.loc[(weeks["company"] == scope) & (weeks["kind"] == "week")]
-        figures = {
-            "gap": charts.target_vs_forecast(a.view(a.gap), cur),
-            "weekly": charts.weekly_forecast(weeks, cur),
-            "aged": charts.aged_balance_chart(a.scoped(a.aged), a.aged_labels, cur),
-            "scores": charts.score_vs_open(a.scoped(a.customer_table), cur, a.settings.threshold),
+        # a chart is redrawn only when what it shows changed (the analysis keeps unchanged parts)
+        inputs = {
+            "gap": (a.gap, scope),
+            "weekly": (a.forecast, scope),
+            "aged": (a.aged, scope),
+            "scores": (a.customer_table, scope, a.settings.threshold),
         }
-        for name, figure in figures.items():
-            live = self.charts[name]
-            with live.batch_update():
-                if len(live.data) != len(figure.data):
-                    live.data = ()
-                    live.add_traces(figure.data)
-                else:
-                    for old, new in zip(live.data, figure.data, strict=True):
-                        old.update(new.to_plotly_json(), overwrite=True)
-                live.layout = figure.layout
-                live.layout.width = 620
-        from cashplan.notebook import summary_markdown
-
+        for name, key in inputs.items():
+            drawn = self._drawn.get(name)
+            if drawn is not None and all(map(_same, drawn, key)):
+                continue
+            self._drawn[name] = key
+            self._draw(self.charts[name], self._figure(name))
         self.summary.value = _markdown_html(summary_markdown(a))
         actions = a.plan.actions.head(_PLAN_ROWS)
         table = styled(
@@ -366,6 +359,38 @@ class Workbook:
         )
         more = len(a.plan.actions) - len(actions)
         self.plan.value = table.to_html() + (f"<p>... and {more} more actions.</p>" if more else "")
+
+    def _figure(self, name: str) -> charts.Spec:
+        a = self.analysis
+        cur = a.book.reporting_currency
+        if name == "gap":
+            return charts.target_vs_forecast_spec(a.view(a.gap), cur)
+        if name == "weekly":
+            weeks = a.view(a.forecast.buckets)
+            return charts.weekly_forecast_spec(weeks.loc[weeks["kind"] == "week"], cur)
+        if name == "aged":
+            return charts.aged_balance_spec(a.scoped(a.aged), a.aged_labels, cur)
+        return charts.score_vs_open_spec(a.scoped(a.customer_table), cur, a.settings.threshold)
+
+    @staticmethod
+    def _draw(live: go.FigureWidget, spec: charts.Spec) -> None:
+        """Show ``spec`` in the live chart: built once, then only its traces' data is sent."""
+        traces = spec["data"]
+        if len(live.data) != len(traces):
+            with live.batch_update():
+                live.data = ()
+                live.add_traces(traces)
+                live.layout = spec["layout"]
+                live.layout.width = 620
+            return
+        for i, trace in enumerate(traces):
+            changes = {k: [v] for k, v in trace.items() if k in _DATA_KEYS}
+            live.plotly_restyle(changes, trace_indexes=[i])
+
+
+def _same(old: Any, new: Any) -> bool:
+    """The same input: the very same table (the analysis keeps unchanged ones), or equal value."""
+    return old is new or (isinstance(old, str | int | float) and old == new)
 
 
 def _markdown_html(text: str) -> str:

@@ -60,7 +60,7 @@ def plan() -> None:
 
 
 def workbook() -> None:
-    from cashplan.workbook import Workbook
+    from cashplan.workbook import Workbook, parse_money
 
     folder = Path(tempfile.mkdtemp()) / "book"
     shutil.copytree(SAMPLE, folder)
@@ -77,7 +77,9 @@ def workbook() -> None:
         (
             "spending",
             lambda: setattr(
-                wb.spending["FR01/salaries"], "value", wb.spending["FR01/salaries"].value + 1000.0
+                wb.spending["FR01/salaries"],
+                "value",
+                f"{parse_money(wb.spending['FR01/salaries'].value) + 1000.0:,.2f}",
             ),
         ),
         ("company", lambda: setattr(wb.company, "value", "UK01" if not wb.company.value else "")),

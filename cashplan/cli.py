@@ -7,6 +7,7 @@ readable message on stderr with exit code 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -18,6 +19,7 @@ from cashplan.errors import CashplanError
 __all__ = ["main"]
 
 _EPILOG = """examples:
+  cashplan app data/sample --as-of 2026-10-31 --user "Claire Martin"
   cashplan report data/sample --as-of 2026-10-31 --out reports/sample
   cashplan report books/* --as-of 2026-10-31 --out reports/2026-10 --param catch_up=3
   cashplan summary data/sample --as-of 2026-10-31
@@ -41,8 +43,9 @@ def _date(text: str) -> pd.Timestamp:
 def _book_arguments(parser: argparse.ArgumentParser) -> None:
     """The book to read and its reporting currency: the same for every command reading a book."""
     parser.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
-    parser.add_argument("--currency", default="EUR", metavar="CODE",
-                        help="reporting currency (default EUR)")  # fmt: skip
+    parser.add_argument(
+        "--currency", default="EUR", metavar="CODE", help="reporting currency (default EUR)"
+    )
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -236,7 +239,60 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=2, metavar="N", help="reports run at once (default 2)"
     )
     rep.add_argument("--force", action="store_true", help="replace existing reports")
+    app = sub.add_parser(
+        "app",
+        help="open the workbook in the browser for a CFO, without code (Voila)",
+        description="Serve the CFO's workbook (notebooks/01-cash-workbook.ipynb) with Voila: "
+        "the widgets and charts, no code. Edits are saved to the book with --user as their "
+        "author. Stop it with Ctrl-C.",
+    )
+    _book_arguments(app)
+    app.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the book is seen at",
+    )
+    app.add_argument(
+        "--user",
+        default=os.environ.get("USER") or "CFO",
+        help="who records promises and adjustments (default: $USER)",
+    )
+    app.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
+
+
+def _app(args: argparse.Namespace) -> None:
+    import subprocess
+
+    from cashplan.book import read_book
+    from cashplan.report import NOTEBOOKS
+
+    book = read_book(args.book, reporting_currency=args.currency)  # check it before serving
+    env = {
+        **os.environ,
+        "CASHPLAN_BOOK": str(Path(args.book).absolute()),
+        "CASHPLAN_AS_OF": args.as_of.strftime("%Y-%m-%d"),
+        "CASHPLAN_USER": args.user,
+        "CASHPLAN_CURRENCY": book.reporting_currency,
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "voila",
+        str(NOTEBOOKS / "01-cash-workbook.ipynb"),
+        f"--port={args.port}",
+        "--Voila.ip=127.0.0.1",
+        "--show_tracebacks=False",
+        *(["--no-browser"] if args.no_browser else []),
+    ]
+    print(f"serving the workbook of {args.book} at http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
 
 
 def _params(pairs: list[str]) -> dict[str, object]:
@@ -265,9 +321,11 @@ def _report(args: argparse.Namespace) -> None:
     params = _params(args.param)
     companies = args.company or [""]
     single = len(args.books) == 1 and len(companies) == 1
-    jobs = [ReportJob(book, args.out if single else
-                      args.out / (book.name + (f"_{c}" if c else "")), c)
-            for book in args.books for c in companies]  # fmt: skip
+    jobs = [
+        ReportJob(book, args.out if single else args.out / (book.name + (f"_{c}" if c else "")), c)
+        for book in args.books
+        for c in companies
+    ]
     as_of = args.as_of.strftime("%Y-%m-%d")
     if single:
         from cashplan.report import run_report
@@ -387,6 +445,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             "import-fec": _import_fec,
             "backtest": _backtest,
             "report": _report,
+            "app": _app,
         }[args.command](args)
     except CashplanError as exc:
         print(f"cashplan {args.command}: {exc}", file=sys.stderr)

@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import ipywidgets as w
+import numpy as np
 import plotly.graph_objects as go
 
 from cashplan import charts
@@ -39,10 +40,12 @@ from cashplan.errors import CashplanError
 from cashplan.notebook import styled, summary_markdown
 from cashplan.targets import CATEGORIES, planned_spending
 
-__all__ = ["Workbook"]
+__all__ = ["Workbook", "parse_money"]
 
 _ACCOUNT = "(whole account)"
 _DATA_KEYS = {"x", "y", "base", "text", "error_y"}
+_CHARTS = ("gap", "weekly", "aged", "scores")
+
 _PLAN_ROWS = 25
 _WIDE = w.Layout(width="auto")
 _LABEL = {"description_width": "initial"}
@@ -185,26 +188,22 @@ class Workbook:
         self.threshold.observe(
             self._guard(lambda: self.set(threshold=self.threshold.value)), "value"
         )
-        self.spending: dict[str, w.FloatText] = {}
+        self.spending: dict[str, w.Text] = {}
         rows = []
         planned = self._planned.sort_values(["company", "category"])
         for company, category, currency, amount in planned.itertuples(index=False, name=None):
             if category not in CATEGORIES:
                 continue
-            box = w.FloatText(
-                value=round(float(amount), 2),
-                step=1000.0,
-                description=f"{company} {category} ({currency}/month)",
-                style=_LABEL,
-                layout=w.Layout(width="340px"),
-            )
+            box = _money_box(f"{company} {category} ({currency}/month)", float(amount), "330px")
             box.observe(self._guard(self._spending_changed), "value")
             self.spending[f"{company}/{category}"] = box
             rows.append(box)
         self.status = w.HTML()
         self.promise = self._promise_form()
         self.adjust = self._adjust_form()
-        self.charts = {name: go.FigureWidget() for name in ("gap", "weekly", "aged", "scores")}
+        # built with their first data: the browser's views start from the widgets' state
+        self.charts = {name: _live(self._figure(name)) for name in _CHARTS}
+        self._drawn = self._chart_inputs()
         self.plan = w.HTML()
         self.summary = w.HTML()
         controls = w.VBox(
@@ -215,18 +214,28 @@ class Workbook:
                 self.catch_up,
                 self.threshold,
                 w.HTML("<b>Monthly spending, open months</b> (prefilled from the book)"),
-                w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(2, 350px)")),
-            ]
+                w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(2, 335px)")),
+            ],
+            layout=w.Layout(margin="0 24px 0 0"),
         )
         edits = w.Tab(children=[self.promise, self.adjust])
         edits.set_title(0, "Promise to pay")
-        edits.set_title(1, "Shift an invoice or customer")
+        edits.set_title(1, "Shift or pin")
         self.root = w.VBox(
             [
-                w.HBox([controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])]),
+                w.HBox(
+                    [controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
                 self.summary,
-                w.HBox([self.charts["gap"], self.charts["weekly"]]),
-                w.HBox([self.charts["aged"], self.charts["scores"]]),
+                w.HBox(
+                    [self.charts["gap"], self.charts["weekly"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                w.HBox(
+                    [self.charts["aged"], self.charts["scores"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
                 w.HTML("<b>Battle plan</b>"),
                 self.plan,
             ]
@@ -237,11 +246,15 @@ class Workbook:
             key=self._planned["company"] + "/" + self._planned["category"]
         )
         base = planned.set_index("key")["amount"]
-        overrides = {
-            k: float(box.value)
-            for k, box in self.spending.items()
-            if abs(float(box.value) - round(float(base[k]), 2)) > 0.004
-        }
+        values = {}
+        for k, box in self.spending.items():
+            try:
+                values[k] = parse_money(box.value)
+            except ValueError:
+                box.value = _fmt(self.analysis.settings.spending.get(k, float(base[k])))
+                raise
+            box.value = _fmt(values[k])  # shown back with separators
+        overrides = {k: v for k, v in values.items() if abs(v - round(float(base[k]), 2)) > 0.004}
         self.set(spending=overrides)
 
     def _customers(self) -> list[str]:
@@ -272,7 +285,7 @@ class Workbook:
     def _promise_form(self) -> w.VBox:
         customer, invoice = self._customer_pickers()
         day = w.DatePicker(description="Promised for", style=_LABEL)
-        amount = w.FloatText(description="Amount", style=_LABEL)
+        amount = _money_box("Amount", 0.0)
         note = w.Text(description="Note", style=_LABEL)
         save = w.Button(description="Save promise", button_style="primary")
 
@@ -280,7 +293,7 @@ class Workbook:
             items = self.analysis.items
             row = items.loc[items["invoice_id"] == invoice.value, "open_amount"]
             if len(row):
-                amount.value = round(float(row.iloc[0]), 2)
+                amount.value = _fmt(float(row.iloc[0]))
 
         invoice.observe(fill, "value")
 
@@ -290,7 +303,7 @@ class Workbook:
             self.save_promise(
                 customer.value,
                 str(day.value),
-                float(amount.value),
+                parse_money(amount.value),
                 "" if invoice.value == _ACCOUNT else invoice.value,
                 note.value,
             )
@@ -335,15 +348,8 @@ class Workbook:
 
     def _redraw(self) -> None:
         a = self.analysis
-        scope = a.settings.company or "ALL"
         # a chart is redrawn only when what it shows changed (the analysis keeps unchanged parts)
-        inputs = {
-            "gap": (a.gap, scope),
-            "weekly": (a.forecast, scope),
-            "aged": (a.aged, scope),
-            "scores": (a.customer_table, scope, a.settings.threshold),
-        }
-        for name, key in inputs.items():
+        for name, key in self._chart_inputs().items():
             drawn = self._drawn.get(name)
             if drawn is not None and all(map(_same, drawn, key)):
                 continue
@@ -360,6 +366,16 @@ class Workbook:
         more = len(a.plan.actions) - len(actions)
         self.plan.value = table.to_html() + (f"<p>... and {more} more actions.</p>" if more else "")
 
+    def _chart_inputs(self) -> dict[str, tuple[Any, ...]]:
+        a = self.analysis
+        scope = a.settings.company or "ALL"
+        return {
+            "gap": (a.gap, scope),
+            "weekly": (a.forecast, scope),
+            "aged": (a.aged, scope),
+            "scores": (a.customer_table, scope, a.settings.threshold),
+        }
+
     def _figure(self, name: str) -> charts.Spec:
         a = self.analysis
         cur = a.book.reporting_currency
@@ -374,18 +390,53 @@ class Workbook:
 
     @staticmethod
     def _draw(live: go.FigureWidget, spec: charts.Spec) -> None:
-        """Show ``spec`` in the live chart: built once, then only its traces' data is sent."""
+        """Show ``spec`` in the live chart: only its traces' data is sent."""
         traces = spec["data"]
-        if len(live.data) != len(traces):
+        if len(live.data) != len(traces):  # never with our charts; kept correct anyway
             with live.batch_update():
                 live.data = ()
                 live.add_traces(traces)
-                live.layout = spec["layout"]
-                live.layout.width = 620
             return
         for i, trace in enumerate(traces):
             changes = {k: [v] for k, v in trace.items() if k in _DATA_KEYS}
             live.plotly_restyle(changes, trace_indexes=[i])
+
+
+def parse_money(text: str) -> float:
+    """An amount as typed: ``1,234,567.89``, ``1 234 567.89`` or ``1234567.89``.
+
+    >>> parse_money("1,234,567.89"), parse_money(" 2 500 ")
+    (1234567.89, 2500.0)
+    """
+    cleaned = str(text).replace(",", "").replace(" ", "").replace("\u202f", "").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an amount: type digits, e.g. 1,250,000.00") from None
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{text!r}: give an amount of 0 or more")
+    return value
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _money_box(description: str, value: float, width: str = "auto") -> w.Text:
+    """A text box showing an amount with thousands separators (committed on Enter or Tab)."""
+    return w.Text(
+        value=_fmt(value),
+        description=description,
+        style=_LABEL,
+        continuous_update=False,
+        layout=w.Layout(width=width),
+    )
+
+
+def _live(spec: charts.Spec) -> go.FigureWidget:
+    figure = go.FigureWidget(spec)
+    figure.layout.width = 500
+    return figure
 
 
 def _same(old: Any, new: Any) -> bool:
@@ -398,4 +449,8 @@ def _markdown_html(text: str) -> str:
     import mistune
 
     render = mistune.create_markdown(plugins=["table"])
-    return str(render(text))
+    style = (
+        "<style>.cashplan-summary td, .cashplan-summary th {padding: 2px 10px; "
+        "text-align: right; white-space: nowrap}</style>"
+    )
+    return f"{style}<div class='cashplan-summary'>{render(text)}</div>"

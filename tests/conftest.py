@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -50,3 +51,12 @@ def invoices_frame(**columns: list[object]) -> pd.DataFrame:
     }
     base.update(columns)
     return pd.DataFrame(base)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """Let fixtures know whether their test failed (the browser tests name screenshots so)."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.when == "call":
+        item.failed = report.failed  # type: ignore[attr-defined]

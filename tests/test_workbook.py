@@ -12,7 +12,7 @@ import pytest
 
 from cashplan.book import read_book
 from cashplan.targets import cash_need
-from cashplan.workbook import Workbook
+from cashplan.workbook import Workbook, parse_money
 from tests.conftest import SAMPLE
 
 AS_OF = "2026-10-31"
@@ -42,8 +42,8 @@ def test_safety_margin_slider_moves_targets_gap_and_plan(wb: Workbook) -> None:
 def test_spending_box_changes_the_need_of_its_company_only(wb: Workbook) -> None:
     before = wb.analysis.gap.set_index(["company", "month"])["cash_need"]
     box = wb.spending["FR01/salaries"]
-    old = box.value
-    box.value = old + 100_000.0
+    old = parse_money(box.value)
+    box.value = f"{old + 100_000.0:,.2f}"  # typed as shown, with separators
     after = wb.analysis.gap.set_index(["company", "month"])["cash_need"]
     open_months = pd.DatetimeIndex(
         wb.analysis.gap.loc[wb.analysis.gap["status"] == "open", "month"].unique()
@@ -59,8 +59,11 @@ def test_spending_box_changes_the_need_of_its_company_only(wb: Workbook) -> None
     assert (after - before).loc["FR01"].drop(open_months).abs().max() == 0  # the past stays
     assert (after - before).loc["UK01"].abs().max() == 0
     assert wb.analysis.settings.spending == {"FR01/salaries": old + 100_000.0}
-    box.value = old  # back to the book's figure: no override left
+    box.value = f"{old:.2f}"  # back to the book's figure: no override left
     assert wb.analysis.settings.spending == {}
+    assert box.value == f"{old:,.2f}"  # shown back with separators
+    box.value = "lots"
+    assert "is not an amount" in wb.status.value and box.value == f"{old:,.2f}"
 
 
 def test_threshold_and_company_change_classes_and_scope(wb: Workbook) -> None:
@@ -82,7 +85,7 @@ def test_promise_entered_through_the_widgets_is_saved_and_moves_the_forecast(
     form["customer"].value = item["customer_id"]
     assert item["invoice_id"] in form["invoice"].options
     form["invoice"].value = item["invoice_id"]
-    assert form["amount"].value == pytest.approx(round(float(item["open_amount_rc"]), 2), abs=1)
+    assert parse_money(form["amount"].value) == pytest.approx(float(item["open_amount_rc"]), abs=1)
     form["date"].value = dt.date(2026, 11, 12)
     form["note"].value = "phoned the accountant"
     form["save"].click()
@@ -104,7 +107,7 @@ def test_a_bad_promise_shows_a_message_and_writes_nothing(wb: Workbook) -> None:
     form = wb.promise_widgets
     form["customer"].value = wb.analysis.items["customer_id"].iloc[0]
     form["date"].value = dt.date(2026, 10, 1)  # before as-of
-    form["amount"].value = 100.0
+    form["amount"].value = "100.00"
     form["save"].click()
     assert "before the as-of date" in wb.status.value
     assert path.read_bytes() == before

@@ -356,30 +356,34 @@ def _bucket_table(items: pd.DataFrame, codes: np.ndarray, mass: np.ndarray,
                   buckets: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
     """Expected amount and p10/p90 per company (and ``ALL``) and bucket.
 
-    ``codes`` numbers each item's customer (``DelayModel.item_customer``).
+    ``codes`` numbers each item's customer (``DelayModel.item_customer``); a customer
+    belongs to one company. Customers are independent; within a customer, invoices
+    are correlated by ``_WITHIN_CUSTOMER`` (1: they move together, 0: independent).
     """
     amount = items["open_amount_rc"].to_numpy()
     share = mass * amount[:, None]
     spread = np.sqrt(np.clip(mass * (1 - mass), 0.0, None)) * np.abs(amount)[:, None]
+    company, names = pd.factorize(items["company"], sort=True)
+    n_k, n_c, n_co = mass.shape[1], (int(codes.max()) + 1 if len(codes) else 0), len(names)
+
+    def sums(groups: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
+        """Column sums of ``values`` by group: one bincount per column, no row copies."""
+        out = [np.bincount(groups, weights=values[:, k], minlength=size) for k in range(n_k)]
+        return np.stack(out, axis=1) if out else np.zeros((size, 0))
+
+    by_customer = sums(codes, n_c, spread)
+    company_of_customer = np.zeros(n_c, dtype=np.int64)
+    company_of_customer[codes] = company
+    together = sums(company_of_customer, n_co, by_customer**2)
+    apart = sums(company, n_co, spread**2)
+    mean = sums(company, n_co, share)
     frames = []
-    company_of = items["company"].to_numpy()
-    for company in [*sorted(items["company"].unique()), "ALL"]:
-        rows = np.ones(len(items), bool) if company == "ALL" else company_of == company
-        g = codes[rows]
-        n_g = int(g.max()) + 1 if len(g) else 0
-        # customers are independent; within a customer, invoices are correlated by
-        # _WITHIN_CUSTOMER (1: they move together, 0: independent)
-        part = spread[rows]
-        by_customer = np.stack(
-            [np.bincount(g, weights=part[:, k], minlength=n_g) for k in range(mass.shape[1])],
-            axis=1,
-        ) if len(g) else np.zeros((0, mass.shape[1]))  # fmt: skip
-        together = (by_customer**2).sum(axis=0)
-        apart = (spread[rows] ** 2).sum(axis=0)
-        sigma = np.sqrt(_WITHIN_CUSTOMER * together + (1 - _WITHIN_CUSTOMER) * apart)
-        mean = share[rows].sum(axis=0)
-        frames.append(buckets.assign(company=company, expected=mean,
-                                     p10=np.clip(mean - _Z90 * sigma, 0, None),
-                                     p90=mean + _Z90 * sigma, sd=sigma))  # fmt: skip
+    for i, name in [*enumerate(names), (None, "ALL")]:
+        pick = slice(None) if i is None else slice(i, i + 1)
+        t, a, m = (x[pick].sum(axis=0) for x in (together, apart, mean))
+        sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
+        frames.append(buckets.assign(company=name, expected=m,
+                                     p10=np.clip(m - _Z90 * sigma, 0, None),
+                                     p90=m + _Z90 * sigma, sd=sigma))  # fmt: skip
     table = pd.concat(frames, ignore_index=True)
     return table[["company", *buckets.columns, "expected", "p10", "p90", "sd"]]

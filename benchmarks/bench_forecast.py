@@ -56,14 +56,20 @@ def score_and_forecast(label: str, book: Book, inv: pd.DataFrame, as_of: object)
     )
 
 
-def issue_size() -> None:
-    """1M open invoices over 3M+ settled: the newest 1M invoices of a 4.2M book reopened."""
-    book = generated(4_200_000)
+def reopened(book: Book, n: int) -> pd.DataFrame:
+    """The book's invoices with the newest ``n`` open again (a large open book, real history)."""
     inv = book.invoices.sort_values("issue_date", kind="stable").copy()
-    newest = inv.index[-1_000_000:]
+    newest = inv.index[-n:]
     inv.loc[newest, "paid_date"] = pd.NaT
     inv.loc[newest, "open_amount"] = inv.loc[newest, "amount"]
     inv.loc[newest, "disputed"] = False
+    return inv
+
+
+def issue_size() -> None:
+    """1M open invoices over 3M+ settled: the newest 1M invoices of a 4.2M book reopened."""
+    book = generated(4_200_000)
+    inv = reopened(book, 1_000_000)
     score_and_forecast("issue size, goal < 2 s", book, inv, inv["issue_date"].max())
 
 

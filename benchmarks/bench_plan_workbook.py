@@ -13,6 +13,7 @@ hundred KB at most (issue 5).
 
 from __future__ import annotations
 
+import dataclasses
 import shutil
 import subprocess
 import sys
@@ -21,7 +22,7 @@ import time
 from pathlib import Path
 
 import pandas as pd
-from bench_forecast import best, generated
+from bench_forecast import best, generated, reopened
 
 from cashplan.analysis import Analysis, Settings
 from cashplan.plan import battle_plan
@@ -34,13 +35,7 @@ AS_OF = "2026-10-31"
 def plan() -> None:
     """100k open invoices: the newest 100k invoices of a 1M book reopened."""
     book = generated(1_000_000)
-    inv = book.invoices.sort_values("issue_date", kind="stable").copy()
-    newest = inv.index[-100_000:]
-    inv.loc[newest, "paid_date"] = pd.NaT
-    inv.loc[newest, "open_amount"] = inv.loc[newest, "amount"]
-    import dataclasses
-
-    book = dataclasses.replace(book, invoices=inv)
+    book = dataclasses.replace(book, invoices=reopened(book, 100_000))
     a = Analysis(book, Settings(as_of=AS_OF))
     fc, gap, rel = a.forecast, a.gap, a.reliability
     n_open = len(fc.invoices)

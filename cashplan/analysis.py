@@ -37,7 +37,7 @@ from cashplan.forecast import DelayModel, Forecast, delay_model, forecast
 from cashplan.gap import monthly_gap
 from cashplan.kpis import kpis
 from cashplan.ledger import open_items, to_date
-from cashplan.plan import Candidates, Plan, battle_plan, plan_candidates
+from cashplan.plan import Candidates, Plan, PlanPolicy, battle_plan, plan_candidates
 from cashplan.reliability import PayerScorer
 from cashplan.reminders import reminders
 from cashplan.targets import (
@@ -206,8 +206,7 @@ class Analysis:
             self.day,
             reliability=self.reliability,
             customers=self.book.customers,
-            discount_rate=s.discount_rate,
-            cost_of_funds=s.cost_of_funds,
+            policy=PlanPolicy(discount_rate=s.discount_rate, cost_of_funds=s.cost_of_funds),
         )
 
     @cached_property

@@ -33,7 +33,7 @@ The discount cost on the worked example (README): 10,000 paid 60 days early for
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -49,6 +49,7 @@ __all__ = [
     "LEVERS",
     "Candidates",
     "Plan",
+    "PlanPolicy",
     "battle_plan",
     "discount_cost",
     "plan_candidates",
@@ -88,6 +89,27 @@ ACTION_COLUMNS = [
     "cumulative_rc",
     "cumulative_share",
 ]
+
+
+@dataclass(frozen=True)
+class PlanPolicy:
+    """How the battle plan works: its levers, the discount offered, the dunning stages.
+
+    ``discount_rate`` and ``cost_of_funds`` (a year) price the early-payment
+    discount, which asks for payment within ``discount_days`` of as-of;
+    ``stage_days``, ``key_segments`` and ``litigation_min`` set the dunning stages
+    (``dunning.customer_stages``); an action bringing less than ``min_gain`` into
+    the month is left out.
+    """
+
+    levers: pd.DataFrame = field(default_factory=lambda: LEVERS.copy())
+    discount_rate: float = 0.02
+    cost_of_funds: float = 0.05
+    discount_days: int = 10
+    stage_days: tuple[int, ...] = STAGE_DAYS
+    key_segments: tuple[str, ...] = KEY_SEGMENTS
+    litigation_min: float = 2_000.0
+    min_gain: float = 50.0
 
 
 @dataclass(frozen=True)
@@ -148,25 +170,20 @@ def plan_candidates(
     company: str | None = None,
     reliability: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
-    levers: pd.DataFrame = LEVERS,
-    discount_rate: float = 0.02,
-    cost_of_funds: float = 0.05,
-    discount_days: int = 10,
-    stage_days: tuple[int, ...] = STAGE_DAYS,
-    key_segments: tuple[str, ...] = KEY_SEGMENTS,
-    litigation_min: float = 2_000.0,
+    policy: PlanPolicy | None = None,
 ) -> Candidates:
     """The actions :func:`battle_plan` chooses from, for every forecast month at once.
 
     They do not depend on the gap: the workbook keeps them while the targets move.
     """
+    p = policy or PlanPolicy()
     day = to_date(as_of)
     keys = ["company", "customer_id"]
     inv = fc.invoices
     keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
     inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
     stages = customer_stages(
-        inv, day, reliability, customers, stage_days, key_segments, litigation_min
+        inv, day, reliability, customers, p.stage_days, p.key_segments, p.litigation_min
     )
     overdue = np.asarray(inv["due_date"] < day)
     lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
@@ -175,7 +192,7 @@ def plan_candidates(
         lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
-    lever_table = levers.set_index("lever")
+    lever_table = p.levers.set_index("lever")
     success = lever_table["success"].reindex(lever).fillna(0.0).to_numpy()
     amount = inv["open_amount_rc"].to_numpy()
     n_months = len(fc.month_windows)
@@ -184,12 +201,12 @@ def plan_candidates(
     gain = (amount * success)[:, None] * after
     reach = amount[:, None] * (mass[:, :n_months] + success[:, None] * after)
     pay_on = np.maximum(
-        (day + pd.Timedelta(days=discount_days)).to_datetime64(),
+        (day + pd.Timedelta(days=p.discount_days)).to_datetime64(),
         fc.month_windows["start"].to_numpy(),
     )
     expected = inv["expected_date"].fillna(inv["due_date"]).to_numpy()
     early = (expected[:, None] - pay_on[None, :]) / np.timedelta64(1, "D")
-    net = discount_cost(amount[:, None], discount_rate, cost_of_funds, early)
+    net = discount_cost(amount[:, None], p.discount_rate, p.cost_of_funds, early)
     disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
     inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
     codes, actions = group_codes(inv, [*keys, "lever"])
@@ -234,14 +251,7 @@ def battle_plan(
     month: str | pd.Timestamp | None = None,
     reliability: pd.DataFrame | None = None,
     customers: pd.DataFrame | None = None,
-    levers: pd.DataFrame = LEVERS,
-    discount_rate: float = 0.02,
-    cost_of_funds: float = 0.05,
-    discount_days: int = 10,
-    stage_days: tuple[int, ...] = STAGE_DAYS,
-    key_segments: tuple[str, ...] = KEY_SEGMENTS,
-    litigation_min: float = 2_000.0,
-    min_gain: float = 50.0,
+    policy: PlanPolicy | None = None,
     candidates: Candidates | None = None,
 ) -> Plan:
     """The ranked actions that close the gap of ``month`` (see the module doc).
@@ -260,12 +270,8 @@ def battle_plan(
         ``PayerScorer.classify()``: who is unreliable (discounts) and broken promises.
     customers : DataFrame, optional
         Owners, names and segments (key accounts).
-    discount_rate, cost_of_funds : float
-        The early-payment discount offered and the company's yearly cost of funds.
-    discount_days : int
-        The discount asks for payment within this many days of as-of.
-    min_gain : float
-        An action bringing less cash than this into the month is left out.
+    policy : PlanPolicy, optional
+        The levers, the discount terms, the stages' thresholds (default ``PlanPolicy()``).
     candidates : Candidates, optional
         ``plan_candidates`` already computed with the same arguments (the workbook's cache).
     """
@@ -281,18 +287,7 @@ def battle_plan(
         return _empty(target, 0.0)
     if candidates is None:
         candidates = plan_candidates(
-            fc,
-            as_of,
-            company=company,
-            reliability=reliability,
-            customers=customers,
-            levers=levers,
-            discount_rate=discount_rate,
-            cost_of_funds=cost_of_funds,
-            discount_days=discount_days,
-            stage_days=stage_days,
-            key_segments=key_segments,
-            litigation_min=litigation_min,
+            fc, as_of, company=company, reliability=reliability, customers=customers, policy=policy
         )
     j = int(np.flatnonzero(candidates.months == target)[0])
     actions = candidates.actions.assign(
@@ -301,7 +296,7 @@ def battle_plan(
         probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
         cost_rc=candidates.cost[:, j],
     )
-    mine = actions["amount_rc"] >= min_gain
+    mine = actions["amount_rc"] >= (policy or PlanPolicy()).min_gain
     if company is not None:  # candidates may hold every company's actions
         mine &= actions["company"] == company
     actions = actions.loc[mine]

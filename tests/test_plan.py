@@ -14,7 +14,7 @@ from cashplan.dunning import customer_stages
 from cashplan.export import write_xlsx
 from cashplan.forecast import Forecast, month_windows
 from cashplan.gap import monthly_gap
-from cashplan.plan import LEVERS, battle_plan, discount_cost
+from cashplan.plan import LEVERS, PlanPolicy, battle_plan, discount_cost
 
 AS_OF = "2026-10-31"
 
@@ -107,7 +107,11 @@ def test_discount_cost_worked_example() -> None:
     assert float(discount_cost(10_000.0, 0.02, 0.06, 60)) == pytest.approx(103.34, abs=0.005)
     assert float(discount_cost(10_000.0, 0.01, 0.06, 120)) < 0  # cheaper than the funds
     plan = battle_plan(
-        HAND, _gap(1e9), AS_OF, reliability=RELIABILITY, discount_rate=0.02, cost_of_funds=0.06
+        HAND,
+        _gap(1e9),
+        AS_OF,
+        reliability=RELIABILITY,
+        policy=PlanPolicy(discount_rate=0.02, cost_of_funds=0.06),
     )
     disc = plan.actions.loc[plan.actions["lever"] == "discount"].iloc[0]
     # paid 10 days after as-of (2026-11-10) instead of 2027-01-15: 66 days early, accepted 35 %

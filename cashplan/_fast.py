@@ -49,7 +49,10 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     if frame.empty:
         return np.zeros(0, dtype=np.int64), frame[keys].iloc[:0].reset_index(drop=True)
     raw = _key_codes(frame, keys)
-    _, first, dense = np.unique(raw, return_index=True, return_inverse=True)
+    dense, _ = pd.factorize(raw)  # a hash, not a sort: linear in the rows
+    # factorize numbers groups by first appearance: a group starts where the running max grows
+    top = np.maximum.accumulate(dense)
+    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
     table = frame[keys].iloc[first].reset_index(drop=True)
     order = table.sort_values(keys, kind="stable").index.to_numpy()
     rank = np.empty_like(order)

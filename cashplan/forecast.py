@@ -258,8 +258,11 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     left = 1.0 - f_age
     offsets = (edges[None, :] - due[:, None]).astype(int) - 1  # delay just before each start
     f_edges = cdf_at(offsets)
-    f_edges = np.maximum(f_edges, f_age[:, None])  # nothing before as-of
-    mass = np.diff(np.concatenate([f_edges, np.ones((len(items), 1))], axis=1), axis=1)
+    np.maximum(f_edges, f_age[:, None], out=f_edges)  # nothing before as-of
+    mass = np.empty_like(f_edges)  # P(bucket) = F(next edge) - F(edge); the last: 1 - F(edge)
+    np.subtract(f_edges[:, 1:], f_edges[:, :-1], out=mass[:, :-1])
+    np.subtract(1.0, f_edges[:, -1], out=mass[:, -1])
+    del f_edges
     mass /= np.where(left > 0, left, 1.0)[:, None]
     beyond_history = left <= 1e-12
     mass[beyond_history] = 0.0

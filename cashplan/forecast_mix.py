@@ -8,6 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cashplan._fast import lookup
+
 __all__ = ["D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises", "tail_sums"]
 
 D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
@@ -32,18 +34,11 @@ def _latest(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
 
 def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str) -> pd.Series:
     """``column`` of the latest row that names each item, by invoice or else by customer."""
-    by_invoice = (
-        table.loc[table["invoice_id"] != ""]
-        .drop_duplicates(["company", "invoice_id"], keep="last")
-        .set_index(["company", "invoice_id"])[column]
-    )
-    by_customer = (
-        table.loc[table["invoice_id"] == ""]
-        .drop_duplicates(["company", "customer_id"], keep="last")
-        .set_index(["company", "customer_id"])[column]
-    )
-    inv = by_invoice.reindex(pd.MultiIndex.from_frame(items[["company", "invoice_id"]]))
-    cus = by_customer.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]]))
+    named = table["invoice_id"] != ""
+    by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
+    by_customer = table.loc[~named].drop_duplicates(["company", "customer_id"], keep="last")
+    inv = lookup(items, by_invoice, ["company", "invoice_id"], [column])[column]
+    cus = lookup(items, by_customer, ["company", "customer_id"], [column])[column]
     return pd.Series(np.where(inv.notna(), inv.to_numpy(), cus.to_numpy()), index=items.index)
 
 

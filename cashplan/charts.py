@@ -54,7 +54,10 @@ def _layout(title: str, currency: str, **extra: Any) -> dict[str, Any]:
 
 
 def _list(values: Any) -> list[Any]:
-    return np.asarray(values).tolist()
+    """Plain values for the chart's JSON; amounts to the cent (the last float digits are noise
+    that would make committed outputs differ after a harmless change of summation order)."""
+    array = np.asarray(values)
+    return (array.round(2) if array.dtype.kind == "f" else array).tolist()
 
 
 def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -> Spec:

@@ -28,6 +28,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any, Literal
 
+import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
@@ -64,6 +65,16 @@ def atomic_path(path: str | Path, mode: str = "w") -> Iterator[IO[Any]]:
         raise
 
 
+def _neutralised(text: pd.Series) -> pd.Series:
+    """Text cells that a spreadsheet would run as a formula get a leading ``'`` (not numbers)."""
+    risky = text.str.startswith(_FORMULA).to_numpy(dtype=bool, copy=True)
+    if not risky.any():
+        return text
+    number = text[risky].str.fullmatch(r"-?\d+(\.\d+)?").to_numpy(dtype=bool)
+    risky[np.flatnonzero(risky)[number]] = False
+    return text.where(~risky, "'" + text)
+
+
 def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
     """Spreadsheet-safe version of a frame: dates ISO text, amounts rounded to cents (rates
     to 6 decimals), text cells that look like formulas neutralised."""
@@ -81,9 +92,7 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
         elif ptypes.is_numeric_dtype(col):
             out[name] = col.astype("str").where(col.notna(), "")
         else:
-            text = col.astype("str").where(col.notna(), "")
-            risky = text.str.startswith(_FORMULA) & ~text.str.fullmatch(r"-?\d+(\.\d+)?")
-            out[name] = text.where(~risky, "'" + text)
+            out[name] = _neutralised(col.astype("str").where(col.notna(), ""))
     return pd.DataFrame(out, index=frame.index)
 
 
@@ -144,9 +153,7 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
             safe = frame.copy()
             for col in safe.columns:
                 if ptypes.is_object_dtype(safe[col]) or ptypes.is_string_dtype(safe[col]):
-                    text = safe[col].astype("str").where(safe[col].notna(), "")
-                    risky = text.str.startswith(_FORMULA) & ~text.str.fullmatch(r"-?\d+(\.\d+)?")
-                    safe[col] = text.where(~risky, "'" + text)
+                    safe[col] = _neutralised(safe[col].astype("str").where(safe[col].notna(), ""))
             safe.to_excel(xl, sheet_name=name, index=False)
             sheet = xl.sheets[name]
             sheet.freeze_panes = "A2"

@@ -80,8 +80,12 @@ def styled(
     pct: Sequence[str] = (),
     days: Sequence[str] = (),
     uuid: str = "table",
+    compact: bool = False,
 ) -> Styler:
-    """A table for reading: thousands separators, percentages, no index, stable HTML ids."""
+    """A table for reading: thousands separators, percentages, no index, stable HTML ids.
+
+    ``compact`` packs a wide table (smaller type, less padding) to fit a laptop's screen.
+    """
     formats: dict[str, Any] = {c: "{:,.0f}" for c in money}
     formats |= {c: "{:.1%}" for c in pct}
     formats |= {c: "{:,.1f}" for c in days}
@@ -90,7 +94,12 @@ def styled(
     style = frame.style.format(formats, na_rep="").hide(axis="index").set_uuid(uuid)
     return style.set_table_styles(
         [
-            {"selector": "td, th", "props": "padding: 2px 8px; white-space: nowrap"},
+            {
+                "selector": "td, th",
+                "props": "padding: 1px 5px; font-size: 12px; line-height: 1.3; white-space: nowrap"
+                if compact
+                else "padding: 2px 8px; white-space: nowrap",
+            },
             {"selector": "td", "props": "text-align: right"},
         ]
     )

@@ -47,6 +47,19 @@ _DATA_KEYS = {"x", "y", "base", "text", "error_y"}
 _CHARTS = ("gap", "weekly", "aged", "scores")
 
 _PLAN_ROWS = 25
+_PLAN_COLUMNS = {  # the plan as the CFO reads it: short headers
+    "rank": "rank",
+    "name": "customer",
+    "owner": "owner",
+    "lever": "lever",
+    "n_invoices": "invoices",
+    "days_overdue": "days late",
+    "open_rc": "open",
+    "amount_rc": "brings",
+    "probability": "probability",
+    "cost_rc": "cost",
+    "cumulative_share": "of the gap",
+}
 _WIDE = w.Layout(width="auto")
 _LABEL = {"description_width": "initial"}
 
@@ -204,7 +217,7 @@ class Workbook:
         # built with their first data: the browser's views start from the widgets' state
         self.charts = {name: _live(self._figure(name)) for name in _CHARTS}
         self._drawn = self._chart_inputs()
-        self.plan = w.HTML()
+        self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
         self.summary = w.HTML()
         controls = w.VBox(
             [
@@ -357,14 +370,28 @@ class Workbook:
             self._draw(self.charts[name], self._figure(name))
         self.summary.value = _markdown_html(summary_markdown(a))
         actions = a.plan.actions.head(_PLAN_ROWS)
+        who = actions["name"].where(actions["name"] != "", actions["customer_id"])
+        shown = actions.assign(name=who + " (" + actions["company"] + ")")
+        shown = shown[list(_PLAN_COLUMNS)].rename(columns=_PLAN_COLUMNS)
         table = styled(
-            actions.drop(columns=["invoices", "cumulative_share"]),
-            money=["open_rc", "amount_rc", "cost_rc", "cumulative_rc"],
-            pct=["probability"],
+            shown,
+            money=["open", "brings", "cost"],
+            pct=["probability", "of the gap"],
             uuid="plan",
+            compact=True,
+        )
+        month = "" if a.plan.month is None else f" into {a.plan.month:%Y-%m}"
+        caption = (
+            f"<p>Amounts in {a.book.reporting_currency}; <i>brings</i>: the cash the "
+            f"action is expected to bring{month}.</p>"
         )
         more = len(a.plan.actions) - len(actions)
-        self.plan.value = table.to_html() + (f"<p>... and {more} more actions.</p>" if more else "")
+        note = f"<p>... and {more} more actions (all in the report's actions.csv).</p>"
+        self.plan.value = (
+            caption
+            + f"<div style='overflow-x:auto'>{table.to_html()}</div>"
+            + (note if more else "")
+        )
 
     def _chart_inputs(self) -> dict[str, tuple[Any, ...]]:
         a = self.analysis
@@ -435,7 +462,7 @@ def _money_box(description: str, value: float, width: str = "auto") -> w.Text:
 
 def _live(spec: charts.Spec) -> go.FigureWidget:
     figure = go.FigureWidget(spec)
-    figure.layout.width = 500
+    figure.layout.width = 440  # two side by side in JupyterLab with its file browser open
     return figure
 
 

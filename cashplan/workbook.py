@@ -417,16 +417,17 @@ class Workbook:
 
     @staticmethod
     def _draw(live: go.FigureWidget, spec: charts.Spec) -> None:
-        """Show ``spec`` in the live chart: only its traces' data is sent."""
+        """Show ``spec`` in the live chart: only its traces' data is sent, in one message."""
         traces = spec["data"]
         if len(live.data) != len(traces):  # never with our charts; kept correct anyway
             with live.batch_update():
                 live.data = ()
                 live.add_traces(traces)
             return
-        for i, trace in enumerate(traces):
-            changes = {k: [v] for k, v in trace.items() if k in _DATA_KEYS}
-            live.plotly_restyle(changes, trace_indexes=[i])
+        # one batched update per chart: a single message, so the browser never misses a part
+        with live.batch_update():
+            for old, new in zip(live.data, traces, strict=True):
+                old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
 
 
 def parse_money(text: str) -> float:

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cashplan._fast import lookup
+from cashplan._fast import group_codes, lookup
 
 __all__ = ["D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises", "tail_sums"]
 
@@ -69,16 +69,22 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
         ["company", "customer_id"], keep="last")  # fmt: skip
     if len(account):
         # an account promise covers the oldest open invoices up to its amount
-        frame = items[["company", "customer_id", "due_date", "open_amount"]].reset_index()
-        frame = frame.merge(account[["company", "customer_id", "promised_date", "amount"]],
-                            on=["company", "customer_id"])  # fmt: skip
-        frame = frame.sort_values(["company", "customer_id", "due_date", "index"], kind="stable")
-        before = frame.groupby(["company", "customer_id"])["open_amount"].cumsum() - frame[
-            "open_amount"]  # fmt: skip
-        covered = frame.loc[before < frame["amount"]]
-        pos = items.index.get_indexer(pd.Index(covered["index"]))
-        free = np.isnat(out[pos])
-        out[pos[free]] = covered["promised_date"].to_numpy(dtype="datetime64[D]")[free]
+        keys = ["company", "customer_id"]
+        hit = lookup(items, account, keys, ["promised_date", "amount"])
+        rows = np.flatnonzero(hit["amount"].notna().to_numpy())
+        if len(rows):
+            codes, _ = group_codes(items.iloc[rows], keys)
+            due = items["due_date"].to_numpy()[rows]
+            order = np.lexsort((rows, due, codes))  # by customer, oldest due first
+            amount = items["open_amount"].to_numpy(dtype=float)[rows][order]
+            total = np.cumsum(amount)
+            first = np.r_[True, codes[order][1:] != codes[order][:-1]]
+            start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
+            before = total - amount - (total[start] - amount[start])  # owed before, per customer
+            limit = hit["amount"].to_numpy(dtype=float)[rows][order]
+            covered = rows[order][before < limit]
+            free = covered[np.isnat(out[covered])]
+            out[free] = hit["promised_date"].to_numpy(dtype="datetime64[D]")[free]
     return out
 
 

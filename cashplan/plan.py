@@ -46,6 +46,7 @@ from cashplan.ledger import to_date
 
 __all__ = [
     "ACTION_COLUMNS",
+    "INVOICE_COLUMNS",
     "LEVERS",
     "Candidates",
     "Plan",
@@ -89,6 +90,18 @@ ACTION_COLUMNS = [
     "cumulative_rc",
     "cumulative_share",
 ]
+INVOICE_COLUMNS = [
+    "rank",
+    "company",
+    "customer_id",
+    "invoice_id",
+    "lever",
+    "open_amount_rc",
+    "due_date",
+    "days_overdue",
+    "amount_rc",
+]
+"""The columns of ``Plan.invoices``: every invoice an action targets."""
 
 
 @dataclass(frozen=True)
@@ -318,23 +331,12 @@ def battle_plan(
         rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
         amount_rc=candidates.invoice_gain[picked, j],
     )
-    columns = [
-        "rank",
-        "company",
-        "customer_id",
-        "invoice_id",
-        "lever",
-        "open_amount_rc",
-        "due_date",
-        "days_overdue",
-        "amount_rc",
-    ]
     targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
     # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
     ids = targeted["invoice_id"].to_numpy()
     bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
     actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
-    targeted = targeted[columns].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
     return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
@@ -371,17 +373,5 @@ def _describe(
 
 def _empty(month: pd.Timestamp | None, gap: float) -> Plan:
     actions = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTION_COLUMNS})
-    invoices = pd.DataFrame(
-        columns=[
-            "rank",
-            "company",
-            "customer_id",
-            "invoice_id",
-            "lever",
-            "open_amount_rc",
-            "due_date",
-            "days_overdue",
-            "amount_rc",
-        ]
-    )
+    invoices = pd.DataFrame(columns=INVOICE_COLUMNS)
     return Plan(month, gap, actions, invoices)

@@ -40,7 +40,7 @@ from cashplan.errors import CashplanError
 from cashplan.export import atomic_path, write_csv
 from cashplan.ledger import to_date
 
-__all__ = ["add_adjustment", "add_promise", "remove_rows"]
+__all__ = ["add_adjustment", "add_promise"]
 
 
 def _table_file(book: Book, table: str) -> Path:
@@ -106,6 +106,24 @@ def _open_invoice(
         )
 
 
+def _subject(
+    book: Book,
+    as_of: str | pd.Timestamp,
+    customer_id: str,
+    invoice_id: str,
+    company: str | None,
+    user: str,
+    what: str,
+) -> tuple[pd.Timestamp, str]:
+    """Check who records an edit and what it is about; the as-of day and the company."""
+    if not user:
+        raise CashplanError(f"say who records the {what} (the user's name)")
+    day = to_date(as_of)
+    company = _customer(book, customer_id, company)
+    _open_invoice(book, day, company, customer_id, invoice_id)
+    return day, company
+
+
 def _append(table: pd.DataFrame, row: dict[str, Any]) -> pd.DataFrame:
     new = pd.DataFrame({c: [row.get(c)] for c in table.columns})
     new = new.astype({c: table[c].dtype for c in table.columns})
@@ -130,9 +148,7 @@ def add_promise(
     A later promise on the same invoice (or account) replaces the earlier one in
     the forecast; the earlier one stays on record.
     """
-    day = to_date(as_of)
-    company = _customer(book, customer_id, company)
-    _open_invoice(book, day, company, customer_id, invoice_id)
+    day, company = _subject(book, as_of, customer_id, invoice_id, company, user, "promise")
     when = to_date(promised_date)
     if when < day:
         raise CashplanError(
@@ -141,8 +157,6 @@ def add_promise(
         )
     if not np.isfinite(amount) or amount <= 0:
         raise CashplanError(f"promised amount {amount!r}: give the amount promised, above 0")
-    if not user:
-        raise CashplanError("say who records the promise (the user's name)")
     row = {
         "customer_id": customer_id,
         "promised_date": when,
@@ -169,16 +183,12 @@ def add_adjustment(
     note: str = "",
 ) -> Book:
     """Shift an invoice (or every open invoice of a customer) by days, or pin it to a date."""
-    day = to_date(as_of)
-    company = _customer(book, customer_id, company)
-    _open_invoice(book, day, company, customer_id, invoice_id)
+    day, company = _subject(book, as_of, customer_id, invoice_id, company, user, "adjustment")
     pinned = None if to_date_ in (None, "") else to_date(to_date_)
     if (pinned is None) == (shift_days == 0):
         raise CashplanError("give either a shift in days (not 0) or a date, not both")
     if pinned is not None and pinned < day:
         raise CashplanError(f"{pinned:%Y-%m-%d} is before the as-of date: pick a later date")
-    if not user:
-        raise CashplanError("say who records the adjustment (the user's name)")
     row = {
         "customer_id": customer_id,
         "company": company,
@@ -190,11 +200,3 @@ def add_adjustment(
         "note": note,
     }
     return _write(book, "adjustments", _append(book.adjustments, row))
-
-
-def remove_rows(book: Book, table: str, rows: list[int]) -> Book:
-    """The book without the given rows (positions) of ``promises`` or ``adjustments``."""
-    if table not in ("promises", "adjustments"):
-        raise CashplanError(f"only promises and adjustments are edited here, not {table}")
-    frame: pd.DataFrame = getattr(book, table)
-    return _write(book, table, frame.drop(index=frame.index[rows]))

@@ -91,20 +91,15 @@ class Workbook:
         note: str = "",
     ) -> None:
         """Record a promise to pay and re-forecast."""
-        a = self.analysis
-        book = add_promise(
-            a.book,
-            a.day,
+        self._record(
+            add_promise,
+            f"promise of {amount:,.2f} by {customer_id} for {promised_date}",
             customer_id=customer_id,
             promised_date=promised_date,
             amount=amount,
             invoice_id=invoice_id,
-            company=a.settings.company,
-            user=self.user,
             note=note,
         )
-        self._update(a.replace(book=book))
-        self._say(f"Saved: promise of {amount:,.2f} by {customer_id} for {promised_date}.")
 
     def save_adjustment(
         self,
@@ -115,20 +110,22 @@ class Workbook:
         note: str = "",
     ) -> None:
         """Shift an invoice or a whole customer by days, or pin it to a date, and re-forecast."""
-        a = self.analysis
-        book = add_adjustment(
-            a.book,
-            a.day,
+        self._record(
+            add_adjustment,
+            f"adjustment of {invoice_id or customer_id}",
             customer_id=customer_id,
             invoice_id=invoice_id,
             shift_days=shift_days,
             to_date_=to_date,
-            company=a.settings.company,
-            user=self.user,
             note=note,
         )
+
+    def _record(self, edit: Any, what: str, **fields: Any) -> None:
+        """Save an edit to the book (``cashplan.edits``), then update the workbook."""
+        a = self.analysis
+        book = edit(a.book, a.day, company=a.settings.company, user=self.user, **fields)
         self._update(a.replace(book=book))
-        self._say(f"Saved: adjustment of {invoice_id or customer_id}.")
+        self._say(f"Saved: {what}.")
 
     def show(self) -> w.Widget:
         """The workbook's widget tree (display it in a notebook cell)."""

@@ -119,7 +119,7 @@ def summary_markdown(a: Analysis) -> str:
     scope = a.settings.company or "all companies (consolidated)"
     rows = a.view(a.gap)
     open_rows = rows.loc[rows["status"] == "open"]
-    items = a.items if a.settings.company is None else a.scoped(a.items)
+    items = a.scoped(a.items)
     overdue = items.loc[items["days_past_due"] > 0, "open_amount_rc"].sum()
     lines = [
         f"**{scope}**, as of **{a.day:%Y-%m-%d}**, amounts in {cur}.",

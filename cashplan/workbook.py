@@ -72,7 +72,6 @@ class Workbook:
         book = read_book(book_path, reporting_currency=currency)
         self.analysis = Analysis(book, Settings(as_of=as_of))
         self.last_update_ms = 0.0
-        self._planned = planned_spending(book.spending, as_of)
         self._drawn: dict[str, tuple[Any, ...]] = {}
         self._build()
         self._redraw()
@@ -199,14 +198,16 @@ class Workbook:
             self._guard(lambda: self.set(threshold=self.threshold.value)), "value"
         )
         self.spending: dict[str, w.Text] = {}
+        self._book_spending: dict[str, float] = {}  # what each box shows until changed
         rows = []
-        planned = self._planned.sort_values(["company", "category"])
+        planned = planned_spending(a.book.spending, a.day).sort_values(["company", "category"])
         for company, category, currency, amount in planned.itertuples(index=False, name=None):
             if category not in CATEGORIES:
                 continue
             box = _money_box(f"{company} {category} ({currency}/month)", float(amount), "330px")
             box.observe(self._guard(self._spending_changed), "value")
             self.spending[f"{company}/{category}"] = box
+            self._book_spending[f"{company}/{category}"] = round(float(amount), 2)
             rows.append(box)
         self.status = w.HTML()
         self.promise = self._promise_form()
@@ -252,19 +253,16 @@ class Workbook:
         )
 
     def _spending_changed(self) -> None:
-        planned = self._planned.assign(
-            key=self._planned["company"] + "/" + self._planned["category"]
-        )
-        base = planned.set_index("key")["amount"]
+        base = self._book_spending
         values = {}
         for k, box in self.spending.items():
             try:
                 values[k] = parse_money(box.value)
             except ValueError:
-                box.value = _fmt(self.analysis.settings.spending.get(k, float(base[k])))
+                box.value = _fmt(self.analysis.settings.spending.get(k, base[k]))
                 raise
             box.value = _fmt(values[k])  # shown back with separators
-        overrides = {k: v for k, v in values.items() if abs(v - round(float(base[k]), 2)) > 0.004}
+        overrides = {k: v for k, v in values.items() if abs(v - base[k]) > 0.004}
         self.set(spending=overrides)
 
     def _customers(self) -> list[str]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import contextlib
+import functools
 import hashlib
 import json
 import os
@@ -49,8 +50,12 @@ _PLOTLY = "application/vnd.plotly.v1+json"
 _INTERNAL = {"book", "as_of", "company", "out"}  # set by the command itself
 
 
+@functools.cache
 def report_parameters() -> dict[str, dict[str, Any]]:
-    """The report notebook's parameters: name -> type, default and help (from its cell)."""
+    """The report notebook's parameters: name -> type, default and help (from its cell).
+
+    Read once per process: the notebook is part of the installed package.
+    """
     skip_slow_uri_grammar()
     import papermill
 

@@ -30,12 +30,6 @@ from cashplan.export import atomic_path, write_csv, write_xlsx
 __all__ = ["report_tables", "write_outputs"]
 
 
-def _scope(a: Analysis, frame: pd.DataFrame) -> pd.DataFrame:
-    """One company's rows, or every row (companies and ``ALL``) when consolidated."""
-    company = a.settings.company
-    return frame if company is None else frame.loc[frame["company"] == company]
-
-
 _MONTHLY = [
     "company",
     "month",
@@ -88,12 +82,12 @@ def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:
     weekly = fc.buckets.loc[fc.buckets["kind"] == "week"].rename(columns={"start": "week_start"})
     monthly = a.gap.assign(month=a.gap["month"].dt.strftime("%Y-%m"))
     return {
-        "forecast_invoices": _scope(a, fc.invoices).sort_values(["company", "invoice_id"]),
-        "forecast_weekly": _scope(a, weekly)[["company", "week_start", "expected", "p10", "p90"]],
-        "monthly": _scope(a, monthly)[_MONTHLY],
-        "customers": _scope(a, a.customer_table),
-        "aging": _scope(a, a.aged),
-        "kpis": _scope(a, a.kpis)[_KPIS],
+        "forecast_invoices": a.scoped(fc.invoices).sort_values(["company", "invoice_id"]),
+        "forecast_weekly": a.scoped(weekly)[["company", "week_start", "expected", "p10", "p90"]],
+        "monthly": a.scoped(monthly)[_MONTHLY],
+        "customers": a.scoped(a.customer_table),
+        "aging": a.scoped(a.aged),
+        "kpis": a.scoped(a.kpis)[_KPIS],
         "actions": a.plan.actions[_ACTIONS],
     }
 

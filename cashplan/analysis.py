@@ -31,6 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
+from cashplan.arrays import LedgerArrays, ledger_arrays
 from cashplan.book import Book
 from cashplan.dunning import customer_stages
 from cashplan.forecast import DelayModel, Forecast, delay_model, forecast
@@ -74,9 +75,10 @@ class Settings:
 
 # what each piece is computed from: settings fields and book tables
 _DEPENDS: dict[str, set[str]] = {
+    "arrays": {"invoices"},
     "items": {"as_of", "invoices", "customers", "fx_rates"},
-    "scorer": {"as_of", "invoices", "promise_history"},
-    "model": {"as_of", "invoices", "fx_rates"},
+    "scorer": {"as_of", "arrays", "promise_history"},
+    "model": {"as_of", "arrays", "fx_rates"},
     "reliability": {"scorer", "threshold"},
     "forecast": {"model", "promises", "adjustments", "scorer", "dispute_policy"},
     "collected": {"as_of", "invoices", "fx_rates"},
@@ -128,6 +130,11 @@ class Analysis:
         return new
 
     @cached_property
+    def arrays(self) -> LedgerArrays:
+        """The invoices' columns as arrays, shared by the scorer and the forecast."""
+        return ledger_arrays(self.book.invoices)
+
+    @cached_property
     def items(self) -> pd.DataFrame:
         """The invoices open at as-of, with owners."""
         return open_items(self.book.invoices, self.day, self.book.fx, self.book.customers)
@@ -136,7 +143,7 @@ class Analysis:
     def scorer(self) -> PayerScorer:
         """The payer scorer fitted at as-of."""
         return PayerScorer(threshold=self.settings.threshold).fit(
-            self.book.invoices, self.day, self.book.promises
+            self.book.invoices, self.day, self.book.promises, arrays=self.arrays
         )
 
     @cached_property
@@ -147,7 +154,7 @@ class Analysis:
     @cached_property
     def model(self) -> DelayModel:
         """The open book and delay distributions (unchanged by promises and adjustments)."""
-        return delay_model(self.book.invoices, self.day, self.book.fx)
+        return delay_model(self.book.invoices, self.day, self.book.fx, arrays=self.arrays)
 
     @cached_property
     def forecast(self) -> Forecast:

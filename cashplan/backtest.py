@@ -33,6 +33,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cashplan.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecast import buckets_for, forecast
 from cashplan.fx import Fx
 from cashplan.ledger import open_items, settled_mask, to_date
@@ -73,18 +74,19 @@ def backtest(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = Non
         raise ValueError("no as-of date to backtest: the book needs a year of history and "
                          "13 weeks after the first date")  # fmt: skip
     known = invoices.assign(disputed=False)
-    frames = [_one_date(known, fx, promises, day) for day in dates]
+    arrays = ledger_arrays(known)  # the same at every date
+    frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
     weekly = pd.concat(frames, ignore_index=True)
     return Backtest(weekly, _scores(weekly))
 
 
-def _one_date(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None,
-              day: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
+              promises: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
     keep = None
     if promises is not None and len(promises):
-        scorer = PayerScorer().fit(invoices, day, promises)
+        scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
         keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-    fc = forecast(invoices, day, fx, promises, promise_keeping=keep)
+    fc = forecast(invoices, day, fx, promises, promise_keeping=keep, arrays=arrays)
     weeks = buckets_for(day).iloc[:_WEEKS]
     model = fc.buckets.loc[fc.buckets["company"] == "ALL"].iloc[:_WEEKS]
     items = open_items(invoices, day, fx)

@@ -47,15 +47,18 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
+import numba
 import numpy as np
 import pandas as pd
 
-from cashplan._fast import group_codes
-from cashplan.forecast_mix import D_MAX, D_MIN, apply_adjustments, mix_promises, tail_sums
+from cashplan._fast import text_from_codes
+from cashplan._kernels import bucket_sums, coarsen, conditional, decay_table, delay_cdfs
+from cashplan.arrays import LedgerArrays, arrays_for, day_number
+from cashplan.forecast_mix import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecast_mix import GRID as _GRID
 from cashplan.forecast_runs import run_day_forecast, run_day_payers
 from cashplan.fx import Fx
-from cashplan.ledger import open_items, recency_weights, settled_mask, to_date
+from cashplan.ledger import open_items, open_rows, to_date
 
 __all__ = ["DelayModel", "Forecast", "buckets_for", "delay_model", "forecast", "month_windows"]
 
@@ -126,43 +129,18 @@ def month_windows(as_of: str | pd.Timestamp, months: int = 6) -> pd.DataFrame:
     return table.astype("datetime64[us]")
 
 
-def _delay_cdfs(invoices: pd.DataFrame, day: pd.Timestamp, half_life_days: float,
+def _delay_cdfs(arrays: LedgerArrays, day: pd.Timestamp, half_life_days: float,
                 prior_strength: float
-                ) -> tuple[pd.DataFrame, np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
-    """Customer keys, their blended delay CDFs (rows), and their payment-run days."""
-    keys = ["company", "customer_id"]
-    cols = [*keys, "due_date", "paid_date", "amount"]
-    known = invoices.loc[(invoices["issue_date"] <= day).to_numpy(), cols]
-    groups, customers = group_codes(known, keys)
-    paid = settled_mask(known, day)
-    p = known.loc[paid]
-    delay = np.clip((p["paid_date"] - p["due_date"]).dt.days.to_numpy(), D_MIN, D_MAX) - D_MIN
-    w, _ = recency_weights(p, day, half_life_days)
-    g = groups[paid]
-    n_c = len(customers)
-    # one (customers x grid) matrix, worked in place: it is large for a group's ledger
-    cdf = np.asarray(np.bincount(g * _GRID + delay, weights=w, minlength=n_c * _GRID),
-                     dtype=np.float64).reshape(n_c, _GRID)  # fmt: skip
-    w_sum = cdf.sum(axis=1)
-    has = w_sum > 0
-    cdf /= np.where(has, w_sum, 1.0)[:, None]  # each customer's own delay distribution
-    n_eff = np.bincount(g, weights=w, minlength=n_c) ** 2 / np.maximum(
-        np.bincount(g, weights=w**2, minlength=n_c), 1e-12)  # fmt: skip
-    own_weight = np.where(has, n_eff / np.maximum(n_eff + prior_strength, 1e-12), 0.0)
-    company_codes, companies = pd.factorize(customers["company"])
-    pooled = np.zeros((len(companies), _GRID))
-    for i in range(len(companies)):  # a few companies: the company's payers, pooled
-        pooled[i] = cdf[company_codes == i].sum(axis=0)
-    pooled /= np.maximum(pooled.sum(axis=1, keepdims=True), 1e-12)
-    cdf *= ((1 - _UNIFORM) * own_weight)[:, None]
-    for i in range(len(companies)):
-        rows = company_codes == i
-        cdf[rows] += ((1 - _UNIFORM) * (1 - own_weight[rows]))[:, None] * pooled[i][None, :]
-    cdf += _UNIFORM / _GRID
-    np.cumsum(cdf, axis=1, out=cdf)
-    cdf /= cdf[:, -1:]  # a company with no history at all: the uniform part alone
-    runs = run_day_payers(p, g, n_c, w)
-    return customers, cdf, runs
+                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+    """Each customer's blended delay CDF (rows), and its payment-run days."""
+    n_c = len(arrays.customers)
+    company_codes, companies = pd.factorize(arrays.customers["company"])
+    when = day_number(day)
+    history = (arrays.codes, arrays.issue, arrays.due, arrays.paid, arrays.amount, when,
+               decay_table(arrays.paid, when, half_life_days))  # fmt: skip
+    cdf = delay_cdfs(*history, n_c, company_codes, len(companies), D_MIN, D_MAX, _UNIFORM,
+                     prior_strength, numba.get_num_threads())  # fmt: skip
+    return cdf, run_day_payers(*history, n_c)
 
 
 @dataclass(frozen=True)
@@ -183,15 +161,18 @@ class DelayModel:
 
 
 def delay_model(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
-                half_life_days: float = 365.0,
-                prior_strength: float = 5.0) -> DelayModel:  # fmt: skip
-    """The open book and the customers' delay distributions at ``as_of`` (see ``forecast``)."""
+                half_life_days: float = 365.0, prior_strength: float = 5.0,
+                arrays: LedgerArrays | None = None) -> DelayModel:  # fmt: skip
+    """The open book and the customers' delay distributions at ``as_of`` (see ``forecast``).
+
+    ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.
+    """
     day = to_date(as_of)
-    items = open_items(invoices, day, fx)
-    customers, cdf, runs = _delay_cdfs(invoices, day, half_life_days, prior_strength)
-    row = pd.Series(np.arange(len(customers)), index=pd.MultiIndex.from_frame(customers))
-    c = row.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]])).to_numpy()
-    return DelayModel(day, items, customers, cdf, runs, c)
+    arrays = arrays_for(invoices, arrays)
+    rows = open_rows(invoices, day, arrays)
+    items = open_items(invoices, day, fx, rows=rows)
+    cdf, runs = _delay_cdfs(arrays, day, half_life_days, prior_strength)
+    return DelayModel(day, items, arrays.customers, cdf, runs, arrays.codes[rows])
 
 
 def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
@@ -199,8 +180,8 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
              promise_keeping: pd.Series | None = None,
              dispute_policy: Literal["exclude", "long_delay"] = "exclude",
              half_life_days: float = 365.0, prior_strength: float = 5.0,
-             weeks: int = 13, months: int = 6, model: DelayModel | None = None
-             ) -> Forecast:  # fmt: skip
+             weeks: int = 13, months: int = 6, model: DelayModel | None = None,
+             arrays: LedgerArrays | None = None) -> Forecast:  # fmt: skip
     """Forecast the collection of every invoice open at ``as_of`` (see the module doc).
 
     Parameters
@@ -220,6 +201,8 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     model : DelayModel, optional
         ``delay_model`` of the same invoices and date, already computed: promises
         and adjustments do not change it, so the workbook re-forecasts without it.
+    arrays : LedgerArrays, optional
+        ``ledger_arrays(invoices)``, when the caller has it already (no ``model``).
 
     Returns
     -------
@@ -232,75 +215,55 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
         raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
     day = to_date(as_of)
     if model is None:
-        model = delay_model(invoices, day, fx, half_life_days, prior_strength)
+        model = delay_model(invoices, day, fx, half_life_days, prior_strength, arrays)
     elif model.as_of != day:
         raise ValueError(f"the delay model is of {model.as_of:%Y-%m-%d}, not {day:%Y-%m-%d}")
-    items, customers, cdf = model.items, model.customers, model.cdf
+    items, c = model.items, model.item_customer
     run_day, run_dist = model.runs
-    c = model.item_customer
     due = items["due_date"].to_numpy(dtype="datetime64[D]")
-    shift, pinned = apply_adjustments(items, adjustments, day)
+    who = (c, model.customers)
+    shift, pinned = apply_adjustments(items, adjustments, day, who)
     due = due + shift.astype("timedelta64[D]")
-    age = (np.datetime64(day.date()) - due).astype(int)  # days past the (shifted) due date
+    today = np.datetime64(day.date(), "D")
+    age = (today - due).astype(np.int64)  # days past the (shifted) due date
     buckets = buckets_for(day, weeks, months)
     windows = month_windows(day, months)
     fine = _fine_buckets(buckets, windows)
     edges = fine["start"].to_numpy(dtype="datetime64[D]")
-    # P(bucket) for the history part: F(edge_next - due - 1) - F(edge - due - 1) over 1 - F(age)
-    flat = cdf.ravel()
-
-    def cdf_at(d: np.ndarray) -> np.ndarray:
-        k = np.clip(d - D_MIN, -1, _GRID - 1)
-        return np.where(k < 0, 0.0, flat[c[:, None] * _GRID + np.maximum(k, 0)] if d.ndim == 2
-                        else flat[c * _GRID + np.maximum(k, 0)])  # fmt: skip
-
-    f_age = cdf_at(age)
-    left = 1.0 - f_age
-    offsets = (edges[None, :] - due[:, None]).astype(int) - 1  # delay just before each start
-    f_edges = cdf_at(offsets)
-    np.maximum(f_edges, f_age[:, None], out=f_edges)  # nothing before as-of
-    mass = np.empty_like(f_edges)  # P(bucket) = F(next edge) - F(edge); the last: 1 - F(edge)
-    np.subtract(f_edges[:, 1:], f_edges[:, :-1], out=mass[:, :-1])
-    np.subtract(1.0, f_edges[:, -1], out=mass[:, -1])
-    del f_edges
-    mass /= np.where(left > 0, left, 1.0)[:, None]
-    beyond_history = left <= 1e-12
-    mass[beyond_history] = 0.0
-    mass[beyond_history, -1] = 1.0
-    # rows are monotone in [0, 1]: offset row r by 2r to search all rows at once
-    searchable = flat + np.repeat(np.arange(len(customers)) * 2.0, _GRID)
-    q = {lvl: _quantile(searchable, c, f_age, left, lvl, due) for lvl in (0.1, 0.9)}
-    expected = due + (tail_sums(cdf, c, age) / np.where(left > 0, left, 1.0)).round().astype(
-        "timedelta64[D]")  # fmt: skip
+    mass, left, mean, p10, p90 = conditional(
+        c, due.astype(np.int64), today.astype(np.int64), edges.astype(np.int64), model.cdf,
+        D_MIN)  # fmt: skip
+    beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
+    nat = np.datetime64("NaT")
+    dates = {k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
+             for k, v in (("expected", mean), ("p10", p10), ("p90", p90))}  # fmt: skip
     history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
-    basis = np.where(history_mass < 0.02, "default", "history").astype(object)
-    basis[shift != 0] = "adjusted"
-    dates = {"expected": expected, "p10": q[0.1], "p90": q[0.9]}
-    for k in dates:  # aged past the whole grid (two years overdue): no date to give
-        dates[k] = np.where(beyond_history, np.datetime64("NaT"), dates[k])
+    basis = np.where(history_mass < 0.02, BASES.index("default"), BASES.index("history"))
+    basis[shift != 0] = BASES.index("adjusted")
     rows, run_mass, run_dates = run_day_forecast(c, due, run_day, run_dist, day, edges)
     mass[rows] = run_mass
     for k in dates:
         dates[k][rows] = run_dates[k]
     mass, dates, basis = mix_promises(items, promises, promise_keeping, day, mass, dates, basis,
-                                      edges, pinned)  # fmt: skip
+                                      edges, pinned, who)  # fmt: skip
     disputed = items["disputed"].to_numpy()
     if disputed.any():
         mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, fine)
-        basis[disputed] = "disputed"
+        basis[disputed] = BASES.index("disputed")
     out = pd.DataFrame({
         "company": items["company"], "invoice_id": items["invoice_id"],
         "customer_id": items["customer_id"], "open_amount_rc": items["open_amount_rc"],
         "due_date": items["due_date"],
-        "expected_date": pd.to_datetime(dates["expected"]).astype("datetime64[us]"),
-        "p10_date": pd.to_datetime(dates["p10"]).astype("datetime64[us]"),
-        "p90_date": pd.to_datetime(dates["p90"]).astype("datetime64[us]"),
-        "basis": basis.astype(str),
+        "expected_date": dates["expected"].astype("datetime64[us]"),
+        "p10_date": dates["p10"].astype("datetime64[us]"),
+        "p90_date": dates["p90"].astype("datetime64[us]"),
+        "basis": text_from_codes(basis, BASES),
     })  # fmt: skip
-    week_mass = _coarsen(mass, edges, buckets["start"])
     month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
-    by_month = _bucket_table(items, model.item_customer, month_mass[:, :-1], windows)
-    weekly = _bucket_table(items, model.item_customer, week_mass, buckets)
+    week_column = _columns(edges, buckets["start"])
+    weekly = _bucket_table(items, c, model.customers, mass, week_column, buckets)
+    by_month = _bucket_table(items, c, model.customers, month_mass,
+                             np.arange(month_mass.shape[1]), windows)  # fmt: skip
     return Forecast(out.reset_index(drop=True), weekly,
                     by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
                     windows, month_mass)  # fmt: skip
@@ -318,26 +281,19 @@ def _coarsen(mass: np.ndarray, edges: np.ndarray, starts: list[pd.Timestamp] | p
              ) -> np.ndarray:  # fmt: skip
     """Sum fine-interval columns into the intervals that begin at ``starts`` (among ``edges``)."""
     at = np.searchsorted(edges, pd.DatetimeIndex(starts).to_numpy(dtype="datetime64[D]"))
-    return np.add.reduceat(mass, at, axis=1) if len(mass) else np.zeros((0, len(at)))
+    return coarsen(mass, at.astype(np.int64))
 
 
-def _quantile(searchable: np.ndarray, c: np.ndarray, f_age: np.ndarray, left: np.ndarray,
-              level: float, due: np.ndarray) -> np.ndarray:  # fmt: skip
-    """The date by which ``level`` of the conditional delay distribution is paid.
-
-    ``searchable`` is the flattened CDF matrix with row r offset by 2r (monotone overall).
-    """
-    target = f_age + level * left
-    pos = np.searchsorted(searchable, target + c * 2.0 - 1e-12, side="left")
-    k = np.clip(pos - c * _GRID, 0, _GRID - 1)
-    return due + (k + D_MIN).astype("timedelta64[D]")
+def _columns(edges: np.ndarray, starts: pd.Series) -> np.ndarray:
+    """For each fine interval (from ``edges``), the interval of ``starts`` that holds it."""
+    at = np.searchsorted(edges, pd.DatetimeIndex(starts).to_numpy(dtype="datetime64[D]"))
+    return np.searchsorted(at, np.arange(len(edges)), side="right") - 1
 
 
 def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.ndarray,
               dates: dict[str, np.ndarray], buckets: pd.DataFrame
               ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
-    mass = mass.copy()
-    mass[disputed] = 0.0
+    mass[disputed] = 0.0  # in place: the forecast's own array
     base = np.datetime64(day.date())
     if policy == "exclude":
         mass[disputed, -1] = 1.0
@@ -355,35 +311,29 @@ def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.nda
     return mass, dates
 
 
-def _bucket_table(items: pd.DataFrame, codes: np.ndarray, mass: np.ndarray,
+def _bucket_table(items: pd.DataFrame, codes: np.ndarray, customers: pd.DataFrame,
+                  mass: np.ndarray, column: np.ndarray,
                   buckets: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
     """Expected amount and p10/p90 per company (and ``ALL``) and bucket.
 
-    ``codes`` numbers each item's customer (``DelayModel.item_customer``); a customer
-    belongs to one company. Customers are independent; within a customer, invoices
-    are correlated by ``_WITHIN_CUSTOMER`` (1: they move together, 0: independent).
+    Column ``j`` of ``mass`` adds to bucket ``column[j]`` (the rows of ``buckets``
+    first, then any further ones, left out). ``codes`` numbers each item's customer
+    among ``customers`` (``DelayModel``); a customer belongs to one company. Customers are
+    independent; within a customer, invoices are correlated by ``_WITHIN_CUSTOMER``
+    (1: they move together, 0: independent).
     """
-    amount = items["open_amount_rc"].to_numpy()
-    share = mass * amount[:, None]
-    spread = np.sqrt(np.clip(mass * (1 - mass), 0.0, None)) * np.abs(amount)[:, None]
-    company, names = pd.factorize(items["company"], sort=True)
-    n_k, n_c, n_co = mass.shape[1], (int(codes.max()) + 1 if len(codes) else 0), len(names)
-
-    def sums(groups: np.ndarray, size: int, values: np.ndarray) -> np.ndarray:
-        """Column sums of ``values`` by group: one bincount per column, no row copies."""
-        out = [np.bincount(groups, weights=values[:, k], minlength=size) for k in range(n_k)]
-        return np.stack(out, axis=1) if out else np.zeros((size, 0))
-
-    by_customer = sums(codes, n_c, spread)
-    company_of_customer = np.zeros(n_c, dtype=np.int64)
-    company_of_customer[codes] = company
-    together = sums(company_of_customer, n_co, by_customer**2)
-    apart = sums(company, n_co, spread**2)
-    mean = sums(company, n_co, share)
+    amount = items["open_amount_rc"].to_numpy(dtype=float)
+    names, company_of = np.unique(customers["company"].to_numpy(dtype=object), return_inverse=True)
+    used = np.bincount(company_of[codes], minlength=len(names)) > 0  # companies with items
+    names, company = names[used], (np.cumsum(used) - 1)[company_of[codes]]
+    n_b = int(column.max()) + 1 if len(column) else 0
+    n_c = int(codes.max()) + 1 if len(codes) else 0
+    mean, apart, together = bucket_sums(codes, company, amount, np.ascontiguousarray(mass),
+                                        column, n_b, n_c, len(names))  # fmt: skip
     frames = []
     for i, name in [*enumerate(names), (None, "ALL")]:
         pick = slice(None) if i is None else slice(i, i + 1)
-        t, a, m = (x[pick].sum(axis=0) for x in (together, apart, mean))
+        t, a, m = (x[pick, : len(buckets)].sum(axis=0) for x in (together, apart, mean))
         sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
         frames.append(buckets.assign(company=name, expected=m,
                                      p10=np.clip(m - _Z90 * sigma, 0, None),

@@ -10,21 +10,15 @@ import pandas as pd
 
 from cashplan._fast import group_codes, lookup
 
-__all__ = ["D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises", "tail_sums"]
+BASES = ("history", "default", "adjusted", "promise", "disputed")  # ``basis`` codes 0-4
+Who = tuple[np.ndarray, pd.DataFrame]  # each item's customer number, and the customers
+_KEYS = ["company", "customer_id"]
+
+__all__ = ["BASES", "D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises"]
 
 D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
 GRID = D_MAX - D_MIN + 1
 _DEFAULT_KEEPING = 0.8
-
-
-def tail_sums(cdf: np.ndarray, c: np.ndarray, age: np.ndarray) -> np.ndarray:
-    """For each invoice: sum over delays d > age of d x P(d), from its customer's CDF row."""
-    pmf = np.diff(cdf, axis=1, prepend=0.0)
-    delays = np.arange(D_MIN, D_MAX + 1, dtype=float)
-    moment = np.cumsum(pmf * delays, axis=1)
-    k = age - D_MIN
-    below = np.where(k < 0, 0.0, moment[c, np.clip(k, 0, GRID - 1)])
-    return np.where(k >= GRID - 1, 0.0, moment[c, -1] - below)
 
 
 def _latest(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -32,48 +26,71 @@ def _latest(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return table.loc[known].sort_values("recorded_on", kind="stable", na_position="first")
 
 
-def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str) -> pd.Series:
-    """``column`` of the latest row that names each item, by invoice or else by customer."""
+def _concerned(items: pd.DataFrame, table: pd.DataFrame, who: Who) -> np.ndarray:
+    """Positions of the items whose customer has a row in ``table``.
+
+    ``who``: each item's customer number and the customers (``DelayModel``), so
+    that only those items' text keys are looked up, not a whole large book's.
+    """
+    codes, customers = who
+    found = lookup(table, customers.assign(_row=np.arange(len(customers))), _KEYS, ["_row"])
+    wanted = np.zeros(len(customers), dtype=bool)
+    wanted[found["_row"].dropna().to_numpy(dtype=np.int64)] = True
+    return np.flatnonzero(wanted[codes])
+
+
+def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
+              who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The items concerned, and ``column`` of the latest row that names each of them,
+    by invoice or else by customer (NaN/NaT when none)."""
+    rows = _concerned(items, table, who)
+    mine = items.iloc[rows]
     named = table["invoice_id"] != ""
     by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
-    by_customer = table.loc[~named].drop_duplicates(["company", "customer_id"], keep="last")
-    inv = lookup(items, by_invoice, ["company", "invoice_id"], [column])[column]
-    cus = lookup(items, by_customer, ["company", "customer_id"], [column])[column]
-    return pd.Series(np.where(inv.notna(), inv.to_numpy(), cus.to_numpy()), index=items.index)
+    by_customer = table.loc[~named].drop_duplicates(_KEYS, keep="last")
+    inv = lookup(mine, by_invoice, ["company", "invoice_id"], [column])[column]
+    cus = lookup(mine, by_customer, _KEYS, [column])[column]
+    return rows, np.where(inv.notna(), inv.to_numpy(), cus.to_numpy())
 
 
 def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
-                      day: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+                      day: pd.Timestamp, who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """Days to shift each item's distribution, and the date it is pinned to (or NaT)."""
     n = len(items)
+    shift = np.zeros(n, dtype=np.int64)
+    pinned = np.full(n, np.datetime64("NaT"), "datetime64[D]")
     if adjustments is None or adjustments.empty:
-        return np.zeros(n, dtype=np.int64), np.full(n, np.datetime64("NaT"), "datetime64[D]")
+        return shift, pinned
     adj = _latest(adjustments, day)
-    shift = pd.to_numeric(_per_item(items, adj, "shift_days"), errors="coerce")
-    pinned = pd.to_datetime(_per_item(items, adj, "to_date"))
-    return (shift.fillna(0).to_numpy(dtype=np.int64),
-            pinned.to_numpy(dtype="datetime64[D]"))  # fmt: skip
+    rows, days = _per_item(items, adj, "shift_days", who)
+    shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(
+        dtype=np.int64)  # fmt: skip
+    rows, dates = _per_item(items, adj, "to_date", who)
+    pinned[rows] = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[D]")
+    return shift, pinned
 
 
 def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
-                    day: pd.Timestamp) -> np.ndarray:  # fmt: skip
-    """The live promised date of each item (NaT if none)."""
-    none = np.full(len(items), np.datetime64("NaT"), "datetime64[D]")
+                   day: pd.Timestamp, who: Who | None = None) -> np.ndarray:  # fmt: skip
+    """The live promised date of each item (NaT if none); ``who``: see ``_concerned``."""
+    out = np.full(len(items), np.datetime64("NaT"), "datetime64[D]")
     if promises is None or promises.empty:
-        return none
+        return out
+    if who is None:
+        who = group_codes(items, _KEYS)
     live = _latest(promises, day)
     live = live.loc[live["promised_date"] >= day]
-    dated = _per_item(items, live.loc[live["invoice_id"] != ""], "promised_date")
-    out = pd.to_datetime(dated).to_numpy(dtype="datetime64[D]")
-    account = live.loc[live["invoice_id"] == ""].drop_duplicates(
-        ["company", "customer_id"], keep="last")  # fmt: skip
+    rows, dated = _per_item(items, live.loc[live["invoice_id"] != ""], "promised_date", who)
+    out[rows] = pd.to_datetime(pd.Series(dated)).to_numpy(dtype="datetime64[D]")
+    account = live.loc[live["invoice_id"] == ""].drop_duplicates(_KEYS, keep="last")
     if len(account):
         # an account promise covers the oldest open invoices up to its amount
-        keys = ["company", "customer_id"]
-        hit = lookup(items, account, keys, ["promised_date", "amount"])
-        rows = np.flatnonzero(hit["amount"].notna().to_numpy())
+        concerned = _concerned(items, account, who)
+        hit = lookup(items.iloc[concerned], account, _KEYS, ["promised_date", "amount"])
+        found = hit["amount"].notna().to_numpy()
+        rows, hit = concerned[found], hit.loc[found].reset_index(drop=True)
         if len(rows):
-            codes, _ = group_codes(items.iloc[rows], keys)
+            codes = who[0][rows]
             due = items["due_date"].to_numpy()[rows]
             order = np.lexsort((rows, due, codes))  # by customer, oldest due first
             amount = items["open_amount"].to_numpy(dtype=float)[rows][order]
@@ -81,29 +98,31 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
             first = np.r_[True, codes[order][1:] != codes[order][:-1]]
             start = np.maximum.accumulate(np.where(first, np.arange(len(order)), 0))
             before = total - amount - (total[start] - amount[start])  # owed before, per customer
-            limit = hit["amount"].to_numpy(dtype=float)[rows][order]
-            covered = rows[order][before < limit]
-            free = covered[np.isnat(out[covered])]
-            out[free] = hit["promised_date"].to_numpy(dtype="datetime64[D]")[free]
+            limit = hit["amount"].to_numpy(dtype=float)[order]
+            covered = order[before < limit]  # positions among rows
+            free = covered[np.isnat(out[rows[covered]])]
+            out[rows[free]] = hit["promised_date"].to_numpy(dtype="datetime64[D]")[free]
     return out
 
 
 def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
                  keeping: pd.Series | None, day: pd.Timestamp, mass: np.ndarray,
                  dates: dict[str, np.ndarray], basis: np.ndarray, edges: np.ndarray,
-                 pinned: np.ndarray
+                 pinned: np.ndarray, who: Who
                  ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:  # fmt: skip
     """Blend each promised (or pinned) item's history with a point mass at its date.
 
     A promise weighs the customer's promise-keeping probability; a pinned date
     (an adjustment ``to_date``) weighs 1. The p10-p90 band spans the promised
     date and the history's band, unless the promise is nearly sure (p >= 0.9).
+    ``mass`` is updated in place (the caller's own array); ``who``: see ``_concerned``.
     """
-    promised = promised_dates(items, promises, day)
+    promised = promised_dates(items, promises, day, who)
     p = np.zeros(len(items))
+    codes, customers = who
     if keeping is not None and len(keeping):
-        k = keeping.reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]]))
-        p_keep = k.fillna(_DEFAULT_KEEPING).to_numpy(dtype=float)
+        k = keeping.reindex(pd.MultiIndex.from_frame(customers))
+        p_keep = k.fillna(_DEFAULT_KEEPING).to_numpy(dtype=float)[codes]
     else:
         p_keep = np.full(len(items), _DEFAULT_KEEPING)
     has_promise = ~np.isnat(promised)
@@ -117,7 +136,6 @@ def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
     first_day = np.datetime64((day + pd.Timedelta(days=1)).date())
     when = np.where(moved, np.maximum(when, first_day), when)
     slot = np.clip(np.searchsorted(edges, when[moved], side="right") - 1, 0, mass.shape[1] - 1)
-    mass = mass.copy()
     mass[moved] *= (1.0 - p[moved])[:, None]
     mass[np.flatnonzero(moved), slot] += p[moved]
     hist_days = (dates["expected"] - first_day).astype("timedelta64[D]").astype(float)
@@ -133,6 +151,6 @@ def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
                                              dates["p90"])),
     }  # fmt: skip
     basis = basis.copy()
-    basis[has_promise & ~has_pin] = "promise"
-    basis[has_pin] = "adjusted"
+    basis[has_promise & ~has_pin] = BASES.index("promise")
+    basis[has_pin] = BASES.index("adjusted")
     return mass, dates, basis

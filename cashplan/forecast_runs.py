@@ -19,6 +19,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cashplan import _kernels
+
 __all__ = ["run_day_forecast", "run_day_payers"]
 
 _SHARE = 0.5
@@ -39,35 +41,17 @@ def _run_days(due: np.ndarray, day: np.ndarray, k: np.ndarray) -> np.ndarray:
     return on(month + k)
 
 
-def run_day_payers(paid: pd.DataFrame, groups: np.ndarray, n_customers: int,
-                   weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def run_day_payers(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.ndarray,
+                   amount: np.ndarray, day: np.int64, decay: np.ndarray,
+                   n_customers: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
     """For each customer: its run day (0 if not a run-day payer) and its k distribution.
 
-    ``paid`` holds the settled history (``paid_date``, ``due_date``), ``groups`` each
-    row's customer number, ``weights`` each row's weight.
+    From the ledger's arrays (``cashplan.arrays.LedgerArrays``, dates as day
+    numbers) and the history at ``day``, each invoice weighted by its amount times
+    ``decay[age]`` (``cashplan._kernels.decay_table``).
     """
-    dom = paid["paid_date"].dt.day.to_numpy()
-    by_day = np.bincount(groups * 32 + dom, weights=weights,
-                         minlength=n_customers * 32).reshape(n_customers, 32)  # fmt: skip
-    total = by_day.sum(axis=1)
-    top = by_day.argmax(axis=1)
-    count = np.bincount(groups, minlength=n_customers)
-    is_run = (by_day.max(axis=1) >= _SHARE * np.maximum(total, 1e-12)) & (count >= _MIN_INVOICES)
-    run_day = np.where(is_run, top, 0)
-    # k of each paid invoice of a run-day payer: months between its first run day >= due
-    # (k = 0) and the run day it was paid on
-    rows = is_run[groups] & (dom == run_day[groups])
-    due = paid["due_date"].to_numpy(dtype="datetime64[D]")[rows]
-    pay = paid["paid_date"].to_numpy(dtype="datetime64[D]")[rows]
-    base = _run_days(due, run_day[groups][rows], np.zeros(int(rows.sum()), dtype=np.int64))
-    k = (pay.astype("datetime64[M]") - base.astype("datetime64[M]")).astype(int)
-    k = np.clip(k, _K_MIN, _K_MAX) - _K_MIN
-    slots = _K_MAX - _K_MIN + 1
-    dist = np.bincount(groups[rows] * slots + k, weights=weights[rows],
-                       minlength=n_customers * slots).reshape(n_customers, slots)  # fmt: skip
-    # (an empty history makes bincount return integers: divide into a new float array)
-    dist = dist.astype(float) / np.maximum(dist.sum(axis=1, keepdims=True), 1e-12)
-    return run_day, dist
+    return _kernels.run_day_payers(codes, issue, due, paid, amount, day, decay,
+                                   n_customers, _SHARE, _MIN_INVOICES, _K_MIN, _K_MAX)  # fmt: skip
 
 
 def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: np.ndarray,
@@ -81,15 +65,21 @@ def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: 
     rows = np.flatnonzero(run_day[c] > 0)
     slots = _K_MAX - _K_MIN + 1
     ks = np.arange(_K_MIN, _K_MAX + 1)
-    when = _run_days(np.repeat(due[rows], slots), np.repeat(run_day[c[rows]], slots),
-                     np.tile(ks, len(rows))).reshape(len(rows), slots)  # fmt: skip
+    # the run days depend on (due date, run day) only: work them out once per pair
+    pair, inverse = np.unique(due[rows].astype(np.int64) * 32 + run_day[c[rows]],
+                              return_inverse=True)  # fmt: skip
+    table = _run_days(np.repeat((pair // 32).astype("datetime64[D]"), slots),
+                      np.repeat(pair % 32, slots), np.tile(ks, len(pair)))  # fmt: skip
+    slot_table = np.clip(np.searchsorted(edges, table, side="right") - 1, 0, len(edges) - 1)
+    when = table.reshape(len(pair), slots)[inverse]
     p = dist[c[rows]] * (when > np.datetime64(day.date()))
     total = p.sum(axis=1)
     ok = total > 0.02
     rows, when, p = rows[ok], when[ok], p[ok] / total[ok, None]
-    slot = np.clip(np.searchsorted(edges, when.ravel(), side="right") - 1, 0, len(edges) - 1)
-    mass = np.zeros((len(rows), len(edges)))
-    np.add.at(mass, (np.repeat(np.arange(len(rows)), slots), slot), p.ravel())
+    slot = slot_table.reshape(len(pair), slots)[inverse[ok]]
+    flat = (np.arange(len(rows))[:, None] * len(edges) + slot).ravel()
+    mass = np.bincount(flat, weights=p.ravel(), minlength=len(rows) * len(edges)).reshape(
+        len(rows), len(edges))  # fmt: skip
     cum = np.cumsum(p, axis=1)
     pick = {lvl: np.minimum((cum < lvl).sum(axis=1), slots - 1) for lvl in (0.1, 0.9)}
     base = when[:, 0]

@@ -64,16 +64,18 @@ class Fx:
         MissingRateError
             Naming each currency and the earliest date that has no rate.
         """
-        cur = np.asarray(currencies, dtype=object)
+        codes, uniques = pd.factorize(pd.Series(currencies), use_na_sentinel=False)  # in Arrow
         when = np.asarray(pd.to_datetime(dates), dtype="datetime64[us]")
-        quoted = self._quoted(cur, when)
+        quoted = self._quoted(codes, np.asarray(uniques, dtype=object), when)
         rep = self.reporting_currency
         if (self.rates["currency"] == rep).any():
-            quoted = quoted / self._quoted(np.full(len(cur), rep, dtype=object), when)
+            quoted = quoted / self._quoted(np.zeros(len(codes), dtype=np.intp),
+                                           np.array([rep], dtype=object), when)  # fmt: skip
         missing = np.isnan(quoted)
         if missing.any():
+            cur = np.asarray(uniques, dtype=object)[codes[missing]]
             gaps = (
-                pd.DataFrame({"currency": cur[missing], "date": when[missing]})
+                pd.DataFrame({"currency": cur, "date": when[missing]})
                 .groupby("currency", as_index=False)
                 .agg(date=("date", "min"))
             )
@@ -89,10 +91,10 @@ class Fx:
         """Amounts in the reporting currency (NaN amounts stay NaN)."""
         return np.asarray(amounts, dtype=float) * self.factors(currencies, dates)
 
-    def _quoted(self, cur: np.ndarray, when: np.ndarray) -> np.ndarray:
-        """Table rates at each date: 1 for the reporting currency when unquoted, NaN if none."""
-        out = np.full(len(cur), np.nan)
-        codes, uniques = pd.factorize(cur)
+    def _quoted(self, codes: np.ndarray, uniques: np.ndarray, when: np.ndarray) -> np.ndarray:
+        """Table rates at each date, for currency ``uniques[codes]``: 1 for the reporting
+        currency when unquoted, NaN if none."""
+        out = np.full(len(codes), np.nan)
         table = self.rates.sort_values(["currency", "date"], kind="stable")
         by_currency = {c: g for c, g in table.groupby("currency", sort=False)}
         for i, c in enumerate(uniques):

@@ -28,12 +28,15 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cashplan.arrays import UNPAID, LedgerArrays, day_number, days
 from cashplan.fx import Fx
 
 __all__ = [
     "collections",
     "open_items",
+    "open_rows",
     "recency_weights",
+    "recency_weights_of",
     "sales",
     "settled_mask",
     "to_date",
@@ -45,8 +48,37 @@ def to_date(value: str | pd.Timestamp) -> pd.Timestamp:
     return pd.Timestamp(value).normalize()
 
 
+def open_rows(invoices: pd.DataFrame, as_of: str | pd.Timestamp,
+              arrays: LedgerArrays | None = None) -> np.ndarray:  # fmt: skip
+    """Positions of the invoices open at ``as_of`` (see ``open_items``).
+
+    ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.
+
+    >>> inv = pd.DataFrame({
+    ...     "issue_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-03-01"]),
+    ...     "paid_date": pd.to_datetime(["2026-01-20", "2026-02-20", None]),
+    ...     "amount": [10.0, 10.0, 10.0], "open_amount": [0.0, 0.0, 10.0]})
+    >>> open_rows(inv, "2026-01-31").tolist()
+    [1]
+    """
+    day = day_number(as_of)
+    if arrays is None:
+        issue, paid = (days(invoices[k]) for k in ("issue_date", "paid_date"))
+        amount, open_amount = (invoices[k].to_numpy(dtype=float) for k in ("amount", "open_amount"))
+    else:
+        issue, paid = arrays.issue, arrays.paid
+        amount, open_amount = arrays.amount, arrays.open_amount
+    settled_later = (paid > day) & (paid != UNPAID)
+    is_open = (issue <= day) & (paid > day)
+    return np.flatnonzero(is_open & (np.where(settled_later, amount, open_amount) != 0))
+
+
 def open_items(
-    invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, customers: pd.DataFrame | None = None
+    invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    fx: Fx,
+    customers: pd.DataFrame | None = None,
+    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The invoices open at ``as_of``, with their open amount in the reporting currency.
 
@@ -60,6 +92,8 @@ def open_items(
         Rates; open amounts convert at the rate valid on ``as_of``.
     customers : DataFrame, optional
         When given, adds each invoice's ``owner`` ("unassigned" when unknown).
+    rows : array, optional
+        ``open_rows(invoices, as_of)``, when the caller has it already.
 
     Returns
     -------
@@ -68,12 +102,11 @@ def open_items(
         and ``days_past_due`` (``as_of - due_date`` in days; 0 or less = not yet due).
     """
     day = to_date(as_of)
-    inv = invoices
-    settled_later = inv["paid_date"].notna() & (inv["paid_date"] > day)
-    is_open = (inv["issue_date"] <= day) & (inv["paid_date"].isna() | settled_later)
-    out = inv.loc[is_open].copy()
-    out["open_amount"] = np.where(settled_later[is_open], out["amount"], out["open_amount"])
-    out = out.loc[out["open_amount"] != 0]
+    if rows is None:
+        rows = open_rows(invoices, day)
+    out = invoices.iloc[rows].copy()
+    settled_later = out["paid_date"].notna() & (out["paid_date"] > day)
+    out["open_amount"] = np.where(settled_later, out["amount"], out["open_amount"])
     out["open_amount_rc"] = fx.convert(
         out["open_amount"], out["currency"], np.full(len(out), day.to_datetime64())
     )
@@ -138,3 +171,15 @@ def recency_weights(paid: pd.DataFrame, as_of: str | pd.Timestamp,
     and its age in days at ``as_of``."""
     age = (to_date(as_of) - paid["paid_date"]).dt.days.to_numpy(dtype=float)
     return paid["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days), age
+
+
+def recency_weights_of(amount: np.ndarray, paid: np.ndarray, as_of: str | pd.Timestamp,
+                       half_life_days: float) -> np.ndarray:  # fmt: skip
+    """``recency_weights`` from arrays: amounts and paid dates (``datetime64[D]``).
+
+    >>> recency_weights_of(np.array([100.0]), np.array(["2025-10-31"], dtype="datetime64[D]"),
+    ...                    "2026-10-31", 365.0).tolist()
+    [50.0]
+    """
+    age = (np.datetime64(to_date(as_of).date(), "D") - paid).astype(np.int64)
+    return amount * 0.5 ** (age / half_life_days)

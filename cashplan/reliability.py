@@ -43,8 +43,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cashplan._fast import group_codes, isin
-from cashplan.ledger import recency_weights, settled_mask, to_date
+from cashplan._fast import invoice_rows, lookup
+from cashplan._kernels import decay_table, payer_sums
+from cashplan.arrays import KEYS, UNPAID, LedgerArrays, arrays_for, day_number, days
+from cashplan.ledger import to_date
 
 __all__ = ["PayerScorer"]
 
@@ -90,21 +92,30 @@ class PayerScorer:
                 f"{self.tolerance_days}, threshold={self.threshold}{fitted})")  # fmt: skip
 
     def fit(self, invoices: pd.DataFrame, as_of: str | pd.Timestamp,
-            promises: pd.DataFrame | None = None) -> PayerScorer:  # fmt: skip
+            promises: pd.DataFrame | None = None,
+            arrays: LedgerArrays | None = None) -> PayerScorer:  # fmt: skip
         """Learn each customer's metrics and score from what was known at ``as_of``.
 
-        Every customer with an invoice issued by ``as_of`` gets a row.
+        Every customer with an invoice issued by ``as_of`` gets a row. ``arrays``:
+        ``ledger_arrays(invoices)``, when the caller has it already.
         """
         day = to_date(as_of)
-        inv = invoices.loc[invoices["issue_date"] <= day]
-        keys = ["company", "customer_id"]
-        customers = inv[keys].drop_duplicates().sort_values(keys).reset_index(drop=True)
-        own = self._history_metrics(inv, day)
-        own = own.join(self._disputes(inv, day), how="outer")
-        own = own.join(self._promises(inv, promises, day), how="outer")
-        table = customers.set_index(keys).join(own, how="left")
-        table["n_settled"] = table["n_settled"].fillna(0).astype("int64")
-        table["n_eff"] = table["n_eff"].fillna(0.0)
+        a = arrays_for(invoices, arrays)
+        when = day_number(day)
+        sums, count, open_amount, in_dispute, has_open, present = payer_sums(
+            a.codes, a.issue, a.due, a.paid, a.amount, a.disputed, when,
+            decay_table(a.paid, when, self.half_life_days), float(self.tolerance_days),
+            len(a.customers))  # fmt: skip
+        issued = a.issue <= when
+        metrics = {
+            **self._history_metrics(sums, count),
+            "dispute_share": np.where(
+                has_open, in_dispute / np.where(has_open, open_amount, 1.0), np.nan
+            ),
+            **self._promises(invoices, issued, a, promises, day),
+        }
+        table = pd.DataFrame({k: v[present] for k, v in metrics.items()},
+                             index=pd.MultiIndex.from_frame(a.customers.loc[present]))  # fmt: skip
         self.company_ = self._company_priors(table)
         self.summary_ = self._shrink_and_score(table).reset_index()
         return self
@@ -116,67 +127,49 @@ class PayerScorer:
         out["reliability"] = np.where(out["score"] >= cut, "reliable", "unreliable")
         return out
 
-    def _history_metrics(self, inv: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-        paid = inv.loc[settled_mask(inv, day)]
-        late = (paid["paid_date"] - paid["due_date"]).dt.days.to_numpy(dtype=float)
-        w, age = recency_weights(paid, day, self.half_life_days)
-        years = -age / 365.25
-        recent = (age <= 730).astype(float)
-        groups, keys = group_codes(paid, ["company", "customer_id"])
-        parts = {
-            "w": w, "w2": w**2, "wl": w * late, "wl2": w * late**2,
-            "wlate": w * (late > self.tolerance_days), "n": np.ones_like(w),
-            # recent-window weighted regression sums (for the trend)
-            "rw": recent * w, "rwt": recent * w * years, "rwt2": recent * w * years**2,
-            "rwl": recent * w * late, "rwtl": recent * w * years * late,
-        }  # fmt: skip
-        index = pd.MultiIndex.from_frame(keys)
-        s = pd.DataFrame(
-            {k: np.bincount(groups, weights=v, minlength=len(keys)) for k, v in parts.items()},
-            index=index,
-        )
-        mean = s["wl"] / s["w"]
-        var_t = s["rwt2"] / s["rw"] - (s["rwt"] / s["rw"]) ** 2
-        cov = s["rwtl"] / s["rw"] - (s["rwt"] / s["rw"]) * (s["rwl"] / s["rw"])
-        trend = (cov / var_t).where(var_t > 1e-3, 0.0)  # under ~2 weeks of spread: no trend
-        return pd.DataFrame({
-            "n_settled": s["n"].astype("int64"), "n_eff": s["w"] ** 2 / s["w2"],
-            "avg_days_late": mean,
-            "share_late": s["wlate"] / s["w"],
-            "std_days_late": np.sqrt((s["wl2"] / s["w"] - mean**2).clip(lower=0.0)),
-            "trend_days_per_year": trend.fillna(0.0),
-        })  # fmt: skip
+    @staticmethod
+    def _history_metrics(sums: np.ndarray, count: np.ndarray) -> dict[str, np.ndarray]:
+        """Per customer number: the settled history's metrics (NaN without history)."""
+        w, w2, wl, wl2, wlate, rw, rwt, rwt2, rwl, rwtl = sums.T
+        has = count > 0
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = wl / w
+            var_t = rwt2 / rw - (rwt / rw) ** 2
+            cov = rwtl / rw - (rwt / rw) * (rwl / rw)
+            trend = np.where(var_t > 1e-3, cov / var_t, 0.0)  # under ~2 weeks: no trend
+            out = {
+                "n_settled": count, "n_eff": np.where(has, w**2 / w2, 0.0),
+                "avg_days_late": mean, "share_late": wlate / w,
+                "std_days_late": np.sqrt(np.clip(wl2 / w - mean**2, 0.0, None)),
+                "trend_days_per_year": np.nan_to_num(trend),
+            }  # fmt: skip
+        for k in ("avg_days_late", "share_late", "std_days_late", "trend_days_per_year"):
+            out[k] = np.where(has, out[k], np.nan)
+        return out
 
-    def _disputes(self, inv: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
-        is_open = inv["paid_date"].isna() | (inv["paid_date"] > day)
-        op = inv.loc[is_open & (inv["amount"] > 0)]
-        amounts = op.assign(disputed_amount=op["amount"].where(op["disputed"], 0.0))
-        s = amounts.groupby(["company", "customer_id"])[["amount", "disputed_amount"]].sum()
-        return pd.DataFrame({"dispute_share": s["disputed_amount"] / s["amount"]})
-
-    def _promises(self, inv: pd.DataFrame, promises: pd.DataFrame | None,
-                  day: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
-        cols = {
-            "broken_promise_share": pd.Series(dtype=float),
-            "n_promises": pd.Series(dtype=float),
-        }
+    def _promises(self, inv: pd.DataFrame, issued: np.ndarray, arrays: LedgerArrays,
+                  promises: pd.DataFrame | None,
+                  day: pd.Timestamp) -> dict[str, np.ndarray]:  # fmt: skip
+        """Per customer number: the share of its due promises broken, and how many."""
+        n = len(arrays.customers)
         if promises is None or promises.empty:
-            return pd.DataFrame(cols, index=pd.MultiIndex.from_arrays([[], []],
-                                names=["company", "customer_id"]))  # fmt: skip
+            return {"broken_promise_share": np.full(n, np.nan), "n_promises": np.full(n, np.nan)}
         due = promises.loc[
             (promises["invoice_id"] != "")
             & (promises["promised_date"] < day)
             & (promises["recorded_on"].isna() | (promises["recorded_on"] <= day))
         ]
-        named = inv.loc[isin(inv["invoice_id"], due["invoice_id"])]  # not the whole ledger
-        paid = named.set_index(["company", "invoice_id"])["paid_date"]
-        when = paid.reindex(pd.MultiIndex.from_frame(due[["company", "invoice_id"]])).to_numpy()
-        limit = (due["promised_date"] + pd.Timedelta(days=self.tolerance_days)).to_numpy()
-        kept = ~pd.isna(when) & (when <= limit) & (when <= np.datetime64(day))
-        frame = due[["company", "customer_id"]].assign(broken=~kept)
-        return frame.groupby(["company", "customer_id"]).agg(
-            broken_promise_share=("broken", "mean"), n_promises=("broken", "size")
-        )
+        row = invoice_rows(inv, due, issued)  # -1: not an invoice issued by then
+        when = np.where(row >= 0, arrays.paid[np.maximum(row, 0)], UNPAID)
+        limit = days(due["promised_date"]) + self.tolerance_days
+        kept = (when <= limit) & (when <= day_number(day))
+        who = lookup(due, arrays.customers.assign(_code=np.arange(n)), KEYS, ["_code"])["_code"]
+        known = who.notna().to_numpy()
+        code = who.to_numpy()[known].astype(np.int64)
+        count = np.bincount(code, minlength=n).astype(float)
+        broken = np.bincount(code, weights=(~kept[known]).astype(float), minlength=n)
+        return {"broken_promise_share": np.where(count > 0, broken / np.maximum(count, 1), np.nan),
+                "n_promises": np.where(count > 0, count, np.nan)}  # fmt: skip
 
     def _company_priors(self, table: pd.DataFrame) -> pd.DataFrame:
         weights = table["n_eff"]

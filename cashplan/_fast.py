@@ -17,12 +17,13 @@ Examples
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+
+from cashplan._kernels import first_appearance
+from cashplan._text import factorize_text, text_in
 
 __all__ = [
     "group_codes",
@@ -33,6 +34,9 @@ __all__ = [
     "skip_slow_uri_grammar",
     "text_from_codes",
 ]
+
+
+_LARGE = 100_000  # rows from which a text column is hashed by the compiled loops
 
 
 def isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
@@ -58,11 +62,14 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     """
     if frame.empty:
         return np.zeros(0, dtype=np.int64), frame[keys].iloc[:0].reset_index(drop=True)
-    raw = _key_codes(frame, keys)
-    dense, _ = pd.factorize(raw)  # a hash, not a sort: linear in the rows
-    # factorize numbers groups by first appearance: a group starts where the running max grows
-    top = np.maximum.accumulate(dense)
-    first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
+    raw, size = _key_codes(frame, keys)
+    if size <= 4 * len(raw) + 1024:  # few possible tuples: number them by a lookup
+        dense, first = first_appearance(raw, size)
+    else:
+        dense, _ = pd.factorize(raw)  # a hash, not a sort: linear in the rows
+        # numbered by first appearance: a group starts where the running max grows
+        top = np.maximum.accumulate(dense)
+        first = np.flatnonzero(np.concatenate([[True], top[1:] > top[:-1]]))
     table = frame[keys].iloc[first].reset_index(drop=True)
     order = table.sort_values(keys, kind="stable").index.to_numpy()
     rank = np.empty_like(order)
@@ -70,22 +77,29 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
     return rank[dense], table.iloc[order].reset_index(drop=True)
 
 
-def _key_codes(frame: pd.DataFrame, keys: list[str]) -> np.ndarray:
-    """One integer per distinct key tuple (not dense, not sorted)."""
-    raw = pd.factorize(frame[keys[0]])[0].astype(np.int64)
+def _factorize(column: pd.Series) -> tuple[np.ndarray, int]:
+    """Codes (by first appearance; -1 for missing) and how many distinct values."""
+    if (
+        len(column) >= _LARGE
+        and pd.api.types.is_string_dtype(column.dtype)
+        and not bool(column.isna().any())
+    ):
+        codes, first = factorize_text(column)  # compiled, on both cores
+        return codes, len(first)
+    codes, uniques = pd.factorize(column, use_na_sentinel=False)
+    return codes.astype(np.int64), len(uniques)
+
+
+def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
+    """One integer per distinct key tuple (not dense, not sorted), and their upper bound."""
+    raw, size = _factorize(frame[keys[0]])
     for i, key in enumerate(keys[1:], start=2):  # fold in one key at a time
-        codes, uniques = pd.factorize(frame[key])
-        raw = raw * (len(uniques) + 1) + codes
+        codes, n = _factorize(frame[key])
+        raw, size = raw * (n + 1) + codes, size * (n + 1) + n
         if i < len(keys):  # re-densify before the next key, so the codes never overflow
             raw = np.unique(raw, return_inverse=True)[1].ravel()
-    return raw
-
-
-def _text(values: pd.Series) -> pa.Array:
-    """A text column as one Arrow array (no copy when it is Arrow-backed already)."""
-    array = pa.array(values.astype(str))
-    array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
-    return array.cast(pa.large_string())
+            size = int(raw.max()) + 1 if len(raw) else 0
+    return raw, size
 
 
 def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
@@ -93,34 +107,22 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
     """For each ``table`` row, the position of the invoice it names (-1 if none).
 
     An invoice is named by (``company``, ``invoice_id``); ``among`` limits the
-    invoices that count. Hashes only the invoice numbers the table names, then
-    matches the few candidates exactly: on a ledger of millions of rows, a join on
-    both text keys would hash them all.
+    invoices that count. Finds the invoices whose number the table names first
+    (``text_in``, compiled), then matches those few on both keys.
 
     >>> inv = pd.DataFrame({"company": ["A", "B", "A"], "invoice_id": ["1", "1", "2"]})
     >>> named = pd.DataFrame({"company": ["B", "A", "A"], "invoice_id": ["1", "3", "2"]})
     >>> invoice_rows(inv, named).tolist()
     [1, -1, 2]
     """
-    wanted = pc.unique(_text(table["invoice_id"]))
-    ids = _text(invoices["invoice_id"])
-    half = len(ids) // 2  # Arrow lets go of the interpreter: both halves at once, on two cores
-    with ThreadPoolExecutor(2) as pool:
-        found = pool.map(lambda part: pc.is_in(part, value_set=wanted).to_numpy(
-            zero_copy_only=False), [ids.slice(0, half), ids.slice(half)])  # fmt: skip
-        hit = np.concatenate(list(found)).astype(bool)
+    hit = text_in(invoices["invoice_id"], table["invoice_id"])
     if among is not None:
         hit &= among
+    keys = ["company", "invoice_id"]
     rows = np.flatnonzero(hit)
-    sep = "\x1f"  # a character no code holds: (company, invoice) as one text
-
-    def both(frame: pd.DataFrame) -> pa.Array:
-        return pc.binary_join_element_wise(_text(frame["company"]), _text(frame["invoice_id"]),
-                                           pa.scalar(sep, pa.large_string()))  # fmt: skip
-
-    at = pc.index_in(both(table), value_set=both(invoices.iloc[rows]))
-    at = np.asarray(pc.fill_null(at, -1).to_numpy(zero_copy_only=False), dtype=np.int64)
-    return np.where(at >= 0, rows[np.maximum(at, 0)] if len(rows) else -1, -1)
+    candidates = invoices[keys].iloc[rows].assign(_row=rows)
+    found = lookup(table, candidates, keys, ["_row"])["_row"]
+    return found.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str],
@@ -134,7 +136,7 @@ def lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str],
     >>> lookup(frame, table, ["c", "k"], ["v"])["v"].tolist()
     [1.0, nan, 2.0]
     """
-    codes = _key_codes(pd.concat([frame[keys], table[keys]], ignore_index=True), keys)
+    codes, _ = _key_codes(pd.concat([frame[keys], table[keys]], ignore_index=True), keys)
     mine, theirs = codes[: len(frame)], codes[len(frame) :]
     unique, first = np.unique(theirs, return_index=True)
     found = pd.Index(unique).get_indexer(mine)

@@ -39,8 +39,11 @@ __all__ = [
     "day_of",
     "decay_table",
     "delay_cdfs",
+    "first_appearance",
     "payer_sums",
+    "run_day_masses",
     "run_day_payers",
+    "run_day_totals",
 ]
 
 
@@ -268,6 +271,46 @@ def run_day_payers(codes, issue, due, paid, amount, day, decay, n_c, share, min_
     return run_day, dist
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def run_day_totals(rows, pair, c, dist, when, day):
+    """For each invoice ``rows[r]`` of a run-day payer: the chance left of its k after ``day``.
+
+    ``when[pair[r], k]``: the day number of its k-th run day.
+    """
+    total = np.zeros(len(rows))
+    for r in prange(len(rows)):
+        p = dist[c[rows[r]]]
+        for k in range(when.shape[1]):
+            if when[pair[r], k] > day:
+                total[r] += p[k]
+    return total
+
+
+@njit(cache=True, nogil=True, parallel=True)
+def run_day_masses(rows, pair, total, c, dist, when, slot, day, n_k):
+    """Bucket masses (``slot[pair[r], k]``: run day k's bucket) and the expected, p10 and
+    p90 day numbers of run-day payers' invoices, from their k distributions after ``day``."""
+    n, slots = len(rows), when.shape[1]
+    mass = np.zeros((n, n_k))
+    expected = np.empty(n, dtype=np.int64)
+    p10 = np.empty(n, dtype=np.int64)
+    p90 = np.empty(n, dtype=np.int64)
+    for r in prange(n):
+        dist_r, when_r, slot_r = dist[c[rows[r]]], when[pair[r]], slot[pair[r]]
+        cum, mean, below10, below90 = 0.0, 0.0, 0, 0
+        for k in range(slots):
+            p = dist_r[k] / total[r] if when_r[k] > day else 0.0
+            mass[r, slot_r[k]] += p
+            mean += p * (when_r[k] - when_r[0])
+            cum += p
+            below10 += 1 if cum < 0.1 else 0
+            below90 += 1 if cum < 0.9 else 0
+        expected[r] = when_r[0] + np.int64(np.rint(mean))
+        p10[r] = when_r[min(below10, slots - 1)]
+        p90[r] = when_r[min(below90, slots - 1)]
+    return mass, expected, p10, p90
+
+
 @njit(cache=True, nogil=True)
 def _at(row, k):
     """F at grid index ``k``: 0 before the grid, 1 (the last value) after it."""
@@ -360,6 +403,23 @@ def conditional(c, due, day, edges, cdf, d_min):
             p10[i] = k10 + d_min
             p90[i] = _first_at_least(row, f_age + 0.9 * rest - 1e-12, k10) + d_min
     return mass, left, expected, p10, p90
+
+
+@njit(cache=True, nogil=True)
+def first_appearance(raw, size):
+    """Number ``raw`` (integers in 0..size-1) by first appearance: codes, and first rows."""
+    seen = np.full(size, -1, dtype=np.int64)
+    dense = np.empty(len(raw), dtype=np.int64)
+    first = np.empty(len(raw), dtype=np.int64)
+    found = 0
+    for i in range(len(raw)):
+        c = seen[raw[i]]
+        if c < 0:
+            c = seen[raw[i]] = found
+            first[found] = i
+            found += 1
+        dense[i] = c
+    return dense, first[:found].copy()
 
 
 @njit(cache=True, nogil=True, parallel=True)

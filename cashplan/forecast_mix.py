@@ -44,7 +44,7 @@ def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
     """The items concerned, and ``column`` of the latest row that names each of them,
     by invoice or else by customer (NaN/NaT when none)."""
     rows = _concerned(items, table, who)
-    mine = items.iloc[rows]
+    mine = items[["company", "customer_id", "invoice_id"]].iloc[rows]
     named = table["invoice_id"] != ""
     by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
     by_customer = table.loc[~named].drop_duplicates(_KEYS, keep="last")
@@ -86,7 +86,7 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
     if len(account):
         # an account promise covers the oldest open invoices up to its amount
         concerned = _concerned(items, account, who)
-        hit = lookup(items.iloc[concerned], account, _KEYS, ["promised_date", "amount"])
+        hit = lookup(items[_KEYS].iloc[concerned], account, _KEYS, ["promised_date", "amount"])
         found = hit["amount"].notna().to_numpy()
         rows, hit = concerned[found], hit.loc[found].reset_index(drop=True)
         if len(rows):

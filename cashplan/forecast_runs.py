@@ -70,21 +70,13 @@ def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: 
                               return_inverse=True)  # fmt: skip
     table = _run_days(np.repeat((pair // 32).astype("datetime64[D]"), slots),
                       np.repeat(pair % 32, slots), np.tile(ks, len(pair)))  # fmt: skip
-    slot_table = np.clip(np.searchsorted(edges, table, side="right") - 1, 0, len(edges) - 1)
-    when = table.reshape(len(pair), slots)[inverse]
-    p = dist[c[rows]] * (when > np.datetime64(day.date()))
-    total = p.sum(axis=1)
+    slots_of = np.clip(np.searchsorted(edges, table, side="right") - 1, 0, len(edges) - 1)
+    when = table.astype(np.int64).reshape(len(pair), slots)
+    today = np.int64(np.datetime64(day.date(), "D").astype(np.int64))
+    total = _kernels.run_day_totals(rows, inverse, c, dist, when, today)
     ok = total > 0.02
-    rows, when, p = rows[ok], when[ok], p[ok] / total[ok, None]
-    slot = slot_table.reshape(len(pair), slots)[inverse[ok]]
-    flat = (np.arange(len(rows))[:, None] * len(edges) + slot).ravel()
-    mass = np.bincount(flat, weights=p.ravel(), minlength=len(rows) * len(edges)).reshape(
-        len(rows), len(edges))  # fmt: skip
-    cum = np.cumsum(p, axis=1)
-    pick = {lvl: np.minimum((cum < lvl).sum(axis=1), slots - 1) for lvl in (0.1, 0.9)}
-    base = when[:, 0]
-    days = (when - base[:, None]).astype(int)
-    expected = base + np.round((p * days).sum(axis=1)).astype("timedelta64[D]")
-    r = np.arange(len(rows))
-    dates = {"expected": expected, "p10": when[r, pick[0.1]], "p90": when[r, pick[0.9]]}
-    return rows, mass, dates
+    mass, expected, p10, p90 = _kernels.run_day_masses(
+        rows[ok], inverse[ok], total[ok], c, dist, when, slots_of.reshape(len(pair), slots),
+        today, len(edges))  # fmt: skip
+    days = {"expected": expected, "p10": p10, "p90": p90}
+    return rows[ok], mass, {k: v.astype("datetime64[D]") for k, v in days.items()}

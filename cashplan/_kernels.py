@@ -31,11 +31,26 @@ from __future__ import annotations
 import numpy as np
 from numba import njit, prange
 
+
+def zeros(shape: int | tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
+    """A zeroed array for a kernel to fill, allocated by numpy.
+
+    Large arrays allocated by numpy are backed by huge pages where the system allows
+    it; allocated inside a compiled loop (``np.zeros``), they fault in page by page,
+    which on a virtual machine costs more than the loop itself.
+    """
+    out = np.empty(shape, dtype=dtype)
+    out.fill(0)
+    return out
+
+
 __all__ = [
     "bucket_sums",
+    "by_customer",
     "civil",
     "coarsen",
     "conditional",
+    "day_numbers",
     "day_of",
     "decay_table",
     "delay_cdfs",
@@ -44,6 +59,7 @@ __all__ = [
     "run_day_masses",
     "run_day_payers",
     "run_day_totals",
+    "zeros",
 ]
 
 
@@ -122,19 +138,18 @@ def payer_sums(codes, issue, due, paid, amount, disputed, day, decay, tolerance,
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_co,
-               d_min, d_max, uniform, prior_strength,
-               n_threads):  # fmt: skip
+def _delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_co,
+               d_min, d_max, uniform, prior_strength, n_threads, cdf):  # fmt: skip
     """Blended delay CDFs (``n_c`` x grid), one row per customer, from the history at ``day``.
 
     The grid holds the delays (paid - due, in days) ``d_min`` to ``d_max``; a
     delay outside counts at its end. A customer's own distribution weighs
     ``n_eff / (n_eff + prior_strength)`` against its company's pooled one
     (``company_of``: each customer's company), and ``uniform`` of the mass is
-    spread over the grid. The ``n_threads`` cores share the customers.
+    spread over the grid. The ``n_threads`` cores share the customers. ``cdf``: a
+    zeroed (``n_c`` x grid) array, filled and returned (see ``zeros``).
     """
     grid = d_max - d_min + 1
-    cdf = np.zeros((n_c, grid))
     w_sum = np.zeros(n_c)
     w2_sum = np.zeros(n_c)
     parts = max(n_threads, 1)
@@ -223,51 +238,53 @@ def _calendar(lo, hi):
     return dom, month
 
 
-@njit(cache=True, nogil=True)
-def run_day_payers(codes, issue, due, paid, amount, day, decay, n_c, share, min_invoices,
-                   k_min, k_max):  # fmt: skip
+@njit(cache=True, nogil=True, parallel=True)
+def _run_day_payers(codes, issue, due, paid, amount, day, decay, n_c, share, min_invoices,
+                   k_min, k_max, lo, hi, n_threads, by_day, dist):  # fmt: skip
     """Each customer's payment-run day (0: none) and its distribution of k (``k_min``..``k_max``).
 
     See :mod:`cashplan.forecast_runs`: a run-day payer paid ``share`` of its
     history (of at least ``min_invoices`` invoices) on one day of the month; k
     counts the run days from the first one on or after the due date to the one
-    it paid on.
+    it paid on. ``lo``..``hi``: the day numbers the history's due and paid dates
+    span; the ``n_threads`` cores share the customers. ``by_day`` (``n_c`` x 32) and
+    ``dist`` (``n_c`` x k values): zeroed arrays to fill.
     """
-    lo, hi = day, day
-    for i in range(len(codes)):
-        if _settled_weight(i, issue, paid, amount, day, decay) > 0.0:
-            lo, hi = min(lo, paid[i], due[i]), max(hi, due[i])
     dom, month_of = _calendar(lo, hi)
-    by_day = np.zeros((n_c, 32))
     count = np.zeros(n_c, dtype=np.int64)
-    for i in range(len(codes)):
-        w = _settled_weight(i, issue, paid, amount, day, decay)
-        if w > 0.0:
-            by_day[codes[i], dom[paid[i] - lo]] += w
-            count[codes[i]] += 1
     run_day = np.zeros(n_c, dtype=np.int64)
-    for c in range(n_c):
-        top = np.argmax(by_day[c])
-        if by_day[c, top] >= share * max(by_day[c].sum(), 1e-12) and count[c] >= min_invoices:
-            run_day[c] = top
     slots = k_max - k_min + 1
-    dist = np.zeros((n_c, slots))
-    for i in range(len(codes)):
-        c = codes[i]
-        if run_day[c] == 0 or dom[min(max(paid[i], lo), hi) - lo] != run_day[c]:
-            continue
-        w = _settled_weight(i, issue, paid, amount, day, decay)
-        if w == 0.0:
-            continue
-        month = month_of[due[i] - lo]
-        if _on(month, run_day[c]) < due[i]:
-            month += 1
-        k = month_of[paid[i] - lo] - month
-        dist[c, min(max(k, k_min), k_max) - k_min] += w
-    for c in range(n_c):
-        total = max(dist[c].sum(), 1e-12)
-        for k in range(slots):
-            dist[c, k] /= total
+    parts = max(n_threads, 1)
+    for part in prange(parts):  # each part scans the ledger for its own customers' rows
+        first, last = part * n_c // parts, (part + 1) * n_c // parts
+        for i in range(len(codes)):
+            c = codes[i]
+            if c < first or c >= last:
+                continue
+            w = _settled_weight(i, issue, paid, amount, day, decay)
+            if w > 0.0:
+                by_day[c, dom[paid[i] - lo]] += w
+                count[c] += 1
+        for c in range(first, last):
+            top = np.argmax(by_day[c])
+            if by_day[c, top] >= share * max(by_day[c].sum(), 1e-12) and count[c] >= min_invoices:
+                run_day[c] = top
+        for i in range(len(codes)):
+            c = codes[i]
+            if c < first or c >= last or run_day[c] == 0:
+                continue
+            w = _settled_weight(i, issue, paid, amount, day, decay)
+            if w == 0.0 or dom[paid[i] - lo] != run_day[c]:
+                continue
+            month = month_of[due[i] - lo]
+            if _on(month, run_day[c]) < due[i]:
+                month += 1
+            k = month_of[paid[i] - lo] - month
+            dist[c, min(max(k, k_min), k_max) - k_min] += w
+        for c in range(first, last):
+            total = max(dist[c].sum(), 1e-12)
+            for k in range(slots):
+                dist[c, k] /= total
     return run_day, dist
 
 
@@ -333,14 +350,13 @@ def _first_at_least(row, target, lo):
 
 
 @njit(cache=True, nogil=True)
-def _by_customer(c, n_c):
-    """The positions of ``c`` ordered by customer, then position (a counting sort)."""
+def _by_customer(c, n_c, order):
+    """Fill ``order`` with the positions of ``c`` by customer, then position (a counting sort)."""
     start = np.zeros(n_c + 1, dtype=np.int64)
     for i in range(len(c)):
         start[c[i] + 1] += 1
     for k in range(n_c):
         start[k + 1] += start[k]
-    order = np.empty(len(c), dtype=np.int64)
     for i in range(len(c)):
         order[start[c[i]]] = i
         start[c[i]] += 1
@@ -348,7 +364,7 @@ def _by_customer(c, n_c):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def conditional(c, due, day, edges, cdf, d_min):
+def _conditional(c, due, day, edges, cdf, d_min, order, mass, left, expected, p10, p90):
     """Each invoice's delay distribution given it is unpaid at ``day`` (all dates in days).
 
     Invoices are visited customer by customer, so that each customer's row is read
@@ -356,18 +372,13 @@ def conditional(c, due, day, edges, cdf, d_min):
     conditional mean) is worked out once, in a scratch row; the cores share the
     invoices in consecutive runs.
 
-    Returns ``mass`` (P(paid in [edge j, edge j+1)), the last column open-ended),
+    ``order``: the invoices by customer (``by_customer``). Fills and returns
+    ``mass`` (P(paid in [edge j, edge j+1)), the last column open-ended),
     ``left`` (P(unpaid at day) before conditioning), ``expected`` (the
     conditional mean delay, rounded) and the delays ``p10`` and ``p90``.
     """
     n, n_k = len(c), len(edges)
     grid = cdf.shape[1]
-    mass = np.empty((n, n_k))
-    left = np.empty(n)
-    expected = np.empty(n, dtype=np.int64)
-    p10 = np.empty(n, dtype=np.int64)
-    p90 = np.empty(n, dtype=np.int64)
-    order = _by_customer(c, cdf.shape[0])
     runs = 8
     for run in prange(runs):
         moment = np.empty(grid)  # sum over delays up to index k of delay x P(delay)
@@ -405,12 +416,17 @@ def conditional(c, due, day, edges, cdf, d_min):
     return mass, left, expected, p10, p90
 
 
+@njit(cache=True, nogil=True, parallel=True)
+def _day_numbers(ticks, per_day, missing, out):
+    """Fill ``out`` with the day numbers of ``ticks`` since 1970 (NaT: ``missing``)."""
+    nat = np.iinfo(np.int64).min
+    for i in prange(len(ticks)):
+        out[i] = missing if ticks[i] == nat else ticks[i] // per_day
+    return out
+
+
 @njit(cache=True, nogil=True)
-def first_appearance(raw, size):
-    """Number ``raw`` (integers in 0..size-1) by first appearance: codes, and first rows."""
-    seen = np.full(size, -1, dtype=np.int64)
-    dense = np.empty(len(raw), dtype=np.int64)
-    first = np.empty(len(raw), dtype=np.int64)
+def _first_appearance(raw, seen, dense, first):
     found = 0
     for i in range(len(raw)):
         c = seen[raw[i]]
@@ -419,17 +435,15 @@ def first_appearance(raw, size):
             first[found] = i
             found += 1
         dense[i] = c
-    return dense, first[:found].copy()
+    return found
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def coarsen(mass, at):
-    """Columns of ``mass`` summed from each ``at[j]`` to the next (the last: to the end).
-
-    ``np.add.reduceat(mass, at, axis=1)``, for a sorted ``at``, on the cores.
+def _coarsen(mass, at, out):
+    """Fill ``out`` with the columns of ``mass`` summed from each ``at[j]`` to the next (the
+    last: to the end): ``np.add.reduceat(mass, at, axis=1)``, for a sorted ``at``, on the cores.
     """
     n, n_k = mass.shape
-    out = np.zeros((n, len(at)))
     for i in prange(n):
         for j in range(len(at)):
             end = at[j + 1] if j + 1 < len(at) else n_k
@@ -440,32 +454,111 @@ def coarsen(mass, at):
     return out
 
 
-@njit(cache=True, nogil=True)
-def bucket_sums(codes, company, amount, mass, column, n_buckets, n_c, n_co):  # fmt: skip
+@njit(cache=True, nogil=True, parallel=True)
+def bucket_sums(codes, company, amount, mass, column, n_buckets, order, n_co):  # fmt: skip
     """Per-bucket sums for the bucket table, fine columns summed into ``column[j]``.
 
     Returns, per company and bucket: the expected amount, the sum of squared
     per-invoice spreads, and the sum of squared per-customer spreads (a spread is
-    sqrt(m (1 - m)) x |amount|; ``codes``: each invoice's customer).
+    sqrt(m (1 - m)) x |amount|; ``codes``: each invoice's customer, ``order``: the
+    invoices by customer, ``by_customer``). The cores take runs of customers.
     """
-    mean = np.zeros((n_co, n_buckets))
-    apart = np.zeros((n_co, n_buckets))
-    by_customer = np.zeros((n_c, n_buckets))
-    company_of = np.zeros(n_c, dtype=np.int64)
-    m = np.empty(n_buckets)
-    for i in range(len(codes)):
-        m[:] = 0.0
-        for j in range(mass.shape[1]):
-            m[column[j]] += mass[i, j]
-        co = company[i]
-        company_of[codes[i]] = co
-        for b in range(n_buckets):
-            s = np.sqrt(max(m[b] * (1.0 - m[b]), 0.0)) * abs(amount[i])
-            mean[co, b] += m[b] * amount[i]
-            apart[co, b] += s * s
-            by_customer[codes[i], b] += s
-    together = np.zeros((n_co, n_buckets))
-    for cu in range(n_c):
-        for b in range(n_buckets):
-            together[company_of[cu], b] += by_customer[cu, b] ** 2
+    n, parts = len(codes), 8
+    means = np.zeros((parts, n_co, n_buckets))
+    aparts = np.zeros((parts, n_co, n_buckets))
+    togethers = np.zeros((parts, n_co, n_buckets))
+    for part in prange(parts):
+        lo, hi = part * n // parts, (part + 1) * n // parts
+        while 0 < lo < n and codes[order[lo]] == codes[order[lo - 1]]:
+            lo += 1  # a customer belongs to the run where it starts
+        while 0 < hi < n and codes[order[hi]] == codes[order[hi - 1]]:
+            hi += 1
+        m = np.empty(n_buckets)
+        mine = np.zeros(n_buckets)  # the current customer's spreads
+        for idx in range(lo, hi):
+            i = order[idx]
+            co = company[i]
+            m[:] = 0.0
+            for j in range(mass.shape[1]):
+                m[column[j]] += mass[i, j]
+            for b in range(n_buckets):
+                s = np.sqrt(max(m[b] * (1.0 - m[b]), 0.0)) * abs(amount[i])
+                means[part, co, b] += m[b] * amount[i]
+                aparts[part, co, b] += s * s
+                mine[b] += s
+            if idx + 1 == hi or codes[order[idx + 1]] != codes[i]:  # the customer's last
+                for b in range(n_buckets):
+                    togethers[part, co, b] += mine[b] ** 2
+                    mine[b] = 0.0
+    mean = means.sum(axis=0)
+    apart = aparts.sum(axis=0)
+    together = togethers.sum(axis=0)
     return mean, apart, together
+
+
+def by_customer(c: np.ndarray, n_c: int) -> np.ndarray:
+    """The positions of ``c`` (customer numbers below ``n_c``) by customer, then position."""
+    order = np.empty(len(c), dtype=np.int64)
+    _by_customer(c, n_c, order)
+    return order
+
+
+def conditional(c: np.ndarray, due: np.ndarray, day: np.int64, edges: np.ndarray,
+                cdf: np.ndarray, d_min: int, order: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:  # fmt: skip
+    """``_conditional`` with its arrays allocated by numpy (see ``zeros``); ``order``:
+    ``by_customer(c, len(cdf))`` when the caller has it."""
+    n = len(c)
+    out = (np.empty((n, len(edges))), np.empty(n), *(np.empty(n, dtype=np.int64) for _ in "abc"))
+    order = by_customer(c, cdf.shape[0]) if order is None else order
+    return _conditional(c, due, day, edges, cdf, d_min, order, *out)
+
+
+def coarsen(mass: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """``np.add.reduceat(mass, at, axis=1)`` for a sorted ``at``, on the cores."""
+    out = np.empty((mass.shape[0], len(at)))
+    _coarsen(mass, at, out)
+    return out
+
+
+def day_numbers(ticks: np.ndarray, per_day: np.int64, missing: np.int64) -> np.ndarray:
+    """Day numbers of ``ticks`` since 1970 (NaT: ``missing``).
+
+    >>> day_numbers(np.array([86_400, np.iinfo(np.int64).min]), np.int64(86_400),
+    ...             np.int64(-1)).tolist()
+    [1, -1]
+    """
+    out = np.empty(len(ticks), dtype=np.int64)
+    _day_numbers(ticks, per_day, missing, out)
+    return out
+
+
+def delay_cdfs(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.ndarray,
+               amount: np.ndarray, day: np.int64, decay: np.ndarray, n_c: int,
+               company_of: np.ndarray, n_co: int, d_min: int, d_max: int, uniform: float,
+               prior_strength: float, n_threads: int) -> np.ndarray:  # fmt: skip
+    """``_delay_cdfs`` into a numpy-allocated matrix (see ``zeros``)."""
+    cdf = zeros((n_c, d_max - d_min + 1))
+    return _delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_co,
+                       d_min, d_max, uniform, prior_strength, n_threads, cdf)  # fmt: skip
+
+
+def run_day_payers(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.ndarray,
+                   amount: np.ndarray, day: np.int64, decay: np.ndarray, n_c: int,
+                   share: float, min_invoices: int, k_min: int, k_max: int, lo: int, hi: int,
+                   n_threads: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """``_run_day_payers`` into numpy-allocated arrays (see ``zeros``)."""
+    return _run_day_payers(codes, issue, due, paid, amount, day, decay, n_c, share,
+                           min_invoices, k_min, k_max, lo, hi, n_threads, zeros((n_c, 32)),
+                           zeros((n_c, k_max - k_min + 1)))  # fmt: skip
+
+
+def first_appearance(raw: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Number ``raw`` (integers in 0..size-1) by first appearance: codes, and first rows.
+
+    >>> [x.tolist() for x in first_appearance(np.array([5, 2, 5, 0]), 6)]
+    [[0, 1, 0, 2], [0, 1, 3]]
+    """
+    dense, first = np.empty(len(raw), dtype=np.int64), np.empty(len(raw), dtype=np.int64)
+    found = _first_appearance(raw, np.full(size, -1, dtype=np.int64), dense, first)
+    return dense, first[:found].copy()

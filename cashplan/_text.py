@@ -58,10 +58,15 @@ def _hash(data, lo, hi):
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _hashes(off, data):
-    out = np.empty(len(off) - 1, dtype=np.uint64)
+def _fill_hashes(off, data, out):
     for i in prange(len(off) - 1):
         out[i] = _hash(data, off[i], off[i + 1])
+
+
+def _hashes(off: np.ndarray, data: np.ndarray) -> np.ndarray:
+    """Each text's hash (arrays allocated by numpy: see ``cashplan._kernels.zeros``)."""
+    out = np.empty(len(off) - 1, dtype=np.uint64)
+    _fill_hashes(off, data, out)
     return out
 
 
@@ -78,12 +83,10 @@ def _insert_all(hashes, n, cap):
 
 
 @njit(cache=True, nogil=True)
-def _by_hash(row_hash):
-    """Number the rows by their hash, by first appearance: codes, and each code's first row."""
+def _fill_by_hash(row_hash, codes, first, hashes):
+    """Number the rows by their hash, by first appearance: fill the codes, each code's first
+    row and hash; return how many codes."""
     n = len(row_hash)
-    codes = np.empty(n, dtype=np.int64)
-    first = np.empty(n, dtype=np.int64)
-    hashes = np.empty(n, dtype=np.uint64)
     cap = 1024
     mask = np.uint64(cap - 1)
     table = np.full(cap, _EMPTY, dtype=np.int64)
@@ -106,6 +109,15 @@ def _by_hash(row_hash):
                 codes[i] = c
                 break
             slot = (slot + np.uint64(1)) & mask
+    return found
+
+
+def _by_hash(row_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Codes by first appearance of each hash, each code's first row and its hash."""
+    n = len(row_hash)
+    codes, first = np.empty(n, dtype=np.int64), np.empty(n, dtype=np.int64)
+    hashes = np.empty(n, dtype=np.uint64)
+    found = _fill_by_hash(row_hash, codes, first, hashes)
     return codes, first[:found].copy(), hashes[:found].copy()
 
 
@@ -156,20 +168,19 @@ def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
 
 
 @njit(cache=True, nogil=True, parallel=True)
-def _probe(row_hash, hashes, table):
-    """For each row, the wanted value with the same hash (-1: none)."""
-    match = np.full(len(row_hash), -1, dtype=np.int64)
+def _probe(row_hash, hashes, table, match):
+    """Fill ``match``: for each row, the wanted value with the same hash (-1: none)."""
     mask = np.uint64(len(table) - 1)
     for i in prange(len(row_hash)):
         h = row_hash[i]
         slot = h & mask
+        match[i] = -1
         while table[slot] != _EMPTY:
             c = table[slot]
             if hashes[c] == h:
                 match[i] = c
                 break
             slot = (slot + np.uint64(1)) & mask
-    return match
 
 
 def text_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
@@ -178,7 +189,8 @@ def text_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
     _, w_first, w_hashes = _by_hash(_hashes(w_off, w_data))
     table = _insert_all(w_hashes, len(w_hashes), 1 << max((2 * len(w_hashes)).bit_length(), 4))
     off, data = text_buffers(values)
-    match = _probe(_hashes(off, data), w_hashes, table)
+    match = np.empty(len(off) - 1, dtype=np.int64)
+    _probe(_hashes(off, data), w_hashes, table, match)
     rows = np.flatnonzero(match >= 0)
     if _all_same(off, data, rows, w_off, w_data, w_first[match[rows]]):
         return match >= 0

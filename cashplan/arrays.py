@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan._fast import group_codes
+from cashplan._kernels import day_numbers
 
 __all__ = ["KEYS", "UNPAID", "LedgerArrays", "arrays_for", "day_number", "days", "ledger_arrays"]
 
@@ -52,8 +53,8 @@ def days(column: pd.Series) -> np.ndarray:
     >>> days(pd.Series(pd.to_datetime(["1970-01-03", None]))).tolist() == [2, UNPAID]
     True
     """
-    values = column.to_numpy(dtype="datetime64[D]")
-    return np.where(np.isnat(values), UNPAID, values.astype(np.int64))
+    values = column.to_numpy(dtype="datetime64[us]")
+    return day_numbers(values.view(np.int64), np.int64(86_400_000_000), UNPAID)
 
 
 @dataclass(frozen=True)

@@ -52,7 +52,14 @@ import numpy as np
 import pandas as pd
 
 from cashplan._fast import text_from_codes
-from cashplan._kernels import bucket_sums, coarsen, conditional, decay_table, delay_cdfs
+from cashplan._kernels import (
+    bucket_sums,
+    by_customer,
+    coarsen,
+    conditional,
+    decay_table,
+    delay_cdfs,
+)
 from cashplan.arrays import LedgerArrays, arrays_for, day_number
 from cashplan.forecast_mix import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecast_mix import GRID as _GRID
@@ -230,9 +237,10 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     windows = month_windows(day, months)
     fine = _fine_buckets(buckets, windows)
     edges = fine["start"].to_numpy(dtype="datetime64[D]")
+    order = by_customer(c, len(model.customers))  # the items, customer by customer
     mass, left, mean, p10, p90 = conditional(
         c, due.astype(np.int64), today.astype(np.int64), edges.astype(np.int64), model.cdf,
-        D_MIN)  # fmt: skip
+        D_MIN, order)  # fmt: skip
     beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
     nat = np.datetime64("NaT")
     dates = {k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
@@ -261,8 +269,8 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     })  # fmt: skip
     month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
     week_column = _columns(edges, buckets["start"])
-    weekly = _bucket_table(items, c, model.customers, mass, week_column, buckets)
-    by_month = _bucket_table(items, c, model.customers, month_mass,
+    weekly = _bucket_table(items, c, order, model.customers, mass, week_column, buckets)
+    by_month = _bucket_table(items, c, order, model.customers, month_mass,
                              np.arange(month_mass.shape[1]), windows)  # fmt: skip
     return Forecast(out.reset_index(drop=True), weekly,
                     by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
@@ -311,14 +319,16 @@ def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.nda
     return mass, dates
 
 
-def _bucket_table(items: pd.DataFrame, codes: np.ndarray, customers: pd.DataFrame,
+def _bucket_table(items: pd.DataFrame, codes: np.ndarray, order: np.ndarray,
+                  customers: pd.DataFrame,
                   mass: np.ndarray, column: np.ndarray,
                   buckets: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
     """Expected amount and p10/p90 per company (and ``ALL``) and bucket.
 
     Column ``j`` of ``mass`` adds to bucket ``column[j]`` (the rows of ``buckets``
     first, then any further ones, left out). ``codes`` numbers each item's customer
-    among ``customers`` (``DelayModel``); a customer belongs to one company. Customers are
+    among ``customers`` (``DelayModel``), ``order`` the items by customer; a customer
+    belongs to one company. Customers are
     independent; within a customer, invoices are correlated by ``_WITHIN_CUSTOMER``
     (1: they move together, 0: independent).
     """
@@ -327,9 +337,8 @@ def _bucket_table(items: pd.DataFrame, codes: np.ndarray, customers: pd.DataFram
     used = np.bincount(company_of[codes], minlength=len(names)) > 0  # companies with items
     names, company = names[used], (np.cumsum(used) - 1)[company_of[codes]]
     n_b = int(column.max()) + 1 if len(column) else 0
-    n_c = int(codes.max()) + 1 if len(codes) else 0
     mean, apart, together = bucket_sums(codes, company, amount, np.ascontiguousarray(mass),
-                                        column, n_b, n_c, len(names))  # fmt: skip
+                                        column, n_b, order, len(names))  # fmt: skip
     frames = []
     for i, name in [*enumerate(names), (None, "ALL")]:
         pick = slice(None) if i is None else slice(i, i + 1)

@@ -115,42 +115,34 @@ def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
     A promise weighs the customer's promise-keeping probability; a pinned date
     (an adjustment ``to_date``) weighs 1. The p10-p90 band spans the promised
     date and the history's band, unless the promise is nearly sure (p >= 0.9).
-    ``mass`` is updated in place (the caller's own array); ``who``: see ``_concerned``.
+    ``mass``, ``dates`` and ``basis`` are updated in place (the caller's own arrays);
+    ``who``: see ``_concerned``.
     """
     promised = promised_dates(items, promises, day, who)
-    p = np.zeros(len(items))
+    moved = ~np.isnat(promised) | ~np.isnat(pinned)
+    rows = np.flatnonzero(moved)  # all the work below is on these few rows
+    if not len(rows):
+        return mass, dates, basis
+    pin = pinned[rows]
+    has_pin = ~np.isnat(pin)
     codes, customers = who
     if keeping is not None and len(keeping):
         k = keeping.reindex(pd.MultiIndex.from_frame(customers))
-        p_keep = k.fillna(_DEFAULT_KEEPING).to_numpy(dtype=float)[codes]
+        p_keep = k.fillna(_DEFAULT_KEEPING).to_numpy(dtype=float)[codes[rows]]
     else:
-        p_keep = np.full(len(items), _DEFAULT_KEEPING)
-    has_promise = ~np.isnat(promised)
-    p[has_promise] = p_keep[has_promise]
-    has_pin = ~np.isnat(pinned)
-    when = np.where(has_pin, pinned, promised)
-    p[has_pin] = 1.0
-    moved = has_promise | has_pin
-    if not moved.any():
-        return mass, dates, basis
+        p_keep = np.full(len(rows), _DEFAULT_KEEPING)
+    p = np.where(has_pin, 1.0, p_keep)
     first_day = np.datetime64((day + pd.Timedelta(days=1)).date())
-    when = np.where(moved, np.maximum(when, first_day), when)
-    slot = np.clip(np.searchsorted(edges, when[moved], side="right") - 1, 0, mass.shape[1] - 1)
-    mass[moved] *= (1.0 - p[moved])[:, None]
-    mass[np.flatnonzero(moved), slot] += p[moved]
-    hist_days = (dates["expected"] - first_day).astype("timedelta64[D]").astype(float)
+    when = np.maximum(np.where(has_pin, pin, promised[rows]), first_day)
+    slot = np.clip(np.searchsorted(edges, when, side="right") - 1, 0, mass.shape[1] - 1)
+    mass[rows] *= (1.0 - p)[:, None]
+    mass[rows, slot] += p
+    hist_days = (dates["expected"][rows] - first_day).astype("timedelta64[D]").astype(float)
     promise_days = (when - first_day).astype("timedelta64[D]").astype(float)
     mixed = np.where(np.isnan(hist_days), promise_days, p * promise_days + (1 - p) * hist_days)
-    sure = moved & (p >= 0.9)
-    dates = {
-        "expected": np.where(moved, first_day + np.round(np.nan_to_num(mixed)).astype(
-            "timedelta64[D]"), dates["expected"]),
-        "p10": np.where(sure, when, np.where(moved, np.minimum(when, dates["p10"]),
-                                             dates["p10"])),
-        "p90": np.where(sure, when, np.where(moved, np.maximum(when, dates["p90"]),
-                                             dates["p90"])),
-    }  # fmt: skip
-    basis = basis.copy()
-    basis[has_promise & ~has_pin] = BASES.index("promise")
-    basis[has_pin] = BASES.index("adjusted")
+    sure = p >= 0.9
+    dates["expected"][rows] = first_day + np.round(np.nan_to_num(mixed)).astype("timedelta64[D]")
+    dates["p10"][rows] = np.where(sure, when, np.minimum(when, dates["p10"][rows]))
+    dates["p90"][rows] = np.where(sure, when, np.maximum(when, dates["p90"][rows]))
+    basis[rows] = np.where(has_pin, BASES.index("adjusted"), BASES.index("promise"))
     return mass, dates, basis

@@ -16,6 +16,7 @@ Examples
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 import pandas as pd
 
@@ -50,8 +51,11 @@ def run_day_payers(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: 
     numbers) and the history at ``day``, each invoice weighted by its amount times
     ``decay[age]`` (``cashplan._kernels.decay_table``).
     """
-    return _kernels.run_day_payers(codes, issue, due, paid, amount, day, decay,
-                                   n_customers, _SHARE, _MIN_INVOICES, _K_MIN, _K_MAX)  # fmt: skip
+    lo = int(min(due.min(initial=day), paid.min(initial=day)))  # the calendar spans the
+    hi = int(max(due.max(initial=day), day))  # history's due and paid dates
+    return _kernels.run_day_payers(codes, issue, due, paid, amount, day, decay, n_customers,
+                                   _SHARE, _MIN_INVOICES, _K_MIN, _K_MAX, lo, hi,
+                                   numba.get_num_threads())  # fmt: skip
 
 
 def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: np.ndarray,

@@ -39,7 +39,7 @@ def zeros(shape: int | tuple[int, ...], dtype: type = np.float64) -> np.ndarray:
     it; allocated inside a compiled loop (``np.zeros``), they fault in page by page,
     which on a virtual machine costs more than the loop itself.
     """
-    out = np.empty(shape, dtype=dtype)
+    out: np.ndarray = np.empty(shape, dtype=dtype)
     out.fill(0)
     return out
 

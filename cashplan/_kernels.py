@@ -146,8 +146,8 @@ def _delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_
     delay outside counts at its end. A customer's own distribution weighs
     ``n_eff / (n_eff + prior_strength)`` against its company's pooled one
     (``company_of``: each customer's company), and ``uniform`` of the mass is
-    spread over the grid. The ``n_threads`` cores share the customers. ``cdf``: a
-    zeroed (``n_c`` x grid) array, filled and returned (see ``zeros``).
+    spread over the grid. The ``n_threads`` cores share the customers. ``cdf``: an
+    (``n_c`` x grid) array (``np.empty``), filled and returned (see ``zeros``).
     """
     grid = d_max - d_min + 1
     w_sum = np.zeros(n_c)
@@ -155,6 +155,7 @@ def _delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_
     parts = max(n_threads, 1)
     for part in prange(parts):  # each part scans the ledger for its own customers' rows
         lo, hi = part * n_c // parts, (part + 1) * n_c // parts
+        cdf[lo:hi] = 0.0  # zeroed here: each core touches its own part of the matrix first
         for i in range(len(codes)):
             g = codes[i]
             if g < lo or g >= hi:
@@ -538,7 +539,7 @@ def delay_cdfs(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.n
                company_of: np.ndarray, n_co: int, d_min: int, d_max: int, uniform: float,
                prior_strength: float, n_threads: int) -> np.ndarray:  # fmt: skip
     """``_delay_cdfs`` into a numpy-allocated matrix (see ``zeros``)."""
-    cdf = zeros((n_c, d_max - d_min + 1))
+    cdf = np.empty((n_c, d_max - d_min + 1))
     return _delay_cdfs(codes, issue, due, paid, amount, day, decay, n_c, company_of, n_co,
                        d_min, d_max, uniform, prior_strength, n_threads, cdf)  # fmt: skip
 

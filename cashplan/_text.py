@@ -2,11 +2,13 @@
 
 pandas and Arrow hash a text column on one core, about 50 ns a row here; a ledger
 of four million rows pays that on every key it groups or joins by. These loops
-read the Arrow buffers of the column (offsets and bytes) directly, hash each
-value once (FNV-1a, then a 64-bit finaliser) and compare the bytes of values
-whose hashes meet, so two different values are never taken for one. Why not a
-library: pandas' and Arrow's own factorize and ``is_in`` are those single-core
-hashes; this is the same work without the per-row overhead, on both cores.
+read the Arrow buffers of the column (offsets and bytes) directly and hash each
+value once (eight bytes at a time, then a 64-bit finaliser) on both cores. Rows
+are grouped by hash, then every row's bytes are compared with its group's text:
+if two different texts ever shared a hash, the answer comes from pandas instead,
+so two different values are never taken for one. Why not a library: pandas' and
+Arrow's own factorize and ``is_in`` are those single-core hashes; this is the
+same work on both cores, without their per-row overhead.
 
 Examples
 --------
@@ -47,10 +49,17 @@ def text_buffers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
 
 @njit(cache=True, nogil=True, inline="always")
 def _hash(data, lo, hi):
-    h = np.uint64(14695981039346656037)
-    for k in range(lo, hi):
-        h ^= np.uint64(data[k])
-        h *= np.uint64(1099511628211)
+    """A 64-bit hash of ``data[lo:hi]``, eight bytes at a time (then a finaliser)."""
+    prime = np.uint64(0x100000001B3)
+    h = np.uint64(14695981039346656037) ^ np.uint64(hi - lo)
+    k = lo
+    while k < hi:
+        word = np.uint64(0)
+        for j in range(min(8, hi - k)):
+            word |= np.uint64(data[k + j]) << np.uint64(8 * j)
+        h = (h ^ word) * prime
+        h ^= h >> np.uint64(29)
+        k += 8
     h ^= h >> np.uint64(33)
     h *= np.uint64(0xFF51AFD7ED558CCD)
     h ^= h >> np.uint64(33)
@@ -142,12 +151,24 @@ def _all_same(off, data, rows, other_off, other_data, other_rows):
     return bad == 0
 
 
+@njit(cache=True, nogil=True)
+def _pack(off, data, rows, k_off):
+    """The texts of ``rows`` packed one after the other (``k_off``: filled, their offsets)."""
+    k_off[0] = 0
+    for r in range(len(rows)):
+        k_off[r + 1] = k_off[r] + off[rows[r] + 1] - off[rows[r]]
+    k_data = np.empty(max(k_off[len(rows)], 1), dtype=np.uint8)
+    for r in range(len(rows)):
+        k_data[k_off[r] : k_off[r + 1]] = data[off[rows[r]] : off[rows[r] + 1]]
+    return k_data
+
+
 @njit(cache=True, nogil=True, parallel=True)
-def _all_as_first(off, data, codes, first):
-    """Whether every row's text equals the text of the first row of its code."""
+def _all_as_first(off, data, codes, k_off, k_data):
+    """Whether every row's text equals the packed text of its code (``_pack``)."""
     bad = 0
     for i in prange(len(codes)):
-        bad += _differ(off, data, i, off, data, first[codes[i]])
+        bad += _differ(off, data, i, k_off, k_data, codes[i])
     return bad == 0
 
 
@@ -155,7 +176,9 @@ def factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Number each value by first appearance: the codes, and the first row of each number."""
     off, data = text_buffers(values)
     codes, first, _ = _by_hash(_hashes(off, data))
-    if _all_as_first(off, data, codes, first):
+    k_off = np.empty(len(first) + 1, dtype=np.int64)
+    k_data = _pack(off, data, first, k_off)  # the distinct texts, small enough to stay in cache
+    if _all_as_first(off, data, codes, k_off, k_data):
         return codes, first
     codes, uniques = pd.factorize(values)  # two texts share a 64-bit hash: the slow, sure way
     return codes.astype(np.int64), _first_rows(codes, len(uniques))

@@ -78,8 +78,7 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
         return out
     if who is None:
         who = group_codes(items, _KEYS)
-    live = _latest(promises, day)
-    live = live.loc[live["promised_date"] >= day]
+    live = _latest(promises.loc[promises["promised_date"] >= day], day)
     rows, dated = _per_item(items, live.loc[live["invoice_id"] != ""], "promised_date", who)
     out[rows] = pd.to_datetime(pd.Series(dated)).to_numpy(dtype="datetime64[D]")
     account = live.loc[live["invoice_id"] == ""].drop_duplicates(_KEYS, keep="last")

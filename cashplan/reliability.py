@@ -154,7 +154,7 @@ class PayerScorer:
         n = len(arrays.customers)
         if promises is None or promises.empty:
             return {"broken_promise_share": np.full(n, np.nan), "n_promises": np.full(n, np.nan)}
-        due = promises.loc[
+        due = promises[["company", "customer_id", "invoice_id", "promised_date"]].loc[
             (promises["invoice_id"] != "")
             & (promises["promised_date"] < day)
             & (promises["recorded_on"].isna() | (promises["recorded_on"] <= day))

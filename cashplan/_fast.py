@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cashplan._kernels import first_appearance
-from cashplan._text import factorize_text, text_in
+from cashplan._text import factorize_text, text_in, text_rows
 
 __all__ = [
     "group_codes",
@@ -115,14 +115,19 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
     >>> invoice_rows(inv, named).tolist()
     [1, -1, 2]
     """
-    hit = text_in(invoices["invoice_id"], table["invoice_id"])
-    if among is not None:
-        hit &= among
     keys = ["company", "invoice_id"]
+    among = np.ones(len(invoices), dtype=bool) if among is None else among
+    rows = text_rows(invoices["invoice_id"], table["invoice_id"], among)
+    if rows is not None:  # the first invoice with that number: right if its company is
+        found = np.flatnonzero(rows >= 0)
+        theirs = invoices["company"].iloc[rows[found]].to_numpy(dtype=object)
+        if (theirs == table["company"].iloc[found].to_numpy(dtype=object)).all():
+            return rows
+    hit = text_in(invoices["invoice_id"], table["invoice_id"]) & among  # the general case
     rows = np.flatnonzero(hit)
     candidates = invoices[keys].iloc[rows].assign(_row=rows)
-    found = lookup(table, candidates, keys, ["_row"])["_row"]
-    return found.fillna(-1).to_numpy(dtype=np.int64)
+    found_rows = lookup(table, candidates, keys, ["_row"])["_row"]
+    return found_rows.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str],

@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 from numba import njit, prange
 
-__all__ = ["factorize_text", "text_buffers", "text_in"]
+__all__ = ["factorize_text", "text_buffers", "text_in", "text_rows"]
 
 _EMPTY = -1
 
@@ -172,13 +172,18 @@ def _all_as_first(off, data, codes, k_off, k_data):
     return bad == 0
 
 
+def _packed(off: np.ndarray, data: np.ndarray, rows: np.ndarray
+            ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+    """The texts of ``rows`` packed together (small enough to stay in cache): offsets, bytes."""
+    k_off = np.empty(len(rows) + 1, dtype=np.int64)
+    return k_off, _pack(off, data, rows, k_off)
+
+
 def factorize_text(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Number each value by first appearance: the codes, and the first row of each number."""
     off, data = text_buffers(values)
     codes, first, _ = _by_hash(_hashes(off, data))
-    k_off = np.empty(len(first) + 1, dtype=np.int64)
-    k_data = _pack(off, data, first, k_off)  # the distinct texts, small enough to stay in cache
-    if _all_as_first(off, data, codes, k_off, k_data):
+    if _all_as_first(off, data, codes, *_packed(off, data, first)):
         return codes, first
     codes, uniques = pd.factorize(values)  # two texts share a 64-bit hash: the slow, sure way
     return codes.astype(np.int64), _first_rows(codes, len(uniques))
@@ -206,15 +211,47 @@ def _probe(row_hash, hashes, table, match):
             slot = (slot + np.uint64(1)) & mask
 
 
-def text_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``values.isin(wanted)`` for text, as a boolean array."""
+def _matches(values: pd.Series, wanted: pd.Series
+             ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+    """For each row of ``values``, the number of the equal distinct ``wanted`` text (-1: none),
+    and each ``wanted`` row's number; None if two different texts shared a hash."""
     w_off, w_data = text_buffers(wanted)
-    _, w_first, w_hashes = _by_hash(_hashes(w_off, w_data))
+    w_codes, w_first, w_hashes = _by_hash(_hashes(w_off, w_data))
+    if not _all_as_first(w_off, w_data, w_codes, *_packed(w_off, w_data, w_first)):
+        return None
     table = _insert_all(w_hashes, len(w_hashes), 1 << max((2 * len(w_hashes)).bit_length(), 4))
     off, data = text_buffers(values)
     match = np.empty(len(off) - 1, dtype=np.int64)
     _probe(_hashes(off, data), w_hashes, table, match)
     rows = np.flatnonzero(match >= 0)
-    if _all_same(off, data, rows, w_off, w_data, w_first[match[rows]]):
-        return match >= 0
-    return values.isin(wanted).to_numpy(dtype=bool)  # a shared 64-bit hash: the sure way
+    if not _all_same(off, data, rows, w_off, w_data, w_first[match[rows]]):
+        return None
+    return match, w_codes
+
+
+def text_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """``values.isin(wanted)`` for text, as a boolean array."""
+    found = _matches(values, wanted)
+    if found is None:  # a shared 64-bit hash: the sure way
+        return values.isin(wanted).to_numpy(dtype=bool)
+    return found[0] >= 0
+
+
+@njit(cache=True, nogil=True)
+def _first_of(match, among, n_codes):
+    first = np.full(n_codes, -1, dtype=np.int64)
+    for i in range(len(match)):
+        if match[i] >= 0 and among[i] and first[match[i]] < 0:
+            first[match[i]] = i
+    return first
+
+
+def text_rows(values: pd.Series, wanted: pd.Series, among: np.ndarray) -> np.ndarray | None:
+    """For each ``wanted`` row, the first row of ``values`` (where ``among``) with the same
+    text (-1: none); None if two different texts shared a hash (ask pandas instead)."""
+    found = _matches(values, wanted)
+    if found is None:
+        return None
+    match, w_codes = found
+    n_codes = int(w_codes.max()) + 1 if len(w_codes) else 0
+    return _first_of(match, among, n_codes)[w_codes]

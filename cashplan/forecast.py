@@ -258,15 +258,10 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     if disputed.any():
         mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, fine)
         basis[disputed] = BASES.index("disputed")
-    out = pd.DataFrame({
-        "company": items["company"], "invoice_id": items["invoice_id"],
-        "customer_id": items["customer_id"], "open_amount_rc": items["open_amount_rc"],
-        "due_date": items["due_date"],
-        "expected_date": dates["expected"].astype("datetime64[us]"),
-        "p10_date": dates["p10"].astype("datetime64[us]"),
-        "p90_date": dates["p90"].astype("datetime64[us]"),
-        "basis": text_from_codes(basis, BASES),
-    })  # fmt: skip
+    out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
+    for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
+        out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
+    out["basis"] = text_from_codes(basis, BASES)
     month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
     week_column = _columns(edges, buckets["start"])
     weekly = _bucket_table(items, c, order, model.customers, mass, week_column, buckets)

@@ -104,7 +104,7 @@ def open_items(
     day = to_date(as_of)
     if rows is None:
         rows = open_rows(invoices, day)
-    out = invoices.iloc[rows].copy()
+    out = invoices.iloc[rows]  # a new frame (copy on write): changing it leaves invoices as is
     settled_later = out["paid_date"].notna() & (out["paid_date"] > day)
     out["open_amount"] = np.where(settled_later, out["amount"], out["open_amount"])
     out["open_amount_rc"] = fx.convert(

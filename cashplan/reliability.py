@@ -185,6 +185,7 @@ class PayerScorer:
 
     def _shrink_and_score(self, table: pd.DataFrame) -> pd.DataFrame:
         companies = table.index.get_level_values("company")
+        at = self.company_.index.get_indexer(companies)  # each customer's company row
         k = self.prior_strength
         n = table["n_eff"].to_numpy()
         out = table[["n_settled", "n_eff"]].copy()
@@ -194,7 +195,7 @@ class PayerScorer:
             if m == "dispute_share":  # a present fact, not an estimate: no shrinkage
                 out[m] = np.nan_to_num(own)
                 continue
-            prior = self.company_[m].reindex(companies).to_numpy()
+            prior = self.company_[m].to_numpy(dtype=float)[at]
             weight = n_promises if m == "broken_promise_share" else n
             weight = np.where(np.isnan(own), 0.0, weight)
             total = weight + k

@@ -59,6 +59,7 @@ __all__ = [
     "run_day_masses",
     "run_day_payers",
     "run_day_totals",
+    "run_days",
     "zeros",
 ]
 
@@ -220,6 +221,29 @@ def day_of(y, m, d):
 
 
 @njit(cache=True, nogil=True)
+def _first_run_month(month, due, run_day):
+    """The month (number) of the first run day on or after ``due``, in month ``month`` or
+    the next one (``month``: the due date's)."""
+    return month + 1 if _on(month, run_day) < due else month
+
+
+@njit(cache=True, nogil=True)
+def run_days(due, run_day, k):
+    """The ``k``-th run day (day of month ``run_day``, or the month's last day) on or after
+    ``due``, all as day numbers (k = -1: the run day just before the first).
+
+    >>> due = np.array([day_of(2026, 11, 3), day_of(2026, 11, 26)])
+    >>> [civil(d) for d in run_days(due, np.array([25, 25]), np.array([0, 0]))]
+    [(2026, 11, 25), (2026, 12, 25)]
+    """
+    out = np.empty(len(due), dtype=np.int64)
+    for i in range(len(due)):
+        y, m, _ = civil(due[i])
+        out[i] = _on(_first_run_month(y * 12 + m - 1, due[i], run_day[i]) + k[i], run_day[i])
+    return out
+
+
+@njit(cache=True, nogil=True)
 def _on(month, run_day):
     """The run day of month number ``month`` (year x 12 + month - 1), or the month's last day."""
     y, m = month // 12, month % 12 + 1
@@ -277,9 +301,7 @@ def _run_day_payers(codes, issue, due, paid, amount, day, decay, n_c, share, min
             w = _settled_weight(i, issue, paid, amount, day, decay)
             if w == 0.0 or dom[paid[i] - lo] != run_day[c]:
                 continue
-            month = month_of[due[i] - lo]
-            if _on(month, run_day[c]) < due[i]:
-                month += 1
+            month = _first_run_month(month_of[due[i] - lo], due[i], run_day[c])
             k = month_of[paid[i] - lo] - month
             dist[c, min(max(k, k_min), k_max) - k_min] += w
         for c in range(first, last):

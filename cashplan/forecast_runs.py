@@ -7,11 +7,7 @@ run day just before it), with k distributed as in its history, and conditioned o
 being after as-of. This places its cash on the run days instead of smearing it
 over the weeks around them.
 
-Examples
---------
->>> due = np.array(["2026-11-03", "2026-11-26"], dtype="datetime64[D]")
->>> _run_days(due, np.array([25, 25]), np.array([0, 0])).astype(str).tolist()
-['2026-11-25', '2026-12-25']
+The run days themselves are ``cashplan._kernels.run_days``.
 """
 
 from __future__ import annotations
@@ -27,19 +23,6 @@ __all__ = ["run_day_forecast", "run_day_payers"]
 _SHARE = 0.5
 _MIN_INVOICES = 6
 _K_MIN, _K_MAX = -1, 23
-
-
-def _run_days(due: np.ndarray, day: np.ndarray, k: np.ndarray) -> np.ndarray:
-    """The k-th run day (day of month ``day``, or the month's last day) on or after ``due``."""
-    month = due.astype("datetime64[M]")
-
-    def on(m: np.ndarray) -> np.ndarray:
-        last = ((m + 1).astype("datetime64[D]") - 1 - m.astype("datetime64[D]")).astype(int) + 1
-        return m.astype("datetime64[D]") + (np.minimum(day, last) - 1)
-
-    first = on(month)
-    month = np.where(first < due, month + 1, month)
-    return on(month + k)
 
 
 def run_day_payers(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.ndarray,
@@ -72,10 +55,11 @@ def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: 
     # the run days depend on (due date, run day) only: work them out once per pair
     pair, inverse = np.unique(due[rows].astype(np.int64) * 32 + run_day[c[rows]],
                               return_inverse=True)  # fmt: skip
-    table = _run_days(np.repeat((pair // 32).astype("datetime64[D]"), slots),
-                      np.repeat(pair % 32, slots), np.tile(ks, len(pair)))  # fmt: skip
-    slots_of = np.clip(np.searchsorted(edges, table, side="right") - 1, 0, len(edges) - 1)
-    when = table.astype(np.int64).reshape(len(pair), slots)
+    when = _kernels.run_days(np.repeat(pair // 32, slots), np.repeat(pair % 32, slots),
+                             np.tile(ks, len(pair)))  # fmt: skip
+    slots_of = np.clip(np.searchsorted(edges.astype(np.int64), when, side="right") - 1, 0,
+                       len(edges) - 1)  # fmt: skip
+    when = when.reshape(len(pair), slots)
     today = np.int64(np.datetime64(day.date(), "D").astype(np.int64))
     total = _kernels.run_day_totals(rows, inverse, c, dist, when, today)
     ok = total > 0.02

@@ -35,8 +35,6 @@ __all__ = [
     "collections",
     "open_items",
     "open_rows",
-    "recency_weights",
-    "recency_weights_of",
     "sales",
     "settled_mask",
     "to_date",
@@ -163,23 +161,3 @@ def settled_mask(invoices: pd.DataFrame, as_of: str | pd.Timestamp) -> np.ndarra
     day = to_date(as_of)
     paid = invoices["paid_date"]
     return (paid.notna() & (paid <= day) & (invoices["amount"] > 0)).to_numpy()
-
-
-def recency_weights(paid: pd.DataFrame, as_of: str | pd.Timestamp,
-                    half_life_days: float) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-    """Weight of each settled invoice: its amount, halved every ``half_life_days`` of age;
-    and its age in days at ``as_of``."""
-    age = (to_date(as_of) - paid["paid_date"]).dt.days.to_numpy(dtype=float)
-    return paid["amount"].to_numpy(dtype=float) * 0.5 ** (age / half_life_days), age
-
-
-def recency_weights_of(amount: np.ndarray, paid: np.ndarray, as_of: str | pd.Timestamp,
-                       half_life_days: float) -> np.ndarray:  # fmt: skip
-    """``recency_weights`` from arrays: amounts and paid dates (``datetime64[D]``).
-
-    >>> recency_weights_of(np.array([100.0]), np.array(["2025-10-31"], dtype="datetime64[D]"),
-    ...                    "2026-10-31", 365.0).tolist()
-    [50.0]
-    """
-    age = (np.datetime64(to_date(as_of).date(), "D") - paid).astype(np.int64)
-    return amount * 0.5 ** (age / half_life_days)

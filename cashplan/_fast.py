@@ -39,8 +39,16 @@ __all__ = [
 _LARGE = 100_000  # rows from which a text column is hashed by the compiled loops
 
 
+def _plain_text(column: pd.Series) -> bool:
+    """A text column with no missing value (what the compiled hashing reads)."""
+    return pd.api.types.is_string_dtype(column.dtype) and not bool(column.isna().any())
+
+
 def isin(values: pd.Series, wanted: pd.Series) -> np.ndarray:
-    """``values.isin(wanted)`` as a boolean array, through Arrow."""
+    """``values.isin(wanted)`` as a boolean array: compiled for a large text column,
+    through Arrow otherwise."""
+    if len(values) >= _LARGE and _plain_text(values) and _plain_text(wanted):
+        return text_in(values, wanted)
     found = pc.is_in(pa.array(values.astype(str)), value_set=pa.array(wanted.astype(str).unique()))
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
@@ -79,11 +87,7 @@ def group_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, pd.Da
 
 def _factorize(column: pd.Series) -> tuple[np.ndarray, int]:
     """Codes (by first appearance; -1 for missing) and how many distinct values."""
-    if (
-        len(column) >= _LARGE
-        and pd.api.types.is_string_dtype(column.dtype)
-        and not bool(column.isna().any())
-    ):
+    if len(column) >= _LARGE and _plain_text(column):
         codes, first = factorize_text(column)  # compiled, on both cores
         return codes, len(first)
     codes, uniques = pd.factorize(column, use_na_sentinel=False)
@@ -108,7 +112,8 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
 
     An invoice is named by (``company``, ``invoice_id``); ``among`` limits the
     invoices that count. Finds the invoices whose number the table names first
-    (``text_in``, compiled), then matches those few on both keys.
+    (``cashplan._text.text_rows``, compiled), then checks their company; when an invoice
+    number is in two companies, ``isin`` and an exact lookup on both keys answer.
 
     >>> inv = pd.DataFrame({"company": ["A", "B", "A"], "invoice_id": ["1", "1", "2"]})
     >>> named = pd.DataFrame({"company": ["B", "A", "A"], "invoice_id": ["1", "3", "2"]})
@@ -123,7 +128,7 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
         theirs = invoices["company"].iloc[rows[found]].to_numpy(dtype=object)
         if (theirs == table["company"].iloc[found].to_numpy(dtype=object)).all():
             return rows
-    hit = text_in(invoices["invoice_id"], table["invoice_id"]) & among  # the general case
+    hit = isin(invoices["invoice_id"], table["invoice_id"]) & among  # the general case
     rows = np.flatnonzero(hit)
     candidates = invoices[keys].iloc[rows].assign(_row=rows)
     found_rows = lookup(table, candidates, keys, ["_row"])["_row"]

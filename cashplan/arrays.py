@@ -29,10 +29,19 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cashplan._fast import group_codes
+from cashplan._fast import group_codes, lookup
 from cashplan._kernels import day_numbers
 
-__all__ = ["KEYS", "UNPAID", "LedgerArrays", "arrays_for", "day_number", "days", "ledger_arrays"]
+__all__ = [
+    "KEYS",
+    "UNPAID",
+    "LedgerArrays",
+    "arrays_for",
+    "customer_numbers",
+    "day_number",
+    "days",
+    "ledger_arrays",
+]
 
 KEYS = ["company", "customer_id"]
 UNPAID = np.int64(2**62)  # the paid "day" of an unpaid invoice: after any as-of date
@@ -98,6 +107,19 @@ def ledger_arrays(invoices: pd.DataFrame) -> LedgerArrays:
         open_amount=invoices["open_amount"].to_numpy(dtype=float),
         disputed=invoices["disputed"].to_numpy(dtype=bool),
     )
+
+
+def customer_numbers(frame: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:
+    """The number of each ``frame`` row's customer among ``customers`` (-1: not among them).
+
+    >>> customers = pd.DataFrame({"company": ["A", "B"], "customer_id": ["C1", "C1"]})
+    >>> rows = pd.DataFrame({"company": ["B", "A", "A"], "customer_id": ["C1", "C9", "C1"]})
+    >>> customer_numbers(rows, customers).tolist()
+    [1, -1, 0]
+    """
+    numbered = customers[KEYS].assign(_number=np.arange(len(customers)))
+    found = lookup(frame, numbered, KEYS, ["_number"])["_number"]
+    return found.fillna(-1).to_numpy(dtype=np.int64)
 
 
 def arrays_for(invoices: pd.DataFrame, arrays: LedgerArrays | None) -> LedgerArrays:

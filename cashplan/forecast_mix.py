@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan._fast import group_codes, lookup
+from cashplan.arrays import customer_numbers
 
 BASES = ("history", "default", "adjusted", "promise", "disputed")  # ``basis`` codes 0-4
 Who = tuple[np.ndarray, pd.DataFrame]  # each item's customer number, and the customers
@@ -33,9 +34,9 @@ def _concerned(items: pd.DataFrame, table: pd.DataFrame, who: Who) -> np.ndarray
     that only those items' text keys are looked up, not a whole large book's.
     """
     codes, customers = who
-    found = lookup(table, customers.assign(_row=np.arange(len(customers))), _KEYS, ["_row"])
+    named = customer_numbers(table, customers)
     wanted = np.zeros(len(customers), dtype=bool)
-    wanted[found["_row"].dropna().to_numpy(dtype=np.int64)] = True
+    wanted[named[named >= 0]] = True
     return np.flatnonzero(wanted[codes])
 
 

@@ -43,9 +43,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from cashplan._fast import invoice_rows, lookup
+from cashplan._fast import invoice_rows
 from cashplan._kernels import decay_table, payer_sums
-from cashplan.arrays import KEYS, UNPAID, LedgerArrays, arrays_for, day_number, days
+from cashplan.arrays import (
+    UNPAID,
+    LedgerArrays,
+    arrays_for,
+    customer_numbers,
+    day_number,
+    days,
+)
 from cashplan.ledger import to_date
 
 __all__ = ["PayerScorer"]
@@ -163,9 +170,9 @@ class PayerScorer:
         when = np.where(row >= 0, arrays.paid[np.maximum(row, 0)], UNPAID)
         limit = days(due["promised_date"]) + self.tolerance_days
         kept = (when <= limit) & (when <= day_number(day))
-        who = lookup(due, arrays.customers.assign(_code=np.arange(n)), KEYS, ["_code"])["_code"]
-        known = who.notna().to_numpy()
-        code = who.to_numpy()[known].astype(np.int64)
+        who = customer_numbers(due, arrays.customers)
+        known = who >= 0
+        code = who[known]
         count = np.bincount(code, minlength=n).astype(float)
         broken = np.bincount(code, weights=(~kept[known]).astype(float), minlength=n)
         return {"broken_promise_share": np.where(count > 0, broken / np.maximum(count, 1), np.nan),

@@ -327,11 +327,11 @@ def _report(args: argparse.Namespace) -> None:
         for c in companies
     ]
     as_of = args.as_of.strftime("%Y-%m-%d")
-    if single:
-        from cashplan.report import run_report
-
-        out = run_report(jobs[0].book, as_of, jobs[0].out, jobs[0].company, params, args.force)
-        print(f"wrote the report to {out}; open {out / 'report.html'} in a browser")
+    if single:  # in a process of its own too, so that Ctrl-C stops it cleanly
+        result = run_reports(jobs, as_of, params, args.force, 1)[jobs[0]]
+        if isinstance(result, Exception):
+            raise result
+        print(f"wrote the report to {result}; open {result / 'report.html'} in a browser")
         return
     from tqdm import tqdm
 
@@ -375,23 +375,23 @@ def _backtest(args: argparse.Namespace) -> None:
 
 def _import_fec(args: argparse.Namespace) -> None:
     from cashplan.fec import import_fec
+    from cashplan.folders import write_whole
 
-    out: Path = args.out
-    _refuse_to_overwrite(out, args.force)
     terms = args.terms if args.terms is not None else args.terms_days
-    report = import_fec(
-        args.fec_file,
-        out,
-        terms=30 if terms is None else terms,
-        customers=args.customers,
-        company=args.company,
-    )
+
+    def build(tmp: Path) -> str:
+        summary = import_fec(
+            args.fec_file,
+            tmp,
+            terms=30 if terms is None else terms,
+            customers=args.customers,
+            company=args.company,
+        )
+        return summary.replace(str(tmp), str(args.out))  # the folder it is renamed to
+
+    inputs = [p for p in (args.fec_file, args.customers) if p is not None]
+    report = write_whole(args.out, build, kind="book", force=args.force, protected=inputs)
     sys.stdout.write(report)
-
-
-def _refuse_to_overwrite(out: Path, force: bool) -> None:
-    if out.exists() and any(out.iterdir()) and not force:
-        raise CashplanError(f"{out} already holds files; pass --force to overwrite the book")
 
 
 def _summary(args: argparse.Namespace) -> None:
@@ -417,10 +417,11 @@ def _summary(args: argparse.Namespace) -> None:
 
 def _sample(args: argparse.Namespace) -> None:
     from cashplan.export import write_book
+    from cashplan.folders import check_target, write_whole
     from cashplan.sample import make_book
 
     out: Path = args.out
-    _refuse_to_overwrite(out, args.force)
+    check_target(out, kind="book", force=args.force)  # before the generator's minutes
     customers = args.customers or max(250, args.invoices // 150)
     tables = make_book(
         as_of=args.as_of.strftime("%Y-%m-%d"),
@@ -428,7 +429,9 @@ def _sample(args: argparse.Namespace) -> None:
         n_customers=customers,
         n_invoices=args.invoices,
     )
-    paths = write_book(tables, out, fmt=args.format)
+    paths = write_whole(
+        out, lambda tmp: write_book(tables, tmp, fmt=args.format), kind="book", force=args.force
+    )
     print(
         f"wrote {len(tables['invoices']):,} invoices of {customers:,} customers to {out} "
         f"({', '.join(p.name for p in paths)})"
@@ -453,6 +456,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (OSError, ValueError) as exc:
         print(f"cashplan {args.command}: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print(
+            f"cashplan {args.command}: interrupted; nothing half-written is left", file=sys.stderr
+        )
+        return 130
     return 0
 
 

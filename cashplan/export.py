@@ -21,8 +21,11 @@ Durand SA,-2.00,
 
 from __future__ import annotations
 
+import io
 import os
+import re
 import tempfile
+import zipfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -35,6 +38,7 @@ from pandas.api import types as ptypes
 __all__ = ["atomic_path", "format_for_csv", "sheet_names", "write_book", "write_csv", "write_xlsx"]
 
 _FORMULA = ("=", "+", "-", "@")
+_CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 _PRECISE = {"rate", "probability", "cumulative_share"}  # written with 6 decimals
 
 
@@ -148,7 +152,8 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
     """
     path = Path(path)
     names = sheet_names(list(sheets))
-    with atomic_path(path, "wb") as handle, pd.ExcelWriter(handle, engine="openpyxl") as xl:  # type: ignore[call-overload]
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as xl:
         for name, frame in zip(names, sheets.values(), strict=True):
             safe = frame.copy()
             for col in safe.columns:
@@ -171,4 +176,26 @@ def write_xlsx(sheets: Mapping[str, pd.DataFrame], path: str | Path) -> Path:
                 if fmt:
                     for cell in sheet.iter_rows(min_row=2, min_col=j, max_col=j):
                         cell[0].number_format = fmt
+    with atomic_path(path, "wb") as handle:
+        handle.write(_reproducible_zip(buffer.getvalue()))
     return path
+
+
+def _reproducible_zip(data: bytes) -> bytes:
+    """The same workbook without the clock: fixed entry times and document dates.
+
+    openpyxl stamps the save time into ``docProps/core.xml`` and every zip entry;
+    the same tables must give the same bytes (an auditor compares hashes).
+    """
+    source = zipfile.ZipFile(io.BytesIO(data))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            body = source.read(info)
+            if info.filename == "docProps/core.xml":
+                body = _CORE_DATES.sub(rb"\g<1>1980-01-01T00:00:00Z\g<3>", body)
+            entry = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
+            entry.compress_type = zipfile.ZIP_DEFLATED
+            entry.external_attr = 0o644 << 16
+            target.writestr(entry, body)
+    return out.getvalue()

@@ -123,7 +123,8 @@ def _charts(page: Any) -> list[list[list[float]]]:
 
 
 def _wait_for_change(page: Any, before: Any, index: int, what: str) -> list[list[float]]:
-    deadline = time.monotonic() + 30
+    """Wait for a chart's data to change: on a condition, with a deadline for a loaded machine."""
+    deadline = time.monotonic() + WAIT / 1000
     while time.monotonic() < deadline:
         now = _charts(page)
         if now[index] != before[index]:
@@ -168,7 +169,7 @@ def _check_workbook(page: Any, book: Path) -> None:
         page.wait_for_function(
             f"() => Array.from(document.querySelectorAll('option')).some(o => o.value === "
             f"'{item['invoice_id']}' || o.textContent === '{item['invoice_id']}')",
-            timeout=30_000,
+            timeout=WAIT,
         )
         invoice.select_option(label=item["invoice_id"])
         page.locator(".widget-datepicker:has(label:text-is('Promised for')) input").first.fill(
@@ -176,7 +177,7 @@ def _check_workbook(page: Any, book: Path) -> None:
         )
         weekly = _charts(page)
         page.get_by_role("button", name="Save promise").click()
-        page.get_by_text("Saved: promise").wait_for(timeout=30_000)
+        page.get_by_text("Saved: promise").wait_for(timeout=WAIT)
         _wait_for_change(page, weekly, 1, "weekly forecast")
         saved = read_book(book).promises.iloc[-1]
         assert saved["invoice_id"] == item["invoice_id"] and saved["recorded_on"] == pd.Timestamp(

@@ -140,7 +140,7 @@ def clean_stale(out: Path) -> list[Path]:
     Returns the folders removed. A run still going holds its lock and is left alone.
     """
     out = Path(out).absolute()
-    removed = []
+    removed: list[Path] = []
     if not out.parent.is_dir():
         return removed
     for tmp in sorted(out.parent.glob(f".{out.name}.*.tmp")):

@@ -260,13 +260,26 @@ def _parser() -> argparse.ArgumentParser:
         help="who records promises and adjustments (default: $USER)",
     )
     app.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    app.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1, this machine only; another one lets "
+        "other machines reach the app, with a warning)",
+    )
+    app.add_argument(
+        "--token",
+        default=None,
+        help="the token the app's URL must carry (default: a new random one each run)",
+    )
     app.add_argument("--no-browser", action="store_true", help="do not open a browser")
     return parser
 
 
 def _app(args: argparse.Namespace) -> None:
+    import secrets
     import subprocess
 
+    from cashplan._voila import is_loopback
     from cashplan.book import read_book
     from cashplan.report import NOTEBOOKS
 
@@ -278,17 +291,30 @@ def _app(args: argparse.Namespace) -> None:
         "CASHPLAN_USER": args.user,
         "CASHPLAN_CURRENCY": book.reporting_currency,
     }
+    token = args.token or secrets.token_urlsafe(24)
     command = [
         sys.executable,
         "-m",
-        "voila",
+        "cashplan._voila",
         str(NOTEBOOKS / "01-cash-workbook.ipynb"),
         f"--port={args.port}",
-        "--Voila.ip=127.0.0.1",
+        f"--Voila.ip={args.ip}",
+        f"--Voila.token={token}",
         "--show_tracebacks=False",
         *(["--no-browser"] if args.no_browser else []),
     ]
-    print(f"serving the workbook of {args.book} at http://127.0.0.1:{args.port}/ (Ctrl-C stops)")
+    host = f"[{args.ip}]" if ":" in args.ip else args.ip
+    if not is_loopback(args.ip):
+        print(
+            f"warning: serving on {args.ip}: other machines can reach the app (the token is "
+            "still required). Serve on 127.0.0.1 unless they must.",
+            file=sys.stderr,
+        )
+    print(
+        f"serving the workbook of {args.book} at http://{host}:{args.port}/?token={token} "
+        "(Ctrl-C stops)",
+        flush=True,
+    )
     try:
         subprocess.run(command, env=env, check=False)
     except KeyboardInterrupt:

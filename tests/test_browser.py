@@ -17,6 +17,7 @@ import socket
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -212,8 +213,8 @@ def lab(workspace: Path) -> Iterator[str]:
 
 @pytest.fixture
 def app(workspace: Path) -> Iterator[str]:
-    """``cashplan app`` on the copied sample book: its URL."""
-    port = _free_port()
+    """``cashplan app`` on the copied sample book: its URL, with its token."""
+    port, token = _free_port(), secrets.token_urlsafe(16)
     book = workspace / "data" / "sample"
     command = [
         sys.executable,
@@ -228,10 +229,63 @@ def app(workspace: Path) -> Iterator[str]:
         "--no-browser",
         "--port",
         str(port),
+        "--token",
+        token,
     ]
-    url = f"http://127.0.0.1:{port}/"
-    with _server(command, workspace, url, workspace / "app.log"):
+    url = f"http://127.0.0.1:{port}/?token={token}"
+    with _server(
+        command, workspace, f"http://127.0.0.1:{port}/voila/static/voila.js", workspace / "app.log"
+    ):
         yield url
+
+
+def _status(url: str, host: str | None = None) -> int:
+    """The HTTP status of a GET, redirects not followed."""
+
+    class _Stay(urllib.request.HTTPRedirectHandler):
+        def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+            return None
+
+    request = urllib.request.Request(url, headers={"Host": host} if host else {})
+    try:
+        with urllib.request.build_opener(_Stay).open(request, timeout=WAIT / 1000) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as err:
+        return int(err.code)
+
+
+def test_the_app_needs_its_token_and_a_local_host_name(app: str) -> None:
+    without = app.split("?")[0]
+    assert _status(without) in (302, 403)  # to the login page, never the workbook
+    assert _status(app, host="attacker.example.com") == 403  # DNS rebinding
+    assert _status(app) == 200
+
+
+def test_the_report_makes_no_network_request(browser: Any, tmp_path: Path) -> None:
+    from cashplan.export import write_book
+    from cashplan.report import run_report
+    from cashplan.sample import make_book
+
+    write_book(make_book(n_invoices=600, n_customers=6), tmp_path / "book")
+    out = run_report(tmp_path / "book", AS_OF, tmp_path / "report")
+    page = browser.new_page()
+    outside: list[str] = []
+
+    def block(route: Any) -> None:
+        if route.request.url.startswith("file:"):
+            route.continue_()
+        else:
+            outside.append(route.request.url)
+            route.abort()
+
+    page.route("**/*", block)
+    page.goto((out / "report.html").as_uri(), wait_until="load", timeout=WAIT)
+    page.wait_for_function(
+        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 4", timeout=WAIT
+    )
+    page.wait_for_load_state("networkidle", timeout=WAIT)
+    page.close()
+    assert outside == []
 
 
 # the server fixtures come before ``page``: the screenshot is taken while they still run

@@ -38,6 +38,7 @@ from cashplan.forecast import DelayModel, Forecast, delay_model, forecast
 from cashplan.gap import monthly_gap
 from cashplan.kpis import kpis
 from cashplan.ledger import open_items, to_date
+from cashplan.params import check_parameters
 from cashplan.plan import Candidates, Plan, PlanPolicy, battle_plan, plan_candidates
 from cashplan.reliability import PayerScorer
 from cashplan.reminders import reminders
@@ -71,6 +72,20 @@ class Settings:
     discount_rate: float = 0.02
     cost_of_funds: float = 0.05
     spending: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Each setting within its range, with the report parameters' checks and messages."""
+        check_parameters(
+            {
+                "catch_up": self.k,
+                "threshold": self.threshold,
+                "safety_margin": self.safety_margin,
+                "dispute_policy": self.dispute_policy,
+                "discount_rate": self.discount_rate,
+                "cost_of_funds": self.cost_of_funds,
+                "spending": self.spending,
+            }
+        )
 
 
 # what each piece is computed from: settings fields and book tables

@@ -238,3 +238,12 @@ def test_clean_stale_leaves_a_running_job_alone(tmp_path: Path) -> None:
 
     write_whole(out, build, kind="report")
     assert seen == [[]] and (out / "manifest.json").exists()
+
+
+def test_the_workbook_and_the_notebook_check_settings_as_the_report_does() -> None:
+    from cashplan.analysis import Settings
+    from cashplan.errors import CashplanError
+
+    for bad in ({"threshold": float("nan")}, {"k": 0}, {"discount_rate": -5.0}):
+        with pytest.raises(CashplanError, match="must be"):
+            Settings(as_of=AS_OF, **bad)  # type: ignore[arg-type]

@@ -386,7 +386,9 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     try:
         text, _ = decode(file.read_bytes(), file=file.name)
     except BookError as err:
-        problems.extend(err.problems.to_dict("records"))
+        problems.extend(
+            {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
+        )
         return None
     if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
         text = text.replace("\r\n", "\n").replace("\r", "\n")

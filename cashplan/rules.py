@@ -61,7 +61,7 @@ def text_rules(typed: pd.DataFrame, col: Collector) -> None:
         if not suspect.any():
             continue
         b = s[suspect]
-        size = b.str.encode("utf-8").str.len()
+        size = b.str.encode("utf-8").map(len)  # bytes, on the few long or odd ids only
         control = b.str.contains(_CONTROL, regex=True)
         slash = b.str.contains(r"[/\\]", regex=True)
         long = size > ID_LIMIT

@@ -141,6 +141,7 @@ def run_report(
     from papermill.exceptions import PapermillExecutionError
 
     from cashplan import __version__
+    from cashplan.analysis import check_as_of
     from cashplan.book import read_book
 
     out = Path(out).absolute()
@@ -151,6 +152,7 @@ def run_report(
     default = ast.literal_eval(report_parameters()["currency"]["default"])
     currency = str(parameters.get("currency", default))
     data = read_book(book, reporting_currency=currency)  # a bad book stops here, cleanly
+    check_as_of(data, as_of)  # so does an as-of before its first invoice
     if company and company not in data.companies:
         raise CashplanError(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)

@@ -24,7 +24,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cashplan import Book, read_book
+from cashplan import Book, CashplanError, read_book
+from cashplan.analysis import Analysis, Settings
 from cashplan.cli import main
 from cashplan.targets import cash_need, monthly_targets, target_months
 
@@ -108,3 +109,18 @@ def test_golden_report_monthly_targets(book_folder, tmp_path):
         rows = monthly.loc[monthly["company"] == company].set_index("month")
         assert rows.loc[[m[:7] for m in JAN_TO_APR], "target"].tolist() == SEED, company
         assert np.allclose(rows.loc[rows.index < "2026-01", "target"], 0.0), company
+
+
+def test_a_report_as_of_before_the_first_invoice_is_refused_clearly(book_folder, tmp_path, capsys):
+    """Item 11: an as-of before the first invoice (2025-12-05) used to stop the notebook
+    with ``KeyError: 'avg_days_late'``; now a message says why and what to give, before
+    the notebook runs, and nothing is written."""
+    out = tmp_path / "report"
+    assert main(["report", str(book_folder), "--as-of", "2025-11-30", "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "before the book's first invoice" in err and "2025-12-05" in err
+    assert "failed in cell" not in err  # refused before the notebook ran
+    assert not out.exists()
+    with pytest.raises(CashplanError, match="on or after 2025-12-05"):
+        Analysis(read_book(book_folder), Settings(as_of="2025-12-04"))
+    Analysis(read_book(book_folder), Settings(as_of="2025-12-05"))  # the first day is fine

@@ -34,6 +34,7 @@ from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
 from cashplan.arrays import LedgerArrays, ledger_arrays
 from cashplan.book import Book
 from cashplan.dunning import customer_stages
+from cashplan.errors import CashplanError
 from cashplan.forecast import DelayModel, Forecast, delay_model, forecast
 from cashplan.gap import monthly_gap
 from cashplan.kpis import kpis
@@ -50,7 +51,7 @@ from cashplan.targets import (
     target_months,
 )
 
-__all__ = ["Analysis", "Settings"]
+__all__ = ["Analysis", "Settings", "check_as_of"]
 
 
 @dataclass(frozen=True)
@@ -116,13 +117,56 @@ def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
 
 
+def check_as_of(book: Book, as_of: str | pd.Timestamp) -> None:
+    """Refuse an as-of date before the book's first invoice.
+
+    At such a date no invoice has been issued: there is no payment history to score,
+    no open book to forecast, nothing to report.
+
+    Raises
+    ------
+    CashplanError
+        Naming the first invoice's date, the earliest as-of that has a report.
+
+    Examples
+    --------
+    >>> from cashplan.book import Book
+    >>> book = Book.from_frames(invoices=pd.DataFrame({"invoice_id": ["F1"],
+    ...     "customer_id": ["C1"], "issue_date": ["2026-01-10"], "due_date": ["2026-02-09"],
+    ...     "amount": ["10"]}))
+    >>> check_as_of(book, "2026-01-10")
+    >>> check_as_of(book, "2025-12-31")
+    Traceback (most recent call last):
+    ...
+    cashplan.errors.CashplanError: as-of 2025-12-31 is before the book's first invoice \
+(issued 2026-01-10): there is no payment history or open invoice to report on yet. \
+Fix: give an as-of date on or after 2026-01-10.
+    """
+    day = to_date(as_of)
+    first = book.invoices["issue_date"].min()
+    if pd.isna(first) or first <= day:
+        return
+    raise CashplanError(
+        f"as-of {day.date()} is before the book's first invoice (issued {first.date()}): "
+        "there is no payment history or open invoice to report on yet. "
+        f"Fix: give an as-of date on or after {first.date()}."
+    )
+
+
 class Analysis:
-    """Every figure of ``book`` under ``settings`` (see the module doc)."""
+    """Every figure of ``book`` under ``settings`` (see the module doc).
+
+    Raises
+    ------
+    CashplanError
+        When the as-of date is before the book's first invoice (:func:`check_as_of`).
+    """
 
     def __init__(self, book: Book, settings: Settings) -> None:
         self.book = book
         self.settings = settings
         self.day = to_date(settings.as_of)
+        check_as_of(book, self.day)
 
     def __repr__(self) -> str:
         return f"Analysis({self.book!r}, as of {self.day.date()}, {self.settings.company or 'ALL'})"

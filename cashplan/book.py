@@ -319,27 +319,79 @@ def _excel_cell(value: object) -> str:
     return str(value)
 
 
-def decode(data: bytes, fallback: str = "cp1252") -> tuple[str, bool]:
-    """Text of a file: UTF-8 (a BOM dropped), else ``fallback`` (else latin-1, which never
-    fails); and whether it was UTF-8.
+_UTF8_SEQUENCE = re.compile(  # a multi-byte UTF-8 character
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
 
+
+def decode(data: bytes, fallback: str = "cp1252", file: str = "") -> tuple[str, bool]:
+    """Text of a file, and whether it was UTF-8.
+
+    UTF-8 (a BOM dropped) when the whole file decodes as UTF-8. A file that does not
+    is read in ``fallback`` (else latin-1, which never fails) only when nothing in it
+    is UTF-8: no BOM and no multi-byte UTF-8 sequence. A file with both UTF-8 and
+    bytes that are not (a line pasted from another source) is refused, naming the
+    line of the first bad byte: read in ``fallback``, its UTF-8 text would be
+    silently changed (``Crème`` read as ``CrÃ¨me``).
+
+    Raises
+    ------
+    BookError
+        For a file mixing UTF-8 and another encoding; ``file`` names it.
+
+    Examples
+    --------
     >>> decode("é".encode("cp1252")), decode("\ufeffé".encode("utf-8"))
     (('é', False), ('é', True))
+    >>> try:
+    ...     decode("é\\n".encode() + "é".encode("cp1252"), file="x.csv")
+    ... except BookError as err:
+    ...     p = err.to_frame().loc[0]
+    ...     int(p["line"]), p["problem"]
+    (2, 'byte 0xE9 is not UTF-8, in a file that is UTF-8 elsewhere')
     """
-    if data.startswith(b"\xef\xbb\xbf"):
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
         data = data[3:]
     try:
         return data.decode("utf-8"), True
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    if bom or _UTF8_SEQUENCE.search(data):
+        newline = b"\n" if b"\n" in data else b"\r"
+        start = data.rfind(newline, 0, at) + 1
+        end = data.find(newline, at)
+        line = data[start : end if end >= 0 else len(data)].rstrip(b"\r")
+        raise BookError.from_rows(
+            [
+                {
+                    "file": file,
+                    "line": data.count(newline, 0, at) + 1,
+                    "column": "",
+                    "value": line.decode("utf-8", errors="replace")[:80],
+                    "problem": f"byte 0x{data[at]:02X} is not UTF-8, in a file that is UTF-8 "
+                    "elsewhere",
+                    "fix": "save the whole file as UTF-8 (in Excel: 'CSV UTF-8'); this line was "
+                    "probably pasted from a cp1252 or latin-1 text",
+                }
+            ]
+        )
+    try:
+        return data.decode(fallback), False
     except UnicodeDecodeError:
-        try:
-            return data.decode(fallback), False
-        except UnicodeDecodeError:
-            return data.decode("latin-1"), False
+        return data.decode("latin-1"), False
 
 
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
-    data = file.read_bytes()
-    text, _ = decode(data)
+    try:
+        text, _ = decode(file.read_bytes(), file=file.name)
+    except BookError as err:
+        problems.extend(
+            {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
+        )
+        return None
+    if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
     if not text.strip():
         cols = ", ".join(c.name for c in TABLES[table] if c.required)
         _problem(
@@ -349,7 +401,7 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
             f"export the table with its header line ({cols}) and its rows",
         )
         return None
-    header = text.split("\n", 1)[0]
+    header = _first_record(text)
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
@@ -372,7 +424,7 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
             line=int(line.group(1)) if line else None,
         )
         return None
-    header_cells = next(csv.reader(io.StringIO(header.rstrip("\r")), delimiter=sep))
+    header_cells = next(csv.reader(io.StringIO(text), delimiter=sep))  # quoted line breaks too
     clean = _clean_header(frame, file.name, problems, names=header_cells)
     if clean is None:
         return None
@@ -381,13 +433,38 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 
+def _first_record(text: str) -> str:
+    """The header's text: its first line, and the next ones while a quote is open."""
+    lines = text[: 1 << 16].split("\n", 20)[:20]  # a header spans a few lines at most
+    header = lines[0]
+    for line in lines[1:]:
+        if header.count('"') % 2 == 0:
+            break
+        header += "\n" + line
+    return header
+
+
 def _clean_header(
     frame: pd.DataFrame,
     label: str,
     problems: list[dict[str, object]],
     names: list[str] | None = None,
 ) -> pd.DataFrame | None:
-    names = [str(c).strip().lower() for c in (names or frame.columns)]
+    given = [str(c) for c in (names or frame.columns)]
+    broken = [n for n in given if "\n" in n or "\r" in n]
+    for name in broken:
+        _problem(
+            problems,
+            label,
+            "a line break inside a header cell",
+            "write the column name on one line (remove the line break inside the cell)",
+            line=1,
+            column=name,
+            value=name,
+        )
+    if broken:
+        return None
+    names = [n.strip().lower() for n in given]
     seen: set[str] = set()
     dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
     if dups:

@@ -2,20 +2,23 @@
 
 Every file is written to a temporary file in the same folder, then renamed over
 the target, so a reader never sees a half-written file and a crash loses
-nothing. Text cells that a spreadsheet would run as a formula (starting with
-``=``, ``+``, ``-`` or ``@``) get a leading ``'``.
+nothing. In the tables a person opens in a spreadsheet (the report folder), a
+free-text cell that a spreadsheet would run as a formula (starting with ``=``,
+``+``, ``-`` or ``@``: a name, a note) gets a leading ``'``. Ids (:data:`IDS`) are
+never changed, and a book written for cashplan to read back (:func:`write_book`)
+is written as it is, so ids and notes round-trip unchanged.
 
 Examples
 --------
 >>> import pandas as pd, tempfile, pathlib
 >>> folder = pathlib.Path(tempfile.mkdtemp())
 >>> frame = pd.DataFrame({"name": ["=HYPERLINK()", "Durand SA"], "amount": [1234.5, -2.0],
-...                       "day": pd.to_datetime(["2026-10-31", None])})
+...                       "day": pd.to_datetime(["2026-10-31", None]), "invoice_id": ["-1", "=2"]})
 >>> path = write_csv(frame, folder / "t.csv")
 >>> print(path.read_text())
-name,amount,day
-'=HYPERLINK(),1234.50,2026-10-31
-Durand SA,-2.00,
+name,amount,day,invoice_id
+'=HYPERLINK(),1234.50,2026-10-31,-1
+Durand SA,-2.00,,=2
 <BLANKLINE>
 """
 
@@ -35,8 +38,18 @@ import numpy as np
 import pandas as pd
 from pandas.api import types as ptypes
 
-__all__ = ["atomic_path", "format_for_csv", "sheet_names", "write_book", "write_csv", "write_xlsx"]
+__all__ = [
+    "IDS",
+    "atomic_path",
+    "format_for_csv",
+    "sheet_names",
+    "write_book",
+    "write_csv",
+    "write_xlsx",
+]
 
+IDS = frozenset({"company", "customer_id", "invoice_id"})
+"""Columns that identify a row: written exactly as they are (a script joins on them)."""
 _FORMULA = ("=", "+", "-", "@")
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
 _PRECISE = {"rate", "probability", "cumulative_share"}  # written with 6 decimals
@@ -79,9 +92,24 @@ def _neutralised(text: pd.Series) -> pd.Series:
     return text.where(~risky, "'" + text)
 
 
-def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
-    """Spreadsheet-safe version of a frame: dates ISO text, amounts rounded to cents (rates
-    to 6 decimals), text cells that look like formulas neutralised."""
+def format_for_csv(frame: pd.DataFrame, guard: bool = True) -> pd.DataFrame:
+    """Text version of a frame: dates ISO text, amounts rounded to cents (rates to 6
+    decimals) and, with ``guard``, free-text cells that look like formulas neutralised.
+
+    Parameters
+    ----------
+    frame : DataFrame
+        The table to write.
+    guard : bool, default True
+        Prepend ``'`` to a text cell starting with ``=``, ``+``, ``-`` or ``@`` (not
+        a number), except in the id columns :data:`IDS`. False for a file that
+        cashplan or a script reads back (a book), which must round-trip unchanged.
+
+    Returns
+    -------
+    DataFrame
+        The cells as they are written.
+    """
     out = {}
     for name, col in frame.items():
         if ptypes.is_datetime64_any_dtype(col):
@@ -96,14 +124,18 @@ def format_for_csv(frame: pd.DataFrame) -> pd.DataFrame:
         elif ptypes.is_numeric_dtype(col):
             out[name] = col.astype("str").where(col.notna(), "")
         else:
-            out[name] = _neutralised(col.astype("str").where(col.notna(), ""))
+            text = col.astype("str").where(col.notna(), "")
+            out[name] = _neutralised(text) if guard and name not in IDS else text
     return pd.DataFrame(out, index=frame.index)
 
 
-def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write ``frame`` as UTF-8 comma-separated CSV, atomically. Returns the path."""
+def write_csv(frame: pd.DataFrame, path: str | Path, guard: bool = True) -> Path:
+    """Write ``frame`` as UTF-8 comma-separated CSV, atomically. Returns the path.
+
+    ``guard``: neutralise formula-like free text (see :func:`format_for_csv`).
+    """
     path = Path(path)
-    text = format_for_csv(frame)
+    text = format_for_csv(frame, guard)
     with atomic_path(path) as handle:
         text.to_csv(handle, index=False, lineterminator="\n", float_format="%.2f")
     return path
@@ -112,14 +144,18 @@ def write_csv(frame: pd.DataFrame, path: str | Path) -> Path:
 def write_book(
     tables: Mapping[str, pd.DataFrame], folder: str | Path, fmt: Literal["csv", "parquet"] = "csv"
 ) -> list[Path]:
-    """Write a book folder: one file per table. Returns the paths written."""
+    """Write a book folder: one file per table. Returns the paths written.
+
+    The cells are written as they are (no formula guard): the book is for cashplan
+    to read back, and an id such as ``-OUV0`` must stay the ledger's id.
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     written = []
     for name, frame in tables.items():
         path = folder / f"{name}.{fmt}"
         if fmt == "csv":
-            write_csv(frame, path)
+            write_csv(frame, path, guard=False)
         else:
             with atomic_path(path, "wb") as handle:
                 frame.to_parquet(handle, index=False)

@@ -46,6 +46,7 @@ import pyarrow.csv as pacsv
 from cashplan.book import decode
 from cashplan.errors import BookError
 from cashplan.fec_book import FEC_COLUMNS, FecImport, Terms, fec_to_book, parse_terms
+from cashplan.parse import AMOUNT_LIMIT
 from cashplan.validate import Collector, RawTable
 
 __all__ = [
@@ -80,7 +81,7 @@ def read_fec(path: str | Path) -> pd.DataFrame:
     name = path.name
     data = path.read_bytes()
     data = data[3:] if data[:3] == b"\xef\xbb\xbf" else data
-    text, utf8 = decode(data, fallback="iso8859_15")  # the law's encoding
+    text, utf8 = decode(data, fallback="iso8859_15", file=name)  # the law's encoding
     header = text.split("\n", 1)[0].rstrip("\r")
     sep = "\t" if "\t" in header else "|" if "|" in header else None
     names = [h.strip() for h in header.split(sep)] if sep else [header]
@@ -177,7 +178,14 @@ def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
                "write amounts with a decimal comma, no thousands separator: 1234,56")  # fmt: skip
         text = pa.array(raw.where(ok & (raw != ""), "0"), type=pa.string())
         values = pc.cast(pc.replace_substring(text, ",", "."), pa.float64())
-        return pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index)
+        out = pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index)
+        report(
+            out.abs() >= AMOUNT_LIMIT,
+            c,
+            f"an amount of {AMOUNT_LIMIT:,} or more: beyond it cents are not kept exactly",
+            f"check the cell: amounts stay below {AMOUNT_LIMIT:,}",
+        )
+        return out.where(out.abs() < AMOUNT_LIMIT, 0.0)
 
     if "Debit" in frame.columns:
         out["signed"] = number("Debit") - number("Credit")
@@ -199,7 +207,7 @@ def read_terms_file(path: str | Path) -> pd.Series:
     ``payment_terms_days``), every bad row reported with its line."""
     path = Path(path)
     raw = path.read_bytes()
-    text, _ = decode(raw, fallback="iso8859_15")
+    text, _ = decode(raw, fallback="iso8859_15", file=path.name)
     frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str,
                         keep_default_na=False)  # fmt: skip
     frame.columns = [str(c).strip().lower() for c in frame.columns]

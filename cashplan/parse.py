@@ -4,7 +4,9 @@ A raw column is text as read from a CSV or an Excel sheet (or an already typed
 Parquet column). :func:`parse_column` returns the typed values and one row per
 cell that could not be read, with what was expected and the fix. Nothing is
 guessed: a date such as ``03/04/2026`` in a comma-separated file is refused
-because its day/month order is unknown.
+because its day/month order is unknown. A number is read as the nearest double
+to what is written; one of :data:`AMOUNT_LIMIT` or more (in absolute value) is
+refused, because beyond it a double no longer keeps every cent.
 
 Examples
 --------
@@ -28,9 +30,17 @@ from pandas.api import types as ptypes
 
 from cashplan.schema import Kind
 
-__all__ = ["FRENCH", "STANDARD", "Dialect", "parse_column"]
+__all__ = ["AMOUNT_LIMIT", "FRENCH", "STANDARD", "Dialect", "parse_column"]
 
 DATE_DTYPE: Final = "datetime64[us]"
+AMOUNT_LIMIT: Final = 10**13
+"""Amounts must be below this in absolute value (ten thousand billion).
+
+A double has 53 bits of precision: below 2**46 (about 7.0e13) two doubles are at most
+1/128 apart, so the nearest double to a written amount is within 1/256 of it and
+rounds back to its exact cents. 10**13 (where they are 1/512 apart) leaves a margin
+of seven for totals of such amounts.
+"""
 _MIN_YEAR, _MAX_YEAR = 1970, 2100
 
 
@@ -109,25 +119,38 @@ def _parse_text(raw: pd.Series, dialect: Dialect) -> _Parsed:
     return values, no, _const(raw.index, ""), _const(raw.index, "")
 
 
+_TOO_LARGE = (
+    f"a number of {AMOUNT_LIMIT:,} or more (in absolute value): beyond it cents are not "
+    "kept exactly"
+)
+_TOO_LARGE_FIX = (
+    f"check the cell (a misplaced decimal separator?): amounts stay below {AMOUNT_LIMIT:,}"
+)
+
+
 def _parse_decimal(raw: pd.Series, dialect: Dialect) -> _Parsed:
     if ptypes.is_numeric_dtype(raw) and not ptypes.is_bool_dtype(raw):
         values = raw.astype("float64")
-        infinite = pd.Series(~np.isfinite(values.fillna(0.0).to_numpy()), index=raw.index)
+        finite = values.fillna(0.0).to_numpy()
+        infinite = pd.Series(~np.isfinite(finite), index=raw.index)
+        huge = pd.Series(np.abs(finite) >= AMOUNT_LIMIT, index=raw.index) & ~infinite
         return (
-            values.where(~infinite),
-            infinite,
-            _const(raw.index, "not a finite number"),
-            _const(raw.index, "write a number"),
+            values.where(~infinite & ~huge),
+            infinite | huge,
+            _const(raw.index, "not a finite number").where(~huge, _TOO_LARGE),
+            _const(raw.index, "write a number").where(~huge, _TOO_LARGE_FIX),
         )
     s = _text(raw)
     d = re.escape(dialect.decimal)
     ok = s.str.fullmatch(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)")
     normalised = s.where(ok, "").str.replace(dialect.decimal, ".", regex=False)
     values = pd.to_numeric(normalised.where(ok), errors="coerce").astype("float64")
-    bad = ~ok & (s != "")
+    huge = values.abs() >= AMOUNT_LIMIT  # inf too (hundreds of digits)
+    values = values.where(~huge)
+    bad = (~ok & (s != "")) | huge
     example = "1234" + dialect.decimal + "56"
     other = "," if dialect.decimal == "." else "."
-    problem = _const(raw.index, "not a number")
+    problem = _const(raw.index, "not a number").where(~huge, _TOO_LARGE)
     if bad.any():  # diagnose only the bad cells: these regexes are slow on millions of rows
         b = s[bad]
         thousands = b.str.contains(r"\d[\s\u00a0\u202f'’]\d", regex=True) | (
@@ -138,7 +161,7 @@ def _parse_decimal(raw: pd.Series, dialect: Dialect) -> _Parsed:
         raw.index,
         f"write it as {example}: decimal '{dialect.decimal}', no thousands separator, "
         "no currency sign",
-    )
+    ).where(~huge, _TOO_LARGE_FIX)
     return values, bad, problem, fix
 
 

@@ -153,6 +153,7 @@ def run_report(
     ``out`` may replace only a report written by cashplan, and only with ``force``
     (:func:`cashplan.folders.check_target`); it is never the book or a folder holding it.
     """
+    from cashplan.analysis import check_as_of
     from cashplan.book import read_book
 
     book, out = Path(book).absolute(), Path(out).absolute()
@@ -161,6 +162,7 @@ def run_report(
     default = ast.literal_eval(report_parameters()["currency"]["default"])
     currency = str(parameters.get("currency", default))
     data = read_book(book, reporting_currency=currency)  # a bad book stops here, cleanly
+    check_as_of(data, as_of)  # so does an as-of before its first invoice
     if company and company not in data.companies:
         raise CashplanError(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)

@@ -3,6 +3,13 @@
 Called by :func:`cashplan.validate.validate_tables` on the typed tables; each
 rule reports through a :class:`~cashplan.validate.Collector` (every offending
 row, with its line) and may fill derived defaults (``open_amount``, ``owner``).
+
+Ids (``company``, ``customer_id``, ``invoice_id``) become parts of file names
+(the reminders), spreadsheet cells and CSV lines: :func:`text_rules` refuses an
+id with ``/`` or ``\\``, with a control character (tab and line breaks
+included) or longer than :data:`ID_LIMIT` bytes in UTF-8, and any text cell
+with a control character a spreadsheet cannot hold (tab and line breaks are
+kept in free text such as a note).
 """
 
 from __future__ import annotations
@@ -10,16 +17,80 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from cashplan._fast import isin
 from cashplan.fx import implied_base
 from cashplan.parse import DATE_DTYPE
+from cashplan.schema import TABLES
 
 if TYPE_CHECKING:
     from cashplan.validate import Collector
 
-__all__ = ["ROW_RULES", "cross_rules"]
+__all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
+
+ID_COLUMNS = ("company", "customer_id", "invoice_id")
+ID_LIMIT = 100
+"""The longest id, in UTF-8 bytes: two ids and a suffix make a reminder's file name,
+which most file systems cap at 255 bytes."""
+_ID_BAD = r"[\x00-\x1f\x7f/\\]"
+_CONTROL = r"[\x00-\x1f\x7f]"
+_SHEET_BAD = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # what an .xlsx cell cannot hold
+
+
+def text_rules(typed: pd.DataFrame, col: Collector) -> None:
+    """Refuse ids that cannot be file names or cells, and text a spreadsheet cannot hold.
+
+    One problem per bad cell (the first reason found: a control character, then a
+    slash, then the length). Vectorised: the diagnosis runs on the bad cells only.
+    """
+    for c in TABLES[col.raw.table]:
+        if c.kind != "text" or c.name not in typed.columns:
+            continue
+        s = typed[c.name].astype("str")
+        if c.name not in ID_COLUMNS:
+            col.cells(
+                s.str.contains(_SHEET_BAD, regex=True),
+                c.name,
+                "a control character (an invisible code such as \\x01) in the text",
+                "retype the cell: only letters, digits, punctuation, tabs and line breaks",
+            )
+            continue
+        suspect = s.str.contains(_ID_BAD, regex=True) | (s.str.len() > ID_LIMIT // 4)
+        if not suspect.any():
+            continue
+        b = s[suspect]
+        size = b.str.encode("utf-8").map(len)  # bytes, on the few long or odd ids only
+        control = b.str.contains(_CONTROL, regex=True)
+        slash = b.str.contains(r"[/\\]", regex=True)
+        long = size > ID_LIMIT
+        bad = control | slash | long
+        problem = np.select(
+            [control, slash],
+            [
+                "an id with a control character (a tab, a line break or an invisible code)",
+                "an id with a '/' or '\\' (ids become parts of file names)",
+            ],
+            default="an id of " + size.astype(str) + f" bytes (at most {ID_LIMIT})",
+        )
+        fix = np.select(
+            [control, slash],
+            [
+                "retype the id on one line, without tabs or invisible characters",
+                "replace '/' and '\\' in the id, e.g. by '-' (everywhere the id is used)",
+            ],
+            default=f"shorten the id to at most {ID_LIMIT} bytes in UTF-8: {ID_LIMIT} plain "
+            "letters or digits, fewer with accents",
+        )
+        where = pd.Series(False, index=typed.index)
+        where[b.index[bad.to_numpy()]] = True
+        col.cells(
+            where,
+            c.name,
+            pd.Series(problem, index=b.index).reindex(typed.index),
+            pd.Series(fix, index=b.index).reindex(typed.index),
+        )
 
 
 def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:

@@ -8,6 +8,11 @@ the shortfalls of earlier months still to catch up: a month's shortfall
 (target - collected) is spread evenly over the next ``k`` months. A surplus
 lowers later targets only when ``surplus_lowers`` is set.
 
+Targets start where the book starts (domain.md, decision): a month before a
+company's first spending record or its first invoice carries no need and no
+shortfall, so the seed's example gives the same targets whatever the as-of date
+and however many months are shown.
+
 Examples
 --------
 The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
@@ -114,6 +119,8 @@ def cash_need(
     A month with no spending on record takes the mean of the company's last
     three recorded months, category by category (a run rate, stated in the
     report), so that future months have a need before the budget is entered.
+    A month before the company's first spending record has no need (the book
+    has not started): it is never back-filled with the run rate.
 
     Parameters
     ----------
@@ -130,7 +137,7 @@ def cash_need(
     -------
     DataFrame
         ``company``, ``month``, ``category``, ``amount`` and ``basis``
-        ("recorded" or "run rate").
+        ("recorded", "run rate" or "before the book").
     """
     if safety_margin < 0:
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
@@ -145,8 +152,15 @@ def cash_need(
         table = g.pivot(index="month", columns="category", values="amount").fillna(0.0)
         recorded = table.reindex(months)
         run_rate = table.tail(3).mean()
-        basis = np.where(recorded.notna().all(axis=1), "recorded", "run rate")
-        filled = recorded.fillna(run_rate) * (1.0 + safety_margin)
+        before = np.asarray(months < table.index.min())
+        basis = np.select(
+            [before, np.asarray(recorded.notna().all(axis=1))],
+            ["before the book", "recorded"],
+            default="run rate",
+        )
+        filled = recorded.fillna(run_rate)
+        filled.loc[before] = 0.0
+        filled = filled * (1.0 + safety_margin)
         long = (
             filled.rename_axis(index="month", columns=None)
             .reset_index()
@@ -215,8 +229,10 @@ def monthly_targets(
     """Need, target and collections per company and consolidated (``ALL``), by month.
 
     The months are the ``months_before`` months up to the as-of month and the
-    ``months_after`` after it. The catch-up starts afresh at the first of them.
-    Shortfalls are carried only from months closed by ``as_of``; the
+    ``months_after`` after it. The catch-up starts at the first of them, or where
+    the book starts if later: a month before the first spending record or the
+    first invoice (of the company; of the group for ``ALL``) has no need and no
+    shortfall. Shortfalls are carried only from months closed by ``as_of``; the
     consolidated target is computed on the group's need and collections (cash
     is pooled), not summed from the companies' targets.
 
@@ -248,6 +264,9 @@ def monthly_targets(
     got = collected.set_index(["company", "month"])["collected"]
     companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
     started = np.asarray(months <= day)
+    first_spent = spending.groupby("company")["month"].min()
+    first_issued = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
+    first_issued = first_issued.dt.to_timestamp()
     rows = []
     n: pd.Series
     c: pd.Series
@@ -266,14 +285,32 @@ def monthly_targets(
                 if company in got.index.get_level_values(0)
                 else pd.Series(0.0, index=months)
             )
-        known = np.where(closed, c.to_numpy(), np.nan)
-        t = smoothed_targets(n.to_numpy(), known, k=k, surplus_lowers=surplus_lowers)
+        in_book = _in_book(months, first_spent, first_issued, company)
+        known = np.where(closed & in_book, c.to_numpy(), np.nan)
+        need_in_book = np.where(in_book, n.to_numpy(), 0.0)
+        t = smoothed_targets(need_in_book, known, k=k, surplus_lowers=surplus_lowers)
+        t["shortfall"] = t["shortfall"].where(~(closed & ~in_book), 0.0)  # none before the book
         t["collected"] = np.where(started, c.to_numpy(), np.nan)
         t.insert(0, "month", months)
         t.insert(0, "company", company)
         t["closed"] = closed
         rows.append(t)
     return pd.concat(rows, ignore_index=True)
+
+
+def _in_book(
+    months: pd.DatetimeIndex, first_spent: pd.Series, first_issued: pd.Series, company: str
+) -> np.ndarray:
+    """Whether each month is on or after the book's start: the later of the first spending
+    month and the first invoice's month (of ``company``; of the whole group for ``ALL``).
+    A company with no spending record or no invoice has not started."""
+    if company == ALL:
+        spent, issued = first_spent.min(), first_issued.min()
+    else:
+        spent, issued = first_spent.get(company, pd.NaT), first_issued.get(company, pd.NaT)
+    if pd.isna(spent) or pd.isna(issued):
+        return np.zeros(len(months), dtype=bool)
+    return np.asarray(months >= max(spent, issued))
 
 
 def open_months(as_of: str | pd.Timestamp, months_after: int = 6) -> pd.DatetimeIndex:

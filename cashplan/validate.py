@@ -29,7 +29,7 @@ import pandas as pd
 
 from cashplan.errors import PROBLEM_COLUMNS, problems_frame
 from cashplan.parse import DATE_DTYPE, STANDARD, Dialect, is_empty, parse_column
-from cashplan.rules import ROW_RULES, cross_rules
+from cashplan.rules import ROW_RULES, cross_rules, text_rules
 from cashplan.schema import DEFAULT_COMPANY, REQUIRED_TABLES, TABLES
 
 __all__ = ["RawTable", "empty_table", "validate_tables"]
@@ -163,6 +163,7 @@ def validate_tables(
         if typed is None:
             tables[name] = empty_table(name)
         else:
+            text_rules(typed, col)
             ROW_RULES[name](typed, col)
             tables[name] = typed
         parts.extend(col.parts)

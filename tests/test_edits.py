@@ -16,6 +16,7 @@ from cashplan.edits import add_adjustment, add_promise
 from cashplan.errors import BookError, CashplanError
 from cashplan.export import write_book, write_csv
 from cashplan.sample import make_book
+from cashplan.workbook import Workbook
 
 AS_OF = "2026-10-31"
 
@@ -285,3 +286,27 @@ def test_the_returned_book_holds_the_table_as_read_again(tmp_path: Path) -> None
     mine = _promise(mine, items.iloc[0], note="mine")
     assert mine.promises["note"].iloc[-2:].tolist() == ["theirs", "mine"]
     pd.testing.assert_frame_equal(mine.promises, read_book(folder).promises)
+
+
+def test_the_workbook_shows_a_promise_saved_by_another_kernel(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    wb = Workbook(folder, as_of=AS_OF, user="cfo")
+    n = len(wb.analysis.book.promises)
+    analysis = wb.analysis
+    wb.refresh()  # nothing changed: nothing recomputed
+    assert wb.analysis is analysis
+    _run_kernels(folder, n_kernels=1, n=1)  # another tab saves a promise on the first item
+    item = _open_invoices(wb.analysis.book).iloc[0]
+    wb.refresh()
+    promises = wb.analysis.book.promises
+    assert len(promises) == n + 1 and promises["note"].iloc[-1] == "w0-0"
+    fc = wb.analysis.forecast.invoices.set_index("invoice_id")
+    assert fc.loc[item["invoice_id"], "basis"] == "promise"
+    other = read_book(folder)  # another person, on another invoice
+    other = _promise(other, _open_invoices(other).iloc[1], note="theirs")
+    wb.set(safety_margin=0.1)  # any change of a setting takes it in too
+    assert wb.analysis.book.promises["note"].iloc[-1] == "theirs"
+    _promise(other, item, note="theirs again")
+    wb.save_promise(item["customer_id"], "2026-11-25", 50.0, item["invoice_id"], note="mine")
+    assert wb.analysis.book.promises["note"].iloc[-2:].tolist() == ["theirs again", "mine"]
+    pd.testing.assert_frame_equal(wb.analysis.book.promises, read_book(folder).promises)

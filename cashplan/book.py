@@ -23,8 +23,9 @@ import hashlib
 import io
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,10 +33,11 @@ import pandas as pd
 from cashplan.errors import BookError
 from cashplan.fx import Fx, implied_base
 from cashplan.parse import FRENCH, STANDARD, Dialect
+from cashplan.rules import ROW_RULES, cross_rules
 from cashplan.schema import TABLES
-from cashplan.validate import RawTable, validate_tables
+from cashplan.validate import Collector, RawTable, _typed, validate_tables
 
-__all__ = ["Book", "Source", "read_book"]
+__all__ = ["Book", "Source", "read_book", "read_table"]
 
 _SUFFIXES = (".csv", ".xlsx", ".parquet")
 _WORKBOOK = "book.xlsx"
@@ -131,6 +133,42 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
     if problems:
         raise BookError.from_rows(problems)
     return _build(raws, reporting_currency, tuple(sources), path)
+
+
+def read_table(book: Book, table: str, file: str | Path) -> Book:
+    """``book`` with one table read again from ``file``, checked as :func:`read_book` checks
+    it (against the book's other tables), and its :class:`Source` updated.
+
+    The workbook's edits and refreshes use it: only that table is read and checked.
+
+    Raises
+    ------
+    BookError
+        With every problem found in the file.
+    """
+    file = Path(file)
+    # hashed before it is read: a change in between shows as a change at the next look
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    problems: list[dict[str, object]] = []
+    raw = _read_raw(table, file, None, problems)
+    if problems or raw is None:
+        raise BookError.from_rows(problems)
+    col, cross = Collector(raw), Collector(raw)
+    typed = _typed(col, book.reporting_currency)
+    if typed is not None:
+        ROW_RULES[table](typed, col)
+        tables = {name: getattr(book, name) for name in TABLES} | {table: typed}
+        cross_rules(tables, {table: cross}, book.reporting_currency)
+    parts = col.parts + cross.parts
+    if parts or typed is None:
+        found = pd.concat(parts, ignore_index=True)
+        found["line"] = found["line"].astype("Int64")
+        raise BookError(found.sort_values("line", kind="stable", na_position="first"))
+    source = Source(table, str(file), digest)
+    sources = [s for s in book.sources if s.table != table]
+    at = next((i for i, s in enumerate(book.sources) if s.table == table), len(sources))
+    changes: dict[str, Any] = {table: typed, "sources": (*sources[:at], source, *sources[at:])}
+    return replace(book, **changes)
 
 
 def _build(

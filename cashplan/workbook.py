@@ -35,7 +35,7 @@ import plotly.graph_objects as go
 from cashplan import charts
 from cashplan.analysis import Analysis, Settings
 from cashplan.book import read_book
-from cashplan.edits import add_adjustment, add_promise
+from cashplan.edits import add_adjustment, add_promise, reload_edits
 from cashplan.errors import CashplanError
 from cashplan.notebook import styled, summary_markdown
 from cashplan.targets import CATEGORIES, planned_spending
@@ -78,8 +78,22 @@ class Workbook:
 
     # ---- actions (the widgets call these) ----------------------------------------------------
     def set(self, **changes: Any) -> None:
-        """Change settings: ``company``, ``k``, ``safety_margin``, ``threshold``, ``spending``..."""
-        self._update(self.analysis.replace(**changes))
+        """Change settings: ``company``, ``k``, ``safety_margin``, ``threshold``, ``spending``...
+
+        Promises and adjustments saved meanwhile by other workbooks are taken in too.
+        """
+        a = self.analysis
+        self._update(a.replace(book=reload_edits(a.book), **changes))
+
+    def refresh(self) -> None:
+        """Take in the promises and adjustments other workbooks saved (tabs, kernels, people).
+
+        Only the files that changed since they were read are read again; when none did,
+        nothing is recomputed.
+        """
+        book = reload_edits(self.analysis.book)
+        if book is not self.analysis.book:
+            self._update(self.analysis.replace(book=book))
 
     def save_promise(
         self,
@@ -120,10 +134,14 @@ class Workbook:
         )
 
     def _record(self, edit: Any, what: str, **fields: Any) -> None:
-        """Save an edit to the book (``cashplan.edits``), then update the workbook."""
+        """Save an edit to the book (``cashplan.edits``), then update the workbook.
+
+        The book comes back with the edited table as saved, other workbooks' rows included;
+        the other edited table is taken in too if it changed.
+        """
         a = self.analysis
         book = edit(a.book, a.day, company=a.settings.company, user=self.user, **fields)
-        self._update(a.replace(book=book))
+        self._update(a.replace(book=reload_edits(book)))
         self._say(f"Saved: {what}.")
 
     def show(self) -> w.Widget:

@@ -1,0 +1,312 @@
+"""The workbook's edits: every concurrent edit lands, and an edit keeps what it does not know
+(the trust issue, items 2 and 3)."""
+
+from __future__ import annotations
+
+import io
+import multiprocessing
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+import pytest
+
+from cashplan.book import Book, read_book
+from cashplan.edits import add_adjustment, add_promise
+from cashplan.errors import BookError, CashplanError
+from cashplan.export import write_book, write_csv
+from cashplan.sample import make_book
+from cashplan.workbook import Workbook
+
+AS_OF = "2026-10-31"
+
+
+def _book(folder: Path, fmt: str = "csv") -> Path:
+    write_book(make_book(n_invoices=600, n_customers=6), folder, fmt=fmt)  # type: ignore[arg-type]
+    return folder
+
+
+def _open_invoices(book: Book) -> pd.DataFrame:
+    inv = book.invoices
+    return inv.loc[inv["paid_date"].isna() | (inv["paid_date"] > AS_OF)].reset_index(drop=True)
+
+
+def _promise(book: Book, item: pd.Series, note: str, amount: float = 100.0, **kw: str) -> Book:
+    return add_promise(
+        book,
+        AS_OF,
+        customer_id=item["customer_id"],
+        company=item["company"],
+        invoice_id=item["invoice_id"],
+        promised_date="2026-11-20",
+        amount=amount,
+        user=kw.get("user", "cfo"),
+        note=note,
+    )
+
+
+def _worker(folder: str, worker: int, n: int, start: object) -> None:
+    """One kernel (a browser tab): its own book in memory, ``n`` promises saved from it."""
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[worker]
+    if start is not None:
+        start.wait()  # type: ignore[attr-defined]  # all kernels edit at the same time
+    for i in range(n):
+        book = _promise(book, item, note=f"w{worker}-{i}", amount=100.0 + worker * 10 + i)
+
+
+def _run_kernels(folder: Path, n_kernels: int, n: int) -> None:
+    ctx = multiprocessing.get_context("spawn")
+    start = ctx.Barrier(n_kernels) if n_kernels > 1 else None
+    procs = [ctx.Process(target=_worker, args=(str(folder), w, n, start)) for w in range(n_kernels)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(timeout=300)
+    assert [p.exitcode for p in procs] == [0] * n_kernels
+
+
+def test_four_kernels_saving_ten_promises_each_keep_all_forty(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    before = read_book(folder).promises
+    _run_kernels(folder, n_kernels=4, n=10)
+    after = read_book(folder).promises
+    assert len(after) == len(before) + 40
+    pd.testing.assert_frame_equal(after.head(len(before)), before)  # nothing lost, order kept
+    notes = after["note"].iloc[len(before) :]
+    assert sorted(notes) == sorted(f"w{w}-{i}" for w in range(4) for i in range(10))
+    left = sorted(p.name for p in folder.iterdir() if p.name.startswith("."))
+    assert left in ([], [".promises.csv.lock"])  # no temporary file; the lock file is harmless
+
+
+def _with_comment(folder: Path, table: str, frame: pd.DataFrame) -> pd.DataFrame:
+    """The table with a collector's ``comment`` column, rows in no sorted order."""
+    frame = frame.iloc[::-1].reset_index(drop=True)
+    frame.insert(2, "comment", [f"called {i}, see mail" for i in range(len(frame))])
+    write_csv(frame, folder / f"{table}.csv")
+    return frame
+
+
+def test_an_unknown_column_and_the_row_order_survive_add_promise_and_add_adjustment(
+    tmp_path: Path,
+) -> None:
+    folder = _book(tmp_path / "book")
+    raw = pd.read_csv(folder / "promises.csv", dtype=str, keep_default_na=False)
+    promises = _with_comment(folder, "promises", raw)
+    adjustments = _with_comment(
+        folder,
+        "adjustments",
+        pd.DataFrame(
+            {
+                "customer_id": ["FR-C0002", "FR-C0001"],
+                "company": ["FR01", "FR01"],
+                "invoice_id": ["", ""],
+                "shift_days": ["10", ""],
+                "to_date": ["", "2026-12-15"],
+                "recorded_on": ["2026-10-01", "2026-10-02"],
+                "recorded_by": ["ana", "ana"],
+                "note": ["", ""],
+            }
+        ),
+    )
+    old = {t: (folder / f"{t}.csv").read_bytes() for t in ("promises", "adjustments")}
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    book = _promise(book, item, note="by phone")
+    book = add_adjustment(
+        book,
+        AS_OF,
+        customer_id=item["customer_id"],
+        company=item["company"],
+        shift_days=7,
+        user="cfo",
+    )
+    for table, before in (("promises", promises), ("adjustments", adjustments)):
+        path = folder / f"{table}.csv"
+        assert path.read_bytes().startswith(old[table])  # the rows as they were, in order
+        after = pd.read_csv(path, dtype=str, keep_default_na=False)
+        assert after.columns.tolist() == before.columns.tolist()
+        pd.testing.assert_frame_equal(after.head(len(before)), before)
+        assert after["comment"].iloc[-1] == "" and after["recorded_by"].iloc[-1] == "cfo"
+    assert read_book(folder).adjustments["shift_days"].tolist() == [pd.NA, 10, 7]
+
+
+def _french(text: str) -> bytes:
+    """A comma CSV of the sample as the French Excel export writes it."""
+    frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
+    for col in ("promised_date", "recorded_on"):
+        frame[col] = pd.to_datetime(frame[col]).dt.strftime("%d/%m/%Y")
+    frame["amount"] = frame["amount"].str.replace(".", ",")
+    frame["note"] = "relancé"
+    return frame.to_csv(sep=";", index=False, lineterminator="\r\n").encode("cp1252")
+
+
+def test_a_french_promises_file_stays_french(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    path = folder / "promises.csv"
+    path.write_bytes(_french(path.read_text(encoding="utf-8")))
+    old = path.read_bytes()
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    _promise(book, item, note="appelé; rappeler", amount=1234.5)
+    data = path.read_bytes()
+    assert data.startswith(old)
+    new = data[len(old) :].decode("cp1252")  # the encoding of the file, not UTF-8
+    assert new == (
+        f"{item['company']};{item['customer_id']};{item['invoice_id']};20/11/2026;1234,50;"
+        '31/10/2026;cfo;"appelé; rappeler"\r\n'
+    )
+    after = read_book(folder).promises
+    pd.testing.assert_frame_equal(after.head(len(book.promises)), book.promises)
+    assert after.iloc[-1][["amount", "note"]].tolist() == [1234.5, "appelé; rappeler"]
+
+
+def test_text_the_file_encoding_cannot_hold_is_refused_and_nothing_written(
+    tmp_path: Path,
+) -> None:
+    folder = _book(tmp_path / "book")
+    path = folder / "promises.csv"
+    path.write_bytes(_french(path.read_text(encoding="utf-8")))
+    old = path.read_bytes()
+    book = read_book(folder)
+    with pytest.raises(CashplanError, match=r"promises\.csv.*cp1252.*'Łódź'"):
+        _promise(book, _open_invoices(book).iloc[0], note="Łódź")
+    assert path.read_bytes() == old
+
+
+def test_a_utf8_file_keeps_its_bom_and_line_endings(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    path = folder / "promises.csv"
+    text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    old = b"\xef\xbb\xbf" + text.encode("utf-8").removesuffix(b"\r\n")  # no final line end
+    path.write_bytes(old)
+    book = read_book(folder)
+    _promise(book, _open_invoices(book).iloc[0], note="Łódź")
+    data = path.read_bytes()
+    assert data.startswith(old + b"\r\n")
+    assert data.endswith(",cfo,Łódź\r\n".encode())
+    assert read_book(folder).promises["note"].iloc[-1] == "Łódź"
+
+
+def test_a_missing_known_column_is_added_and_the_rest_kept(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    path = folder / "promises.csv"
+    raw = pd.read_csv(path, dtype=str, keep_default_na=False)
+    raw = raw[["customer_id", "company", "invoice_id", "promised_date", "amount"]]
+    raw.insert(1, "comment", "kept")
+    write_csv(raw, path)
+    book = read_book(folder)
+    _promise(book, _open_invoices(book).iloc[0], note="")
+    after = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert after.columns.tolist() == [*raw.columns, "recorded_on", "recorded_by"]
+    pd.testing.assert_frame_equal(after.iloc[:-1, : raw.shape[1]], raw)
+    assert after.iloc[-1][["comment", "recorded_on", "recorded_by"]].tolist() == [
+        "",
+        "2026-10-31",
+        "cfo",
+    ]
+
+
+def test_free_text_is_guarded_against_formulas_but_ids_never_change(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    for name in ("invoices", "customers", "promises"):  # an id a spreadsheet would run
+        path = folder / f"{name}.csv"
+        path.write_text(
+            path.read_text(encoding="utf-8").replace("FR-C0001", "=FR-C0001"), encoding="utf-8"
+        )
+    book = read_book(folder)
+    items = _open_invoices(book)
+    item = items.loc[items["customer_id"] == "=FR-C0001"].iloc[0]
+    _promise(book, item, note="=HYPERLINK(1)", user="+cfo")
+    last = read_book(folder).promises.iloc[-1]
+    assert last[["customer_id", "invoice_id", "note", "recorded_by"]].tolist() == [
+        "=FR-C0001",
+        item["invoice_id"],
+        "'=HYPERLINK(1)",
+        "'+cfo",
+    ]
+
+
+def test_a_parquet_promises_table_keeps_its_extra_columns(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book", fmt="parquet")
+    path = folder / "promises.parquet"
+    frame = pd.read_parquet(path)
+    frame.insert(1, "comment", [f"c{i}" for i in range(len(frame))])
+    frame["priority"] = pd.Series(range(len(frame)), dtype="int32")
+    frame.to_parquet(path, index=False)
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    book = _promise(book, item, note="by phone")
+    after = pd.read_parquet(path)
+    assert after.columns.tolist() == frame.columns.tolist()
+    pd.testing.assert_frame_equal(
+        after.head(len(frame)), frame.astype({"priority": "float64"}), check_dtype=False
+    )
+    assert after[["comment", "priority"]].iloc[-1].isna().all()
+    assert str(pq.read_schema(path).field("priority").type) == "int32"
+    assert book.promises.iloc[-1]["note"] == "by phone"
+    pd.testing.assert_frame_equal(read_book(folder).promises, book.promises)
+
+
+def test_a_line_that_no_longer_reads_stops_the_edit_and_the_file_stays(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    book = read_book(folder)
+    path = folder / "promises.csv"
+    with path.open("a", encoding="utf-8") as f:  # typed in by hand after the book was read
+        f.write("FR01,FR-C0001,,2026-11-30,12 000,2026-10-31,ana,\n")
+    old = path.read_bytes()
+    with pytest.raises(
+        BookError, match=r"promises\.csv, line 52, column 'amount', value '12 000': a thousands"
+    ):
+        _promise(book, _open_invoices(book).iloc[0], note="x")
+    assert path.read_bytes() == old
+
+
+def test_a_pinned_adjustment_reads_back(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    book = add_adjustment(
+        book,
+        AS_OF,
+        customer_id=item["customer_id"],
+        invoice_id=item["invoice_id"],
+        to_date_="2026-12-15",
+        user="cfo",
+    )
+    saved = read_book(folder).adjustments.iloc[-1]  # no shift of 0 days beside the date
+    assert pd.isna(saved["shift_days"]) and saved["to_date"] == pd.Timestamp("2026-12-15")
+
+
+def test_the_returned_book_holds_the_table_as_read_again(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    mine, theirs = read_book(folder), read_book(folder)
+    items = _open_invoices(mine)
+    _promise(theirs, items.iloc[1], note="theirs")
+    mine = _promise(mine, items.iloc[0], note="mine")
+    assert mine.promises["note"].iloc[-2:].tolist() == ["theirs", "mine"]
+    pd.testing.assert_frame_equal(mine.promises, read_book(folder).promises)
+
+
+def test_the_workbook_shows_a_promise_saved_by_another_kernel(tmp_path: Path) -> None:
+    folder = _book(tmp_path / "book")
+    wb = Workbook(folder, as_of=AS_OF, user="cfo")
+    n = len(wb.analysis.book.promises)
+    analysis = wb.analysis
+    wb.refresh()  # nothing changed: nothing recomputed
+    assert wb.analysis is analysis
+    _run_kernels(folder, n_kernels=1, n=1)  # another tab saves a promise on the first item
+    item = _open_invoices(wb.analysis.book).iloc[0]
+    wb.refresh()
+    promises = wb.analysis.book.promises
+    assert len(promises) == n + 1 and promises["note"].iloc[-1] == "w0-0"
+    fc = wb.analysis.forecast.invoices.set_index("invoice_id")
+    assert fc.loc[item["invoice_id"], "basis"] == "promise"
+    other = read_book(folder)  # another person, on another invoice
+    other = _promise(other, _open_invoices(other).iloc[1], note="theirs")
+    wb.set(safety_margin=0.1)  # any change of a setting takes it in too
+    assert wb.analysis.book.promises["note"].iloc[-1] == "theirs"
+    _promise(other, item, note="theirs again")
+    wb.save_promise(item["customer_id"], "2026-11-25", 50.0, item["invoice_id"], note="mine")
+    assert wb.analysis.book.promises["note"].iloc[-2:].tolist() == ["theirs again", "mine"]
+    pd.testing.assert_frame_equal(wb.analysis.book.promises, read_book(folder).promises)

@@ -1,0 +1,151 @@
+"""Text from the book is text: never HTML, never a path, never a header line (trust issue 6-8).
+
+Item 6: a name, id or owner such as ``<img src=x onerror=...>`` is shown escaped in every
+HTML the product writes (the report's tables and summary, the workbook's widgets, chart
+labels). Item 7: file names built from ids are slugs plus a hash of the exact id, and every
+file written lies inside the report folder. Item 8: a contact or name holding a newline
+cannot add a line (``Bcc:``) to a reminder's header.
+"""
+
+from __future__ import annotations
+
+import html
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from cashplan import charts
+from cashplan.analysis import Analysis, Settings
+from cashplan.book import Book
+from cashplan.errors import BookError
+from cashplan.export import write_book
+from cashplan.notebook import lineage, styled, summary_markdown
+from cashplan.sample import make_book
+from cashplan.workbook import Workbook, _markdown_html
+
+AS_OF = "2026-10-31"
+NAME = '<img src=x onerror="window.__xss=1">'
+OWNER = "<script>window.__xss=2</script>"
+ATTR = '"><svg onload=window.__xss=3>'
+CUSTOMER = "<img src=x onerror=window.__xss=4>"
+COMPANY = "<i onclick=alert(1)>*co*[x](javascript:alert(1))"  # no "/": ids refuse it
+CONTACT = "x@y.fr\nBcc: evil@z.com"
+DANGEROUS = {"script", "img", "svg", "a", "iframe", "object", "embed"}
+
+
+class _Page(HTMLParser):
+    """The tags, attributes and visible text of an HTML fragment."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(convert_charrefs=True)
+        self.tags: list[str] = []
+        self.attrs: list[str] = []
+        self.chunks: list[str] = []
+        self.feed(text)
+        self.close()
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append(tag)
+        self.attrs += [name for name, _ in attrs]
+
+    def handle_data(self, data: str) -> None:
+        self.chunks.append(data)
+
+    @property
+    def text(self) -> str:
+        return "".join(self.chunks)
+
+
+def _assert_inert(fragment: str, *shown: str) -> None:
+    """No tag or event handler from the data; the data shows as text."""
+    page = _Page(fragment)
+    assert not DANGEROUS & set(page.tags), sorted(DANGEROUS & set(page.tags))
+    assert not [a for a in page.attrs if a.lower().startswith("on")]
+    for text in shown:
+        assert text in page.text, text
+
+
+def _frames(company: str = "FR01", n_invoices: int = 600) -> dict[str, pd.DataFrame]:
+    """A small book whose first customer carries the payloads (and FR01 renamed ``company``)."""
+    frames = make_book(n_invoices=n_invoices, n_customers=n_invoices // 100)
+    customers = frames["customers"]
+    first = customers["customer_id"].iloc[0]
+    for table in ("customers", "invoices", "promises"):
+        frame = frames[table]
+        frame["customer_id"] = frame["customer_id"].replace(first, CUSTOMER)
+    customers.loc[0, ["name", "owner"]] = [NAME, OWNER]
+    customers.loc[1, ["name", "owner"]] = [ATTR, ATTR]
+    customers["contact"] = CONTACT
+    for frame in frames.values():
+        if "company" in frame:
+            frame["company"] = frame["company"].replace("FR01", company)
+    return frames
+
+
+@pytest.fixture(scope="module")
+def analysis() -> Analysis:
+    return Analysis(Book.from_frames(**_frames(COMPANY)), Settings(as_of=AS_OF, company=COMPANY))
+
+
+# ---- item 6: HTML ---------------------------------------------------------------------------
+def test_styled_escapes_text_cells_and_headers_and_keeps_number_formats() -> None:
+    frame = pd.DataFrame(
+        {
+            "name": [NAME, "Durand & Fils"],
+            OWNER: [ATTR, None],
+            "amount": [1234567.891, None],
+            "share": [0.8532, 0.1],
+            "days": [12.345, 1.0],
+            "n": [3, 4],
+            "ratio": [1.5, 2.25],
+            "day": pd.to_datetime(["2026-10-31", None]),
+        }
+    )
+    out = styled(frame, money=["amount"], pct=["share"], days=["days"], uuid="t").to_html()
+    _assert_inert(out, NAME, OWNER, ATTR, "Durand & Fils")
+    for shown in ("1,234,568", "85.3%", "12.3", ">3<", "1.500000", "2026-10-31"):
+        assert shown in out, shown
+
+
+def test_summary_is_escaped_for_markdown_and_html(analysis: Analysis) -> None:
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    text = summary_markdown(analysis)
+    for rendered in (markdown2html_mistune(text), _markdown_html(text)):  # report, workbook
+        _assert_inert(rendered, COMPANY)  # as text: no emphasis, no link, no tag
+
+
+def test_lineage_table_is_escaped(analysis: Analysis) -> None:
+    _assert_inert(styled(lineage(analysis), uuid="lineage").to_html())
+
+
+def test_chart_labels_from_the_book_are_entities(analysis: Analysis) -> None:
+    a = analysis
+    spec = charts.score_vs_open_spec(a.scoped(a.customer_table), "EUR", 60.0)
+    labels = [t for trace in spec["data"] for t in trace.get("text", [])]
+    assert html.escape(CUSTOMER, quote=False) in labels
+    assert not [t for t in labels if "<" in t or ">" in t]
+    aged = charts.aged_balance_spec(a.scoped(a.aged), a.aged_labels, "EUR")
+    xs = [x for trace in aged["data"] for x in trace["x"]]
+    assert xs and not [x for x in xs if "<" in x] and html.escape(COMPANY, quote=False) in xs
+
+
+def test_book_error_html_is_escaped() -> None:
+    row = {"file": "c.csv", "line": 2, "column": "name", "value": NAME}
+    err = BookError.from_rows([{**row, "problem": OWNER, "fix": ATTR}])
+    _assert_inert(err._repr_html_(), NAME, OWNER, ATTR)
+
+
+def test_workbook_widgets_show_book_text_as_text(tmp_path: Path) -> None:
+    write_book(_frames(COMPANY), tmp_path / "book")
+    wb = Workbook(tmp_path / "book", as_of=AS_OF, user="cfo")
+    wb.set(company=COMPANY)
+    _assert_inert(wb.summary.value, COMPANY)
+    assert NAME in _Page(wb.plan.value).text or OWNER in _Page(wb.plan.value).text
+    _assert_inert(wb.plan.value)
+    wb._guard(lambda: wb.save_promise(CUSTOMER + "?", "2026-11-30", 10.0))()
+    _assert_inert(wb.status.value)
+    wb._say(f"Saved: promise by {NAME}.")
+    _assert_inert(wb.status.value, NAME)

@@ -19,9 +19,10 @@ import pytest
 from cashplan import charts
 from cashplan.analysis import Analysis, Settings
 from cashplan.book import Book
-from cashplan.errors import BookError
+from cashplan.errors import BookError, CashplanError
 from cashplan.export import write_book
 from cashplan.notebook import lineage, styled, summary_markdown
+from cashplan.outputs import inside, safe_name, write_reminders
 from cashplan.sample import make_book
 from cashplan.workbook import Workbook, _markdown_html
 
@@ -149,3 +150,58 @@ def test_workbook_widgets_show_book_text_as_text(tmp_path: Path) -> None:
     _assert_inert(wb.status.value)
     wb._say(f"Saved: promise by {NAME}.")
     _assert_inert(wb.status.value, NAME)
+
+
+# ---- item 7: paths --------------------------------------------------------------------------
+def test_safe_name_is_a_slug_plus_a_hash_of_the_exact_parts() -> None:
+    name = safe_name("FR01", "Société Générale / ../x")
+    assert name.startswith("FR01_Societe-Generale-x-") and len(name.rsplit("-", 1)[1]) == 8
+    assert name.isascii() and "/" not in name and ".." not in name
+    assert safe_name("A", "B_C") != safe_name("A_B", "C")
+    assert safe_name("acme") != safe_name("ACME")  # case-insensitive disks
+    assert safe_name("../..") not in (".", "..") and not safe_name("../..").startswith(".")
+    assert len(safe_name("x" * 500, "y" * 500)) <= 2 * 40 + 1 + 9
+    assert safe_name("FR01", "C1") == safe_name("FR01", "C1")
+
+
+def _drafts(pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame(
+        {
+            "company": [c for c, _ in pairs],
+            "customer_id": [k for _, k in pairs],
+            "language": "fr",
+            "contact": "a@b.fr",
+            "subject": [f"Relance {c} {k}" for c, k in pairs],
+            "body": "Bonjour\n",
+        }
+    )
+
+
+def test_reminder_files_stay_in_the_folder_and_never_collide(tmp_path: Path) -> None:
+    folder = tmp_path / "a" / "b" / "report"
+    pairs = [
+        ("../../x", "C1"),
+        ("FR01", "../../x"),
+        ("FR01", "/tmp/x"),
+        (str(tmp_path / "abs"), "C2"),
+        ("A", "B_C"),
+        ("A_B", "C"),
+    ]
+    written = write_reminders(_drafts(pairs), folder)
+    assert len(set(written)) == len(pairs)
+    every = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert every == sorted(written)
+    assert all(p.resolve().is_relative_to((folder / "reminders").resolve()) for p in written)
+    texts = {p.read_text(encoding="utf-8").splitlines()[1] for p in written}
+    assert texts == {f"Subject: Relance {c} {k}" for c, k in pairs}  # none overwritten
+    assert all(p.name.endswith(".fr.txt") for p in written)
+
+
+def test_inside_refuses_a_path_out_of_the_folder(tmp_path: Path) -> None:
+    assert inside(tmp_path, tmp_path / "reminders" / "x.txt") == tmp_path / "reminders" / "x.txt"
+    for outside in (tmp_path / ".." / "x.txt", Path("/tmp/x.txt"), tmp_path):
+        with pytest.raises(CashplanError, match="outside"):
+            inside(tmp_path, outside)
+    (tmp_path / "link").symlink_to(tmp_path.parent)
+    with pytest.raises(CashplanError, match="outside"):
+        inside(tmp_path, tmp_path / "link" / "x.txt")

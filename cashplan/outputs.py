@@ -36,6 +36,7 @@ import pandas as pd
 from cashplan.analysis import Analysis
 from cashplan.errors import CashplanError
 from cashplan.export import atomic_path, write_csv, write_xlsx
+from cashplan.reminders import one_line
 
 __all__ = [
     "inside",
@@ -145,7 +146,8 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
     -------
     list of Path
         ``reminders/<company>_<customer>-<hash>.<language>.txt``, one per draft, named by
-        :func:`safe_name` of the exact company and customer ids.
+        :func:`safe_name` of the exact company and customer ids. The header lines (``To:``,
+        ``Subject:``) stay one line each (:func:`~cashplan.reminders.one_line`).
     """
     folder = Path(folder)
     where = inside(folder, folder / "reminders")
@@ -171,7 +173,8 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
     for name, row in zip(names, drafts.itertuples(), strict=True):
         path = inside(folder, where / name)
         with atomic_path(path) as handle:
-            handle.write(f"To: {row.contact}\nSubject: {row.subject}\n\n{row.body}")
+            head = f"To: {one_line(row.contact)}\nSubject: {one_line(row.subject)}"
+            handle.write(f"{head}\n\n{row.body}")
         written.append(path)
     return written
 

@@ -22,7 +22,8 @@ from cashplan.book import Book
 from cashplan.errors import BookError, CashplanError
 from cashplan.export import write_book
 from cashplan.notebook import lineage, styled, summary_markdown
-from cashplan.outputs import inside, safe_name, write_reminders
+from cashplan.outputs import inside, safe_name, write_outputs, write_reminders
+from cashplan.reminders import one_line
 from cashplan.sample import make_book
 from cashplan.workbook import Workbook, _markdown_html
 
@@ -205,3 +206,29 @@ def test_inside_refuses_a_path_out_of_the_folder(tmp_path: Path) -> None:
     (tmp_path / "link").symlink_to(tmp_path.parent)
     with pytest.raises(CashplanError, match="outside"):
         inside(tmp_path, tmp_path / "link" / "x.txt")
+
+
+# ---- item 8: header lines -------------------------------------------------------------------
+def test_one_line_replaces_line_breaks_and_control_characters() -> None:
+    assert one_line(CONTACT) == "x@y.fr Bcc: evil@z.com"
+    assert one_line("a\r\nb\x00c\x1bd\u2028e\x85f\tg") == "a  b c d e f g"
+    assert one_line("Société Générale") == "Société Générale"
+
+
+def test_reminder_headers_stay_two_lines(tmp_path: Path) -> None:
+    frames = _frames(n_invoices=2_000)  # 600 invoices have no customer to remind
+    frames["customers"]["name"] = "Evil\r\nBcc: a@b.c"
+    a = Analysis(Book.from_frames(**frames), Settings(as_of=AS_OF))
+    drafts = a.reminders()
+    assert len(drafts) > 0
+    for column in ("contact", "subject"):
+        assert not drafts[column].str.contains(r"[\r\n\x00-\x1f]").any(), column
+    written = write_outputs(a, tmp_path / "report")
+    files = [p for p in written if p.parent.name == "reminders"]
+    assert len(files) == len(drafts)
+    for path in files:
+        head, _, _ = path.read_text(encoding="utf-8").partition("\n\n")
+        lines = head.split("\n")
+        assert [line.split(":")[0] for line in lines] == ["To", "Subject"], head
+        assert lines[0] == "To: x@y.fr Bcc: evil@z.com" and "\r" not in head
+    assert all(p.resolve().is_relative_to((tmp_path / "report").resolve()) for p in written)

@@ -125,7 +125,9 @@ def test_app_shows_the_book_as_text(app: str, page: Any) -> None:
     )
     page.locator(".widget-html", has_text="P(target met)").first.wait_for(timeout=WAIT)
     _assert_nothing_ran(page)
-    plan = page.locator(".widget-html", has_text="the cash the action is expected").first.inner_text()
+    plan = page.locator(
+        ".widget-html", has_text="the cash the action is expected"
+    ).first.inner_text()
     assert NAME in plan and OWNER in plan and COMPANY in plan
     page.locator(".widget-dropdown:has(label:text-is('Company')) select").select_option(
         label=COMPANY

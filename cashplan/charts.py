@@ -4,7 +4,9 @@ Each chart is first a *spec*, a plain dict of traces and layout (``*_spec``),
 then a figure (``go.Figure(spec)``). The report shows the figures; the workbook
 builds its live charts once from the specs and afterwards sends only the new
 trace data, without plotly's validation of a whole new figure. Amounts carry
-thousands separators and the reporting currency in their hover text and axis.
+thousands separators and the reporting currency in their hover text and axis. Text from
+the book (ids in hover text and axis labels) is HTML-escaped: plotly draws a subset of
+HTML in labels, and an id is shown as written, never as markup or a link.
 
 Examples
 --------
@@ -60,6 +62,18 @@ def _list(values: Any) -> list[Any]:
     return (array.round(2) if array.dtype.kind == "f" else array).tolist()
 
 
+def _labels(values: Any) -> list[str]:
+    """Text from the book as plotly shows it literally (``&``, ``<``, ``>`` as entities).
+
+    >>> _labels(["<b>A&B</b>"])
+    ['&lt;b&gt;A&amp;B&lt;/b&gt;']
+    """
+    text = pd.Series(values, dtype=object).astype(str)
+    for char, entity in (("&", "&amp;"), ("<", "&lt;"), (">", "&gt;")):
+        text = text.str.replace(char, entity, regex=False)
+    return text.tolist()
+
+
 def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -> Spec:
     """Collected (closed months) or forecast (open months) against the target, with the gap.
 
@@ -111,7 +125,7 @@ def aged_balance_spec(aged: pd.DataFrame, labels: list[str], currency: str,
     """The aged balance as stacked bars, one bar per ``by`` value."""
     totals = aged.groupby(by, sort=True)[labels].sum()
     colours = [_GREEN, "#bcbd22", "#ff7f0e", "#e377c2", _RED]
-    x = _list(totals.index.astype(str))
+    x = _labels(totals.index)
     data = [
         {"type": "bar", "name": label, "x": x, "y": _list(totals[label]),
          "marker": {"color": colour}, "hovertemplate": _MONEY}
@@ -128,7 +142,7 @@ def score_vs_open_spec(customers: pd.DataFrame, currency: str, threshold: float)
         rows = customers.loc[customers["reliability"] == label]
         data.append({
             "type": "scatter", "mode": "markers", "name": label, "x": _list(rows["score"]),
-            "y": _list(rows["open_amount_rc"]), "text": _list(rows["customer_id"]),
+            "y": _list(rows["open_amount_rc"]), "text": _labels(rows["customer_id"]),
             "marker": {"color": colour, "size": 7, "opacity": 0.7},
             "hovertemplate": "%{text}: score %{x:.0f}, open %{y:,.0f}<extra></extra>",
         })  # fmt: skip

@@ -9,10 +9,19 @@ Examples
 >>> html = styled(frame, money=["target"], pct=["cei"], uuid="demo").to_html()
 >>> "1,234,568" in html and "85.3%" in html and "T_demo" in html
 True
+
+Text from the book is shown as text: the tables escape it for HTML, the summary for
+markdown and HTML.
+
+>>> "&lt;b&gt;" in styled(pd.DataFrame({"name": ["<b>"]})).to_html()
+True
+>>> print(markdown_text("*A* <b>"))
+\\*A\\* \\<b\\>
 """
 
 from __future__ import annotations
 
+import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -25,7 +34,13 @@ from cashplan.analysis import Analysis, Settings
 from cashplan.book import read_book
 from cashplan.errors import CashplanError
 
-__all__ = ["lineage", "load", "setup", "styled", "summary_markdown"]
+__all__ = ["lineage", "load", "markdown_text", "setup", "styled", "summary_markdown"]
+
+# every ASCII punctuation character backslash-escaped (CommonMark), control characters a space
+_MARKDOWN = str.maketrans(
+    {c: "\\" + c for c in string.punctuation}
+    | dict.fromkeys([*map(chr, range(32)), *map(chr, range(0x7F, 0xA0)), "\u2028", "\u2029"], " ")
+)
 
 
 def setup() -> None:
@@ -84,14 +99,20 @@ def styled(
 ) -> Styler:
     """A table for reading: thousands separators, percentages, no index, stable HTML ids.
 
-    ``compact`` packs a wide table (smaller type, less padding) to fit a laptop's screen.
+    Text cells and column headers are HTML-escaped (a name from the book is shown, never
+    run). ``compact`` packs a wide table (smaller type, less padding) to fit a laptop's screen.
     """
     formats: dict[str, Any] = {c: "{:,.0f}" for c in money}
     formats |= {c: "{:.1%}" for c in pct}
     formats |= {c: "{:,.1f}" for c in days}
     dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
     formats |= dict.fromkeys(dates, _iso_date)
-    style = frame.style.format(formats, na_rep="").hide(axis="index").set_uuid(uuid)
+    style = frame.style.format(formats, na_rep="", escape="html")
+    rest = frame.columns[~frame.columns.isin(list(formats))]
+    if len(rest):  # pandas' default display, escaped
+        style = style.format(None, subset=rest, escape="html")
+    style = style.format_index(escape="html", axis="columns")
+    style = style.hide(axis="index").set_uuid(uuid)
     return style.set_table_styles(
         [
             {
@@ -110,19 +131,30 @@ def _iso_date(value: Any) -> str:
 
 
 def _money(value: float, currency: str) -> str:
-    return f"{value:,.0f} {currency}"
+    return f"{value:,.0f} {markdown_text(currency)}"
+
+
+def markdown_text(text: object) -> str:
+    """``text`` for a markdown line: shown as written, never markup, a link or HTML.
+
+    Every ASCII punctuation character gets a backslash (CommonMark shows it literally; the
+    renderers then HTML-escape ``<``, ``&`` and quotes); line breaks and other control
+    characters become a space, so a value cannot start a new block.
+    """
+    return str(text).translate(_MARKDOWN)
 
 
 def summary_markdown(a: Analysis) -> str:
     """The report's opening lines: cash need, target, forecast, gap and its probability."""
     cur = a.book.reporting_currency
-    scope = a.settings.company or "all companies (consolidated)"
+    company = a.settings.company
+    scope = markdown_text(company) if company else "all companies (consolidated)"
     rows = a.view(a.gap)
     open_rows = rows.loc[rows["status"] == "open"]
     items = a.scoped(a.items)
     overdue = items.loc[items["days_past_due"] > 0, "open_amount_rc"].sum()
     lines = [
-        f"**{scope}**, as of **{a.day:%Y-%m-%d}**, amounts in {cur}.",
+        f"**{scope}**, as of **{a.day:%Y-%m-%d}**, amounts in {markdown_text(cur)}.",
         "",
         f"Open receivables: **{_money(items['open_amount_rc'].sum(), cur)}** on "
         f"{len(items):,} open items, of which {_money(overdue, cur)} overdue.",

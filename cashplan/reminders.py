@@ -9,17 +9,24 @@ The statement lists every overdue invoice of the customer: those in dispute or
 under a live promise are shown but not requested; open credit notes are
 deducted. Amounts are in each invoice's own currency.
 
+Text from the book that the templates put on one line (ids, name, contact, owner,
+company, currency) is made :func:`one_line`: a contact such as ``"x@y.fr\\nBcc: ..."``
+cannot add a line to the reminder's header, nor a name split the subject.
+
 Examples
 --------
 >>> fmt_money(1234.5, "EUR", "fr"), fmt_money(1234.5, "GBP", "en")
 ('1 234,50 EUR', 'GBP 1,234.50')
 >>> fmt_date(pd.Timestamp("2026-10-31"), "fr"), fmt_date(pd.Timestamp("2026-10-31"), "en")
 ('31/10/2026', '31 Oct 2026')
+>>> one_line("x@y.fr\\r\\nBcc: evil@z.com")
+'x@y.fr  Bcc: evil@z.com'
 """
 
 from __future__ import annotations
 
 import itertools
+import re
 from collections.abc import Sequence
 from operator import itemgetter
 from pathlib import Path
@@ -33,7 +40,7 @@ from cashplan.errors import CashplanError
 from cashplan.forecast_mix import promised_dates
 from cashplan.ledger import to_date
 
-__all__ = ["LANGUAGES", "TEMPLATES", "fmt_date", "fmt_money", "reminders"]
+__all__ = ["LANGUAGES", "TEMPLATES", "fmt_date", "fmt_money", "one_line", "reminders"]
 
 LANGUAGES = ("fr", "en")
 TEMPLATES = Path(__file__).parent / "templates"
@@ -49,6 +56,14 @@ _COLUMNS = [
     "subject",
     "body",
 ]
+# line breaks (CR, LF, VT, FF, NEL, U+2028/9) and every other control character
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL_RE = re.compile(_CONTROL)
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: line breaks and other control characters become a space."""
+    return _CONTROL_RE.sub(" ", str(text))
 
 
 def fmt_money(value: float, currency: str, language: str) -> str:
@@ -153,6 +168,9 @@ def reminders(
     lines["amount"] = lines["open_amount"]
     credits = items.loc[credit, cols].sort_values([*keys, "invoice_id"])
     credits["amount"] = credits["open_amount"]
+    for frame in (lines, credits):  # as shown in the text (the keys stay exact)
+        for column in ("invoice_id", "currency"):
+            frame[column] = frame[column].astype(str).str.replace(_CONTROL, " ", regex=True)
     # plain records, grouped once: pandas per-customer indexing costs ms per customer
     by_credit = {
         k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*keys))
@@ -167,11 +185,11 @@ def reminders(
         stage = stage_of[key]
         context = {
             "customer": {
-                "id": key[1],
+                "id": one_line(key[1]),
                 "name": who.get("name", ""),
                 "contact": who.get("contact", ""),
             },
-            "company": key[0],
+            "company": one_line(key[0]),
             "as_of": day,
             "tone": stage["tone"],
             "lines": statement,
@@ -191,7 +209,7 @@ def reminders(
                     "n_invoices": len(statement),
                     "overdue_rc": sum(line["open_amount_rc"] for line in statement),
                     "contact": context["customer"]["contact"],
-                    "subject": subject.split(":", 1)[-1].strip(),
+                    "subject": one_line(subject.split(":", 1)[-1]).strip(),
                     "body": body.strip("\n") + "\n",
                 }
             )
@@ -204,7 +222,8 @@ def _customer_info(
     if customers is None or customers.empty:
         return {}
     table = customers.drop_duplicates(keys).set_index(keys)[["name", "contact", "owner"]]
-    return table.fillna("").astype(str).to_dict("index")  # type: ignore[return-value]
+    table = table.fillna("").astype(str).apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
+    return table.to_dict("index")
 
 
 def _totals(lines: list[dict[str, Any]], credits: list[dict[str, Any]]) -> list[dict[str, Any]]:

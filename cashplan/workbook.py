@@ -24,6 +24,7 @@ True
 
 from __future__ import annotations
 
+import html
 import time
 from pathlib import Path
 from typing import Any
@@ -156,8 +157,9 @@ class Workbook:
         self.last_update_ms = (time.perf_counter() - start) * 1000
 
     def _say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` (it may quote the book: escaped) as the status line."""
         colour = "#b00020" if error else "#1b5e20"
-        self.status.value = f"<span style='color:{colour}'>{text}</span>"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
 
     def _guard(self, action: Any) -> Any:
         """Run a widget's action; a user's mistake shows as a message, never a traceback."""
@@ -395,7 +397,7 @@ class Workbook:
         )
         month = "" if a.plan.month is None else f" into {a.plan.month:%Y-%m}"
         caption = (
-            f"<p>Amounts in {a.book.reporting_currency}; <i>brings</i>: the cash the "
+            f"<p>Amounts in {html.escape(a.book.reporting_currency)}; <i>brings</i>: the cash the "
             f"action is expected to bring{month}.</p>"
         )
         more = len(a.plan.actions) - len(actions)
@@ -486,10 +488,14 @@ def _same(old: Any, new: Any) -> bool:
 
 
 def _markdown_html(text: str) -> str:
-    """The summary's markdown as HTML for an ``HTML`` widget (mistune, as nbconvert uses)."""
+    """The summary's markdown as HTML for an ``HTML`` widget (mistune, as nbconvert uses).
+
+    Raw HTML in ``text`` is escaped too (the book's text is already escaped by
+    :func:`~cashplan.notebook.summary_markdown`).
+    """
     import mistune
 
-    render = mistune.create_markdown(plugins=["table"])
+    render = mistune.create_markdown(escape=True, plugins=["table"])
     style = (
         "<style>.cashplan-summary td, .cashplan-summary th {padding: 2px 10px; "
         "text-align: right; white-space: nowrap}</style>"

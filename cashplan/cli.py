@@ -11,6 +11,7 @@ import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -337,6 +338,7 @@ def _params(pairs: list[str]) -> dict[str, object]:
 
 
 def _report(args: argparse.Namespace) -> None:
+    from cashplan.outputs import report_folder
     from cashplan.report import ReportJob, report_parameters, run_reports
 
     if args.list_params:
@@ -348,10 +350,11 @@ def _report(args: argparse.Namespace) -> None:
     companies = args.company or [""]
     single = len(args.books) == 1 and len(companies) == 1
     jobs = [
-        ReportJob(book, args.out if single else args.out / (book.name + (f"_{c}" if c else "")), c)
+        ReportJob(book, args.out if single else report_folder(args.out, book, c), c)
         for book in args.books
         for c in companies
     ]
+    _refuse_shared_folders(jobs)
     as_of = args.as_of.strftime("%Y-%m-%d")
     if single:  # in a process of its own too, so that Ctrl-C stops it cleanly
         result = run_reports(jobs, as_of, params, args.force, 1)[jobs[0]]
@@ -374,6 +377,18 @@ def _report(args: argparse.Namespace) -> None:
             print(f"wrote {name} to {result / 'report.html'}")
     if failed:
         raise CashplanError(f"{failed} of {len(jobs)} reports failed (see above)")
+
+
+def _refuse_shared_folders(jobs: Sequence[Any]) -> None:
+    """Two reports never share a folder (two books named alike, on any disk's case rules)."""
+    seen: dict[str, Any] = {}
+    for job in jobs:
+        other = seen.setdefault(str(job.out).casefold(), job)
+        if other is not job:
+            raise CashplanError(
+                f"{other.book} and {job.book} would both be reported into {job.out}. "
+                "Fix: run them in two commands with different --out folders, or rename one."
+            )
 
 
 def _backtest(args: argparse.Namespace) -> None:

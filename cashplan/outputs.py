@@ -180,14 +180,18 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
 
 
 def report_folder(out: str | Path, book: str | Path, company: str = "") -> Path:
-    """The folder of one of several reports: ``out/<book>[_<company>]-<hash>`` (:func:`safe_name`).
+    """The folder of one of several reports: ``out/<book>[_<company>]``, checked inside ``out``.
 
-    >>> report_folder("reports", "books/acme", "FR01").name
-    'acme_FR01-...'
+    The book's folder name comes from the file system and company ids are checked
+    when the book is read (no ``/``, no control character), so the name stays readable;
+    the command refuses two jobs whose folders would be the same.
+
+    >>> report_folder("reports", "books/acme", "FR01").as_posix()
+    'reports/acme_FR01'
     """
     out = Path(out)
-    parts = [Path(book).absolute().name, *([company] if company else [])]
-    return inside(out, out / safe_name(*parts))
+    name = Path(book).absolute().name + (f"_{company}" if company else "")
+    return inside(out, out / name)
 
 
 def safe_name(*parts: str) -> str:

@@ -247,3 +247,14 @@ def test_the_workbook_and_the_notebook_check_settings_as_the_report_does() -> No
     for bad in ({"threshold": float("nan")}, {"k": 0}, {"discount_rate": -5.0}):
         with pytest.raises(CashplanError, match="must be"):
             Settings(as_of=AS_OF, **bad)  # type: ignore[arg-type]
+
+
+def test_two_books_named_alike_never_share_a_report_folder(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    one = _small_book(tmp_path / "x" / "acme")
+    two = _small_book(tmp_path / "y" / "ACME")
+    out = tmp_path / "reports"
+    assert main(["report", str(one), str(two), "--as-of", AS_OF, "--out", str(out)]) == 2
+    assert "would both be reported" in capsys.readouterr().err
+    assert not out.exists()

@@ -74,8 +74,8 @@ def report(book: Path) -> Path:
 
 @pytest.fixture
 def app(book: Path) -> Iterator[str]:
-    """``cashplan app`` on the payload book: its URL."""
-    port = _free_port()
+    """``cashplan app`` on the payload book: its URL, with its token."""
+    port, token = _free_port(), "xss-test-token"
     command = [
         sys.executable,
         "-m",
@@ -89,10 +89,12 @@ def app(book: Path) -> Iterator[str]:
         "--no-browser",
         "--port",
         str(port),
+        "--token",
+        token,
     ]
-    url = f"http://127.0.0.1:{port}/"
-    with _server(command, book.parent, url, book.parent / "app.log"):
-        yield url
+    static = f"http://127.0.0.1:{port}/voila/static/voila.js"  # up, without starting a kernel
+    with _server(command, book.parent, static, book.parent / "app.log"):
+        yield f"http://127.0.0.1:{port}/?token={token}"
 
 
 def _assert_nothing_ran(page: Any) -> None:

@@ -37,7 +37,7 @@ Examples
 2026-10-01            11    1050.0 median
 2026-11-01            21    2004.5 median
 2026-12-01            23    2195.5 median
->>> len(daily_invoicing(table)) == table["working_days"].sum()
+>>> len(daily_invoicing(table)) == int(table["working_days"].sum())
 True
 """
 

@@ -42,7 +42,14 @@ from cashplan.fx import Fx
 from cashplan.issue_lag import IssueLagModel
 from cashplan.new_sales import InvoicingForecaster, daily_invoicing
 
-__all__ = ["NewSales", "calibration_scale", "new_sales", "new_sales_forecast", "total_cash_in"]
+__all__ = [
+    "NewSales",
+    "calibration_scale",
+    "new_sales",
+    "new_sales_forecast",
+    "total_cash_in",
+    "total_monthly",
+]
 
 _Z90 = 1.2815515655446004
 
@@ -163,24 +170,40 @@ def total_cash_in(open_buckets: pd.DataFrame, new_weekly: pd.DataFrame, *, scale
         total_p90, total_sd.
     """
     weeks = open_buckets.loc[open_buckets["kind"] == "week"]
-    left = pd.DataFrame(
-        {
-            "company": weeks["company"].to_numpy(),
-            "week_start": weeks["start"].to_numpy(),
-            "open_expected": weeks["expected"].to_numpy(),
-            "open_sd": (weeks["p90"] - weeks["expected"]).to_numpy() / _Z90,
-        }
-    )
-    right = new_weekly.assign(new_sd_=(new_weekly["new_p90"] - new_weekly["new_expected"]) / _Z90)
-    out = left.merge(right[["company", "week_start", "new_expected", "new_sd_"]],
-                     on=["company", "week_start"], how="left")  # fmt: skip
-    out[["new_expected", "new_sd_"]] = out[["new_expected", "new_sd_"]].fillna(0.0)
-    out["total_expected"] = out["open_expected"] + out["new_expected"]
+    left = weeks.rename(columns={"start": "week_start"})
+    right = new_weekly.rename(columns={"new_p90": "new_p90_"})
+    out = _combine(left, right, "week_start", "new_expected", "new_p90_", scale)
+    return out.rename(columns={"total_forecast": "total_expected"})
+
+
+def total_monthly(open_months: pd.DataFrame, new_monthly: pd.DataFrame, *, scale: float = 1.0
+                  ) -> pd.DataFrame:  # fmt: skip
+    """Open book + new sales per company and month window, as ``total_cash_in`` does weeks.
+
+    ``open_months``: ``Forecast.months`` (company, month, expected, p10, p90);
+    ``new_monthly``: ``NewSales.monthly``. Returns company, month, open_expected,
+    new_forecast, total_forecast, total_p10, total_p90, total_sd.
+    """
+    right = new_monthly.rename(columns={"new_p90": "new_p90_"})
+    return _combine(open_months, right, "month", "new_forecast", "new_p90_", scale)
+
+
+def _combine(left: pd.DataFrame, right: pd.DataFrame, key: str, new: str, new_p90: str,
+             scale: float) -> pd.DataFrame:  # fmt: skip
+    """Means add; sds (read from each side's p90) combine as independent, times ``scale``."""
+    out = pd.DataFrame({"company": left["company"].to_numpy(), key: left[key].to_numpy(),
+                        "open_expected": left["expected"].to_numpy(),
+                        "open_sd": (left["p90"] - left["expected"]).to_numpy() / _Z90})  # fmt: skip
+    side = right.assign(new_sd_=(right[new_p90] - right[new]) / _Z90)[["company", key, new,
+                                                                        "new_sd_"]]  # fmt: skip
+    out = out.merge(side, on=["company", key], how="left")
+    out[[new, "new_sd_"]] = out[[new, "new_sd_"]].fillna(0.0)
+    out["total_forecast"] = out["open_expected"] + out[new]
     out["total_sd"] = scale * np.sqrt(out["open_sd"] ** 2 + out["new_sd_"] ** 2)
-    out["total_p10"] = (out["total_expected"] - _Z90 * out["total_sd"]).clip(lower=0.0)
-    out["total_p90"] = out["total_expected"] + _Z90 * out["total_sd"]
-    return out[["company", "week_start", "open_expected", "new_expected", "total_expected",
-                "total_p10", "total_p90", "total_sd"]]  # fmt: skip
+    out["total_p10"] = (out["total_forecast"] - _Z90 * out["total_sd"]).clip(lower=0.0)
+    out["total_p90"] = out["total_forecast"] + _Z90 * out["total_sd"]
+    return out[["company", key, "open_expected", new, "total_forecast", "total_p10", "total_p90",
+                "total_sd"]]  # fmt: skip
 
 
 def calibration_scale(weekly: pd.DataFrame, as_of: str | pd.Timestamp, *, coverage: float = 0.8,

@@ -8,7 +8,13 @@ import pytest
 
 from cashplan import Book
 from cashplan.backtest_cash_in import backtest_cash_in
-from cashplan.cash_in import calibration_scale, new_sales, new_sales_forecast, total_cash_in
+from cashplan.cash_in import (
+    calibration_scale,
+    new_sales,
+    new_sales_forecast,
+    total_cash_in,
+    total_monthly,
+)
 from cashplan.forecast import buckets_for, month_windows
 from cashplan.fx import Fx
 from cashplan.issue_lag import IssueLagModel
@@ -288,6 +294,18 @@ def test_the_total_adds_means_and_independent_spreads_times_the_scale():
     assert len(one) == 1 and one.loc[0, "total_expected"] == 400.0
     assert one.loc[0, "total_sd"] == pytest.approx(50.0)  # sqrt(30^2 + 40^2)
     assert two.loc[0, "total_p90"] - 400.0 == pytest.approx(2 * (one.loc[0, "total_p90"] - 400))
+
+
+def test_the_monthly_total_adds_the_open_books_months(book):
+    from cashplan.forecast import forecast
+
+    fc = forecast(book.invoices, "2026-10-31", book.fx)
+    ns = new_sales(book.invoices, "2026-10-31", book.fx)
+    total = total_monthly(fc.months, ns.monthly)
+    assert len(total) == len(fc.months)
+    assert np.allclose(total["total_forecast"], total["open_expected"] + total["new_forecast"])
+    assert (total["total_p10"] <= total["total_forecast"]).all()
+    assert (total["total_forecast"] <= total["total_p90"]).all()
 
 
 def test_the_calibration_sees_only_weeks_over_by_as_of():

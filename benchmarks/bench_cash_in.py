@@ -21,8 +21,8 @@ import time
 import pandas as pd
 
 from cashplan import Book
-from cashplan.backtest_cash_in import backtest_cash_in
-from cashplan.cash_in import new_sales
+from cashplan.forecasting.backtest_cash_in import backtest_cash_in
+from cashplan.forecasting.cash_in import new_sales
 from cashplan.sample import SAMPLE_AS_OF, make_book
 
 SEEDS = (11, 23, 42)

@@ -18,8 +18,8 @@ import time
 from pathlib import Path
 
 from cashplan import make_book
-from cashplan.fec import fec_to_book, import_fec, read_fec
-from cashplan.fec_writer import book_to_fec
+from cashplan.io.fec import fec_to_book, import_fec, read_fec
+from tests.fec_writer import book_to_fec
 
 HERE = Path(__file__).resolve().parent / ".books"
 

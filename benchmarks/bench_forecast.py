@@ -23,10 +23,10 @@ from pathlib import Path
 import pandas as pd
 
 from cashplan import Book, PayerScorer, read_book
-from cashplan.arrays import ledger_arrays
-from cashplan.export import write_book
-from cashplan.forecast import delay_model, forecast
-from cashplan.fx import Fx
+from cashplan.core.fx import Fx
+from cashplan.fast.arrays import ledger_arrays
+from cashplan.forecasting.collection import delay_model, forecast
+from cashplan.io.export import write_book
 from cashplan.sample import make_book
 
 AS_OF = "2026-10-31"

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from cashplan import aged_balance, kpis, make_book, monthly_targets, open_items, read_book
-from cashplan.export import write_book
+from cashplan.io.export import write_book
 
 AS_OF = "2026-10-31"
 REPEAT = 3

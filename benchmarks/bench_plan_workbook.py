@@ -24,8 +24,8 @@ from pathlib import Path
 import pandas as pd
 from bench_forecast import best, generated, reopened
 
-from cashplan.analysis import Analysis, Settings
-from cashplan.plan import battle_plan
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.planning.plan import battle_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -55,7 +55,7 @@ def plan() -> None:
 
 
 def workbook() -> None:
-    from cashplan.workbook import Workbook, parse_money
+    from cashplan.app.workbook import Workbook, parse_money
 
     folder = Path(tempfile.mkdtemp()) / "book"
     shutil.copytree(SAMPLE, folder)

@@ -11,17 +11,22 @@ balance and KPIs at a date. Here with a small generated book:
 True
 """
 
-from cashplan.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
-from cashplan.book import Book, Source, read_book
-from cashplan.errors import BookError, CashplanError, MissingRateError
-from cashplan.export import write_book, write_csv
-from cashplan.forecast import Forecast, buckets_for, forecast
-from cashplan.fx import Fx
-from cashplan.kpis import best_possible_dso, cei, dso_countback, dso_standard, kpis
-from cashplan.ledger import collections, open_items, sales
-from cashplan.reliability import PayerScorer
+from cashplan.core.errors import BookError, CashplanError, MissingRateError
+from cashplan.core.fx import Fx
+from cashplan.forecasting.collection import Forecast, buckets_for, forecast
+from cashplan.forecasting.reliability import PayerScorer
+from cashplan.io.book import Book, Source, read_book
+from cashplan.io.export import write_book, write_csv
+from cashplan.ledger.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
+from cashplan.ledger.items import collections, open_items, sales
+from cashplan.ledger.kpis import best_possible_dso, cei, dso_countback, dso_standard, kpis
+from cashplan.planning.targets import (
+    cash_need,
+    monthly_collections,
+    monthly_targets,
+    smoothed_targets,
+)
 from cashplan.sample import SAMPLE_AS_OF, make_book
-from cashplan.targets import cash_need, monthly_collections, monthly_targets, smoothed_targets
 
 __version__ = "0.1.0"
 

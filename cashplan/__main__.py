@@ -2,6 +2,6 @@
 
 import sys
 
-from cashplan.cli import main
+from cashplan.app.cli import main
 
 sys.exit(main())

@@ -90,7 +90,7 @@ def make_book(
     years: int = 3,
     revenue_eur: float = 40e6,
 ) -> dict[str, pd.DataFrame]:
-    """Generate a book as typed tables (write them with :func:`cashplan.export.write_book`).
+    """Generate a book as typed tables (write them with :func:`cashplan.io.export.write_book`).
 
     Parameters
     ----------

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cashplan.backtest import backtest, default_dates
-from cashplan.cli import main
+from cashplan.app.cli import main
+from cashplan.forecasting.backtest import backtest, default_dates
 from tests.conftest import SAMPLE
 
 

@@ -27,9 +27,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from cashplan.analysis import Analysis, Settings
-from cashplan.book import read_book
-from cashplan.workbook import parse_money
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.workbook import parse_money
+from cashplan.io.book import read_book
 from tests.conftest import SAMPLE
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -262,8 +262,8 @@ def test_the_app_needs_its_token_and_a_local_host_name(app: str) -> None:
 
 
 def test_the_report_makes_no_network_request(browser: Any, tmp_path: Path) -> None:
-    from cashplan.export import write_book
-    from cashplan.report import run_report
+    from cashplan.app.report import run_report
+    from cashplan.io.export import write_book
     from cashplan.sample import make_book
 
     write_book(make_book(n_invoices=600, n_customers=6), tmp_path / "book")

@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from cashplan.export import write_book
-from cashplan.report import run_report
+from cashplan.app.report import run_report
+from cashplan.io.export import write_book
 from cashplan.sample import make_book
 from tests import test_browser
 from tests.test_browser import WAIT, _free_port, _server

@@ -7,18 +7,18 @@ import pandas as pd
 import pytest
 
 from cashplan import Book
-from cashplan.backtest_cash_in import backtest_cash_in
-from cashplan.cash_in import (
+from cashplan.core.fx import Fx
+from cashplan.forecasting.backtest_cash_in import backtest_cash_in
+from cashplan.forecasting.cash_in import (
     calibration_scale,
     new_sales,
     new_sales_forecast,
     total_cash_in,
     total_monthly,
 )
-from cashplan.forecast import buckets_for, month_windows
-from cashplan.fx import Fx
-from cashplan.issue_lag import IssueLagModel
-from cashplan.new_sales import InvoicingForecaster, daily_invoicing
+from cashplan.forecasting.collection import buckets_for, month_windows
+from cashplan.forecasting.issue_lag import IssueLagModel
+from cashplan.forecasting.new_sales import InvoicingForecaster, daily_invoicing
 from cashplan.sample import make_book
 
 FX = Fx.identity()
@@ -297,7 +297,7 @@ def test_the_total_adds_means_and_independent_spreads_times_the_scale():
 
 
 def test_the_monthly_total_adds_the_open_books_months(book):
-    from cashplan.forecast import forecast
+    from cashplan.forecasting.collection import forecast
 
     fc = forecast(book.invoices, "2026-10-31", book.fx)
     ns = new_sales(book.invoices, "2026-10-31", book.fx)

@@ -8,10 +8,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from cashplan import PayerScorer, _fast, _text, read_book
-from cashplan._kernels import civil, day_numbers, day_of, first_appearance
-from cashplan.arrays import UNPAID, ledger_arrays
-from cashplan.forecast import forecast
+from cashplan import PayerScorer, read_book
+from cashplan.fast import frames as _fast
+from cashplan.fast import text as _text
+from cashplan.fast.arrays import UNPAID, ledger_arrays
+from cashplan.fast.kernels import civil, day_numbers, day_of, first_appearance
+from cashplan.forecasting.collection import forecast
 
 texts = st.lists(st.text(max_size=12), min_size=0, max_size=60)
 

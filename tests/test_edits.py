@@ -11,12 +11,12 @@ import pandas as pd
 import pyarrow.parquet as pq
 import pytest
 
-from cashplan.book import Book, read_book
-from cashplan.edits import add_adjustment, add_promise
-from cashplan.errors import BookError, CashplanError
-from cashplan.export import write_book, write_csv
+from cashplan.app.workbook import Workbook
+from cashplan.core.errors import BookError, CashplanError
+from cashplan.io.book import Book, read_book
+from cashplan.io.edits import add_adjustment, add_promise
+from cashplan.io.export import write_book, write_csv
 from cashplan.sample import make_book
-from cashplan.workbook import Workbook
 
 AS_OF = "2026-10-31"
 

@@ -16,16 +16,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from cashplan import charts
-from cashplan.analysis import Analysis, Settings
-from cashplan.book import Book
-from cashplan.errors import BookError, CashplanError
-from cashplan.export import write_book
-from cashplan.notebook import lineage, styled, summary_markdown
-from cashplan.outputs import inside, safe_name, write_outputs, write_reminders
-from cashplan.reminders import one_line
+from cashplan.app import charts
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.notebook import lineage, styled, summary_markdown
+from cashplan.app.outputs import inside, safe_name, write_outputs, write_reminders
+from cashplan.app.workbook import Workbook, _markdown_html
+from cashplan.core.errors import BookError, CashplanError
+from cashplan.io.book import Book
+from cashplan.io.export import write_book
+from cashplan.planning.reminders import one_line
 from cashplan.sample import make_book
-from cashplan.workbook import Workbook, _markdown_html
 
 AS_OF = "2026-10-31"
 NAME = '<img src=x onerror="window.__xss=1">'

@@ -9,8 +9,8 @@ import pandas as pd
 import pytest
 
 from cashplan import make_book, read_book, write_book, write_csv
-from cashplan.cli import main
-from cashplan.export import atomic_path
+from cashplan.app.cli import main
+from cashplan.io.export import atomic_path
 from cashplan.sample import PROFILES
 from tests.conftest import HEADER, SAMPLE
 

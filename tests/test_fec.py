@@ -8,10 +8,10 @@ import pandas as pd
 import pytest
 
 from cashplan import BookError, read_book
-from cashplan.cli import main
-from cashplan.fec import Terms, fec_to_book, parse_terms, read_fec
-from cashplan.fec_writer import book_to_fec
+from cashplan.app.cli import main
+from cashplan.io.fec import Terms, fec_to_book, parse_terms, read_fec
 from tests.conftest import SAMPLE
+from tests.fec_writer import book_to_fec
 
 HEAD = "\t".join([
     "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cashplan import Book, Fx
-from cashplan.forecast import buckets_for, forecast
+from cashplan.forecasting.collection import buckets_for, forecast
 
 AS_OF = "2026-10-31"  # a Saturday
 

@@ -9,12 +9,12 @@ import openpyxl
 import pandas as pd
 import pytest
 
-from cashplan.analysis import Analysis, Settings
-from cashplan.dunning import customer_stages
-from cashplan.export import write_xlsx
-from cashplan.forecast import Forecast, month_windows
-from cashplan.gap import monthly_gap
-from cashplan.plan import LEVERS, PlanPolicy, battle_plan, discount_cost
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.forecasting.collection import Forecast, month_windows
+from cashplan.io.export import write_xlsx
+from cashplan.planning.dunning import customer_stages
+from cashplan.planning.gap import monthly_gap
+from cashplan.planning.plan import LEVERS, PlanPolicy, battle_plan, discount_cost
 
 AS_OF = "2026-10-31"
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from cashplan import Book
-from cashplan.reliability import PayerScorer
+from cashplan.forecasting.reliability import PayerScorer
 
 
 def ledger(rows: list[tuple[str, str, int]], extra: list[tuple[str, str]] = ()) -> Book:

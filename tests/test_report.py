@@ -12,8 +12,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from cashplan.cli import main
-from cashplan.report import report_parameters
+from cashplan.app.cli import main
+from cashplan.app.report import report_parameters
 from tests.conftest import SAMPLE
 
 AS_OF = "2026-10-31"

@@ -25,9 +25,9 @@ import pandas as pd
 import pytest
 
 from cashplan import Book, CashplanError, read_book
-from cashplan.analysis import Analysis, Settings
-from cashplan.cli import main
-from cashplan.targets import cash_need, monthly_targets, target_months
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.cli import main
+from cashplan.planning.targets import cash_need, monthly_targets, target_months
 
 SEED = [100_000.0, 120_000.0, 110_000.0, 100_000.0]
 JAN_TO_APR = ["2026-01-01", "2026-02-01", "2026-03-01", "2026-04-01"]

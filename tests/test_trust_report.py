@@ -19,10 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from cashplan.cli import main
-from cashplan.export import write_book
-from cashplan.folders import clean_stale, write_whole
-from cashplan.report import run_report
+from cashplan.app.cli import main
+from cashplan.app.report import run_report
+from cashplan.io.export import write_book
+from cashplan.io.folders import clean_stale, write_whole
 from cashplan.sample import make_book
 
 AS_OF = "2026-10-31"
@@ -126,7 +126,7 @@ def _start_job(book: Path, out: Path) -> subprocess.Popen[bytes]:
     """One report job as the command starts it (its own process and session)."""
     spec = {"book": str(book), "as_of": AS_OF, "out": str(out), "company": "", "parameters": {}}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "cashplan._job", str(os.getpid())],
+        [sys.executable, "-m", "cashplan.app._job", str(os.getpid())],
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
@@ -241,8 +241,8 @@ def test_clean_stale_leaves_a_running_job_alone(tmp_path: Path) -> None:
 
 
 def test_the_workbook_and_the_notebook_check_settings_as_the_report_does() -> None:
-    from cashplan.analysis import Settings
-    from cashplan.errors import CashplanError
+    from cashplan.app.analysis import Settings
+    from cashplan.core.errors import CashplanError
 
     for bad in ({"threshold": float("nan")}, {"k": 0}, {"discount_rate": -5.0}):
         with pytest.raises(CashplanError, match="must be"):

@@ -10,8 +10,8 @@ import pandas as pd
 import pytest
 
 from cashplan import Book, BookError, read_book
-from cashplan.fec import read_fec
-from cashplan.parse import AMOUNT_LIMIT, FRENCH, STANDARD, parse_column
+from cashplan.core.parse import AMOUNT_LIMIT, FRENCH, STANDARD, parse_column
+from cashplan.io.fec import read_fec
 from tests.conftest import HEADER
 from tests.test_fec import HEAD, sale
 

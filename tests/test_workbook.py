@@ -10,9 +10,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from cashplan.book import read_book
-from cashplan.targets import cash_need
-from cashplan.workbook import Workbook, parse_money
+from cashplan.app.workbook import Workbook, parse_money
+from cashplan.io.book import read_book
+from cashplan.planning.targets import cash_need
 from tests.conftest import SAMPLE
 
 AS_OF = "2026-10-31"

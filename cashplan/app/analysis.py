@@ -1,0 +1,363 @@
+"""One analysis of a book at a date: every figure the report and the workbook show.
+
+``Analysis`` computes each piece on first use and keeps it. ``Analysis.replace``
+makes the analysis after a change (a setting, or a book with a new promise) and
+carries over every piece the change does not touch, so that the workbook
+recomputes only what it must: a new spending figure recomputes the targets, the
+gap and the plan, not the forecast.
+
+Examples
+--------
+>>> from cashplan.io.book import Book
+>>> from cashplan.sample import make_book
+>>> book = Book.from_frames(**make_book(n_invoices=2_000, n_customers=20))
+>>> a = Analysis(book, Settings(as_of="2026-10-31"))
+>>> a.gap.columns[:4].tolist()
+['company', 'month', 'status', 'cash_need']
+>>> b = a.replace(safety_margin=0.1)
+>>> b.forecast is a.forecast, b.targets is a.targets
+(True, False)
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.core.errors import CashplanError
+from cashplan.core.params import check_parameters
+from cashplan.fast.arrays import LedgerArrays, ledger_arrays
+from cashplan.forecasting.collection import DelayModel, Forecast, delay_model, forecast
+from cashplan.forecasting.reliability import PayerScorer
+from cashplan.io.book import Book
+from cashplan.ledger.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
+from cashplan.ledger.items import open_items
+from cashplan.ledger.kpis import kpis
+from cashplan.planning.dunning import customer_stages
+from cashplan.planning.gap import monthly_gap
+from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, plan_candidates
+from cashplan.planning.reminders import reminders
+from cashplan.planning.targets import (
+    cash_need,
+    monthly_collections,
+    monthly_targets,
+    override_spending,
+    target_months,
+)
+
+__all__ = ["Analysis", "Settings", "check_as_of"]
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What a user chooses: the date, the scope and the planning parameters.
+
+    ``spending`` overrides the monthly amount of a category in the open months,
+    keyed ``"category"`` (every company) or ``"company/category"``, in the
+    spending's own currency.
+    """
+
+    as_of: str
+    company: str | None = None
+    k: int = 1
+    safety_margin: float = 0.0
+    surplus_lowers: bool = False
+    threshold: float = 60.0
+    dispute_policy: Literal["exclude", "long_delay"] = "exclude"
+    discount_rate: float = 0.02
+    cost_of_funds: float = 0.05
+    spending: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Each setting within its range, with the report parameters' checks and messages."""
+        check_parameters(
+            {
+                "catch_up": self.k,
+                "threshold": self.threshold,
+                "safety_margin": self.safety_margin,
+                "dispute_policy": self.dispute_policy,
+                "discount_rate": self.discount_rate,
+                "cost_of_funds": self.cost_of_funds,
+                "spending": self.spending,
+            }
+        )
+
+
+# what each piece is computed from: settings fields and book tables
+_DEPENDS: dict[str, set[str]] = {
+    "arrays": {"invoices"},
+    "items": {"as_of", "invoices", "customers", "fx_rates"},
+    "scorer": {"as_of", "arrays", "promise_history"},
+    "model": {"as_of", "arrays", "fx_rates"},
+    "reliability": {"scorer", "threshold"},
+    "forecast": {"model", "promises", "adjustments", "scorer", "dispute_policy"},
+    "collected": {"as_of", "invoices", "fx_rates"},
+    "spending": {"as_of", "spending"},
+    "need": {"spending", "as_of", "fx_rates"},
+    "targets": {"collected", "need", "k", "safety_margin", "surplus_lowers"},
+    "gap": {"targets", "forecast"},
+    "stages": {"forecast", "reliability", "customers", "company"},
+    "candidates": {"forecast", "reliability", "customers", "discount_rate", "cost_of_funds"},
+    "plan": {"candidates", "gap", "company"},
+    "customer_table": {"scorer", "reliability", "items"},
+    "aged": {"items"},
+    "kpis": {"as_of", "invoices", "fx_rates"},
+}
+_TABLES = ("invoices", "customers", "promises", "spending", "adjustments", "fx_rates")
+
+
+def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
+    """The promises whose date has come by ``day`` (what the scorer learns from)."""
+    return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
+
+
+def check_as_of(book: Book, as_of: str | pd.Timestamp) -> None:
+    """Refuse an as-of date before the book's first invoice.
+
+    At such a date no invoice has been issued: there is no payment history to score,
+    no open book to forecast, nothing to report.
+
+    Raises
+    ------
+    CashplanError
+        Naming the first invoice's date, the earliest as-of that has a report.
+
+    Examples
+    --------
+    >>> from cashplan.io.book import Book
+    >>> book = Book.from_frames(invoices=pd.DataFrame({"invoice_id": ["F1"],
+    ...     "customer_id": ["C1"], "issue_date": ["2026-01-10"], "due_date": ["2026-02-09"],
+    ...     "amount": ["10"]}))
+    >>> check_as_of(book, "2026-01-10")
+    >>> check_as_of(book, "2025-12-31")
+    Traceback (most recent call last):
+    ...
+    cashplan.core.errors.CashplanError: as-of 2025-12-31 is before the book's first invoice \
+(issued 2026-01-10): there is no payment history or open invoice to report on yet. \
+Fix: give an as-of date on or after 2026-01-10.
+    """
+    day = to_date(as_of)
+    first = book.invoices["issue_date"].min()
+    if pd.isna(first) or first <= day:
+        return
+    raise CashplanError(
+        f"as-of {day.date()} is before the book's first invoice (issued {first.date()}): "
+        "there is no payment history or open invoice to report on yet. "
+        f"Fix: give an as-of date on or after {first.date()}."
+    )
+
+
+class Analysis:
+    """Every figure of ``book`` under ``settings`` (see the module doc).
+
+    Raises
+    ------
+    CashplanError
+        When the as-of date is before the book's first invoice (:func:`check_as_of`).
+    """
+
+    def __init__(self, book: Book, settings: Settings) -> None:
+        self.book = book
+        self.settings = settings
+        self.day = to_date(settings.as_of)
+        check_as_of(book, self.day)
+
+    def __repr__(self) -> str:
+        return f"Analysis({self.book!r}, as of {self.day.date()}, {self.settings.company or 'ALL'})"
+
+    def replace(self, book: Book | None = None, **changes: Any) -> Analysis:
+        """The analysis after a change, reusing what the change leaves as it was."""
+        new = Analysis(book or self.book, dataclasses.replace(self.settings, **changes))
+        changed = {k for k in changes if getattr(self.settings, k) != changes[k]}
+        changed |= {t for t in _TABLES if getattr(new.book, t) is not getattr(self.book, t)}
+        if "promises" in changed or "as_of" in changed:
+            # a promise still to come does not change the record of promises kept or broken
+            old, now = (_promise_history(x.book.promises, x.day) for x in (self, new))
+            if "as_of" in changed or not old.equals(now):
+                changed.add("promise_history")
+        for name, needs in _DEPENDS.items():  # in dependency order
+            if needs & changed:
+                changed.add(name)
+            elif name in self.__dict__:
+                new.__dict__[name] = self.__dict__[name]
+        return new
+
+    @cached_property
+    def arrays(self) -> LedgerArrays:
+        """The invoices' columns as arrays, shared by the scorer and the forecast."""
+        return ledger_arrays(self.book.invoices)
+
+    @cached_property
+    def items(self) -> pd.DataFrame:
+        """The invoices open at as-of, with owners."""
+        return open_items(self.book.invoices, self.day, self.book.fx, self.book.customers)
+
+    @cached_property
+    def scorer(self) -> PayerScorer:
+        """The payer scorer fitted at as-of."""
+        return PayerScorer(threshold=self.settings.threshold).fit(
+            self.book.invoices, self.day, self.book.promises, arrays=self.arrays
+        )
+
+    @cached_property
+    def reliability(self) -> pd.DataFrame:
+        """Each customer's score and class at the chosen threshold."""
+        return self.scorer.classify(self.settings.threshold)
+
+    @cached_property
+    def model(self) -> DelayModel:
+        """The open book and delay distributions (unchanged by promises and adjustments)."""
+        return delay_model(self.book.invoices, self.day, self.book.fx, arrays=self.arrays)
+
+    @cached_property
+    def forecast(self) -> Forecast:
+        """The collection forecast of the open book."""
+        keeping = (
+            1.0 - self.scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
+        )
+        return forecast(
+            self.book.invoices,
+            self.day,
+            self.book.fx,
+            self.book.promises,
+            self.book.adjustments,
+            promise_keeping=keeping,
+            dispute_policy=self.settings.dispute_policy,
+            model=self.model,
+        )
+
+    @cached_property
+    def collected(self) -> pd.DataFrame:
+        """Cash collected per company and month up to as-of."""
+        return monthly_collections(self.book.invoices, self.book.fx, self.day)
+
+    @cached_property
+    def spending(self) -> pd.DataFrame:
+        """The book's spending with the settings' overrides applied to the open months."""
+        return override_spending(self.book.spending, self.settings.spending, self.day)
+
+    @cached_property
+    def targets(self) -> pd.DataFrame:
+        """Need and smoothed targets per company and month (``monthly_targets``)."""
+        s = self.settings
+        return monthly_targets(
+            self.book.invoices,
+            self.spending,
+            self.book.fx,
+            self.day,
+            k=s.k,
+            surplus_lowers=s.surplus_lowers,
+            safety_margin=s.safety_margin,
+            collected=self.collected,
+            need=self.need,
+        )
+
+    @cached_property
+    def need(self) -> pd.DataFrame:
+        """The monthly cash need by company and category, before the safety margin."""
+        return cash_need(self.spending, self.book.fx, target_months(self.day))
+
+    @cached_property
+    def candidates(self) -> Candidates:
+        """Every action the battle plan may choose, for every forecast month and company."""
+        s = self.settings
+        return plan_candidates(
+            self.forecast,
+            self.day,
+            reliability=self.reliability,
+            customers=self.book.customers,
+            policy=PlanPolicy(discount_rate=s.discount_rate, cost_of_funds=s.cost_of_funds),
+        )
+
+    @cached_property
+    def gap(self) -> pd.DataFrame:
+        """Target against collected and forecast, by company and month (``monthly_gap``)."""
+        return monthly_gap(self.targets, self.forecast.months)
+
+    @cached_property
+    def stages(self) -> pd.DataFrame:
+        """Each customer's dunning stage (customers with chasable overdue invoices)."""
+        return customer_stages(
+            self.scoped(self.forecast.invoices), self.day, self.reliability, self.book.customers
+        )
+
+    @cached_property
+    def plan(self) -> Plan:
+        """The battle plan for the first short month of the chosen scope."""
+        s = self.settings
+        return battle_plan(
+            self.forecast,
+            self.gap,
+            self.day,
+            company=s.company,
+            candidates=self.candidates,
+        )
+
+    def reminders(
+        self, languages: tuple[str, ...] = ("fr", "en"), template_dir: str | None = None
+    ) -> pd.DataFrame:
+        """One draft reminder per customer with chasable overdue invoices and language."""
+        return reminders(
+            self.scoped(self.items),
+            self.forecast.invoices,
+            self.stages,
+            self.day,
+            self.book.customers,
+            self.book.promises,
+            languages,
+            template_dir,
+        )
+
+    @cached_property
+    def aged(self) -> pd.DataFrame:
+        """The aged balance by customer."""
+        return aged_balance(self.items, by=("company", "customer_id"))
+
+    @cached_property
+    def kpis(self) -> pd.DataFrame:
+        """DSO-family KPIs per company and consolidated."""
+        return kpis(self.book.invoices, self.day, self.book.fx)
+
+    @cached_property
+    def customer_table(self) -> pd.DataFrame:
+        """One row per customer: score, class, history, open and overdue amounts."""
+        keys = ["company", "customer_id"]
+        rel = self.reliability
+        items = self.items
+        overdue = items["open_amount_rc"].where(items["days_past_due"] > 0, 0.0)
+        sums = items.assign(overdue_rc=overdue).groupby(keys)[["open_amount_rc", "overdue_rc"]]
+        table = rel.join(sums.sum(), on=keys).fillna({"open_amount_rc": 0.0, "overdue_rc": 0.0})
+        return table[
+            [
+                *keys,
+                "score",
+                "reliability",
+                "n_settled",
+                "avg_days_late",
+                "open_amount_rc",
+                "overdue_rc",
+                "grade",
+            ]
+        ]
+
+    def view(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` for the chosen company (``ALL`` rows when consolidated)."""
+        return frame.loc[frame["company"] == (self.settings.company or "ALL")]
+
+    def scoped(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """Rows of ``frame`` for the chosen company (all rows when consolidated)."""
+        if self.settings.company is None:
+            return frame
+        return frame.loc[np.asarray(frame["company"] == self.settings.company)]
+
+    @property
+    def aged_labels(self) -> list[str]:
+        """The aged balance's bucket columns."""
+        return bucket_labels(DEFAULT_BUCKETS)

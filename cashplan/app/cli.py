@@ -1,0 +1,509 @@
+"""The ``cashplan`` command line.
+
+Errors that the user can fix (a bad book, a bad argument) are printed as a
+readable message on stderr with exit code 2, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from cashplan.core.errors import CashplanError
+
+__all__ = ["main"]
+
+_EPILOG = """examples:
+  cashplan app data/sample --as-of 2026-10-31 --user "Claire Martin"
+  cashplan report data/sample --as-of 2026-10-31 --out reports/sample
+  cashplan report books/* --as-of 2026-10-31 --out reports/2026-10 --param catch_up=3
+  cashplan summary data/sample --as-of 2026-10-31
+  cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
+  cashplan sample --out /tmp/big --invoices 1000000 --format parquet
+  cashplan backtest data/sample
+  cashplan import-fec 123456789FEC20261231.txt --out books/acme --terms "45 jours fin de mois"
+
+The book folder format is described in the README (data contract)."""
+
+
+def _date(text: str) -> pd.Timestamp:
+    try:
+        return pd.Timestamp(pd.to_datetime(text, format="%Y-%m-%d"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a date: write it as YYYY-MM-DD"
+        ) from None
+
+
+def _book_arguments(parser: argparse.ArgumentParser) -> None:
+    """The book to read and its reporting currency: the same for every command reading a book."""
+    parser.add_argument("book", type=Path, help="the book folder (or a book.xlsx)")
+    parser.add_argument(
+        "--currency", default="EUR", metavar="CODE", help="reporting currency (default EUR)"
+    )
+
+
+def _parser() -> argparse.ArgumentParser:
+    from cashplan import __version__
+    from cashplan.sample import SAMPLE_AS_OF
+
+    parser = argparse.ArgumentParser(
+        prog="cashplan",
+        description="Cash planning from a receivables ledger: cash targets, the collection "
+        "forecast, the gap and the battle plan, aged balance and KPIs, the monthly report, "
+        "FEC import.",
+        epilog=_EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument("--version", action="version", version=f"cashplan {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    summary = sub.add_parser(
+        "summary",
+        help="print targets, aged balance and KPIs of a book",
+        description="Read and check a book, then print its cash targets, "
+        "aged balance and KPIs at a date.",
+    )
+    _book_arguments(summary)
+    summary.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the book is seen at (never today's date by default)",
+    )
+    summary.add_argument("--company", help="one company only (default: all, consolidated)")
+    summary.add_argument(
+        "--catch-up",
+        type=int,
+        default=1,
+        metavar="K",
+        help="months over which a shortfall is caught up (default 1)",
+    )
+    summary.add_argument(
+        "--surplus-lowers",
+        action="store_true",
+        help="let a month's surplus lower the next targets (default: no)",
+    )
+    summary.add_argument(
+        "--margin",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="safety margin on the cash need, e.g. 0.1 for 10%% (default 0)",
+    )
+
+    sample = sub.add_parser(
+        "sample",
+        help="write the deterministic sample book (or a larger one)",
+        description="Generate a realistic book: two companies (EUR, GBP), "
+        "distinct payer profiles, promises, spending and FX rates.",
+    )
+    sample.add_argument(
+        "--out",
+        type=Path,
+        default=Path("data/sample"),
+        help="folder to write (default data/sample)",
+    )
+    sample.add_argument(
+        "--as-of",
+        type=_date,
+        default=_date(SAMPLE_AS_OF),
+        metavar="YYYY-MM-DD",
+        help=f"last day of the book (default {SAMPLE_AS_OF})",
+    )
+    sample.add_argument("--seed", type=int, default=7, help="random seed (default 7)")
+    sample.add_argument(
+        "--invoices",
+        type=int,
+        default=30_000,
+        metavar="N",
+        help="number of invoices (default 30,000)",
+    )
+    sample.add_argument(
+        "--customers",
+        type=int,
+        default=None,
+        metavar="N",
+        help="number of customers (default 250, or invoices/150 if larger)",
+    )
+    sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
+    sample.add_argument("--force", action="store_true", help="overwrite an existing book")
+    fec = sub.add_parser(
+        "import-fec",
+        help="write a book folder from a FEC (French legal ledger export)",
+        description="Read a FEC (tab- or '|'-separated, 18 columns), take the customer lines "
+        "(accounts 411), link payments to invoices by lettrage, and write a book folder. "
+        "Unallocated payments are listed in unallocated_payments.csv, never netted.",
+    )
+    fec.add_argument("fec_file", type=Path, help="the FEC file, e.g. 123456789FEC20261231.txt")
+    fec.add_argument("--out", type=Path, required=True, help="the book folder to write")
+    terms = fec.add_mutually_exclusive_group()
+    terms.add_argument(
+        "--terms-days",
+        type=int,
+        default=None,
+        metavar="N",
+        help="payment terms in days for every customer (default 30)",
+    )
+    terms.add_argument(
+        "--terms",
+        default=None,
+        metavar="TEXT",
+        help="payment terms for every customer, e.g. '45 jours fin de mois'",
+    )
+    fec.add_argument(
+        "--customers",
+        type=Path,
+        default=None,
+        metavar="CSV",
+        help="customers file: customer_id and payment_terms (e.g. '60 jours', "
+        "'45 FDM') or payment_terms_days; others get the default terms",
+    )
+    fec.add_argument(
+        "--company",
+        default=None,
+        help="company name of the rows (default: the SIREN of the file name)",
+    )
+    fec.add_argument("--force", action="store_true", help="overwrite an existing book")
+    bt = sub.add_parser(
+        "backtest",
+        help="score the 13-week forecast against what was collected, month by month",
+        description="Roll the as-of date over the book's month-ends, rebuild what was known "
+        "at each (history, promises recorded by then), forecast 13 weeks and compare with the "
+        "collections that followed, next to two baselines (due date; due date + the "
+        "customer's mean delay). Prints the WAPE and the p10-p90 coverage.",
+    )
+    _book_arguments(bt)
+    bt.add_argument(
+        "--from",
+        dest="first",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="first as-of date (default: a year into the history)",
+    )
+    bt.add_argument(
+        "--to",
+        dest="last",
+        type=_date,
+        default=None,
+        metavar="YYYY-MM-DD",
+        help="last as-of date (default: 13 weeks before the last known day)",
+    )
+    bt.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="folder to write backtest_weekly.csv and backtest_summary.csv",
+    )
+    rep = sub.add_parser(
+        "report",
+        help="write the monthly report folder (HTML, notebook, CSVs, battle plan, manifest)",
+        description="Run the monthly report notebook with papermill and write the report "
+        "folder: report.html (self-contained), report.ipynb, the CSV tables, battle-plan.xlsx, "
+        "reminders/ and manifest.json. Several books or companies run in parallel, each in "
+        "OUT/<book>[_<company>]; one that fails does not stop the others.",
+    )
+    rep.add_argument("books", type=Path, nargs="+", metavar="BOOK", help="book folder(s)")
+    rep.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the books are seen at",
+    )
+    rep.add_argument("--out", type=Path, required=True, help="the report folder to write")
+    rep.add_argument(
+        "--company",
+        action="append",
+        default=None,
+        metavar="X",
+        help="one company's report (repeat for several; default: consolidated)",
+    )
+    rep.add_argument(
+        "--param",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a report parameter, e.g. catch_up=3, threshold=55, "
+        "spending='{\"salaries\": 1200000}' (see cashplan report --list-params)",
+    )
+    rep.add_argument("--list-params", action="store_true", help="list the parameters and exit")
+    rep.add_argument(
+        "--jobs", type=int, default=2, metavar="N", help="reports run at once (default 2)"
+    )
+    rep.add_argument("--force", action="store_true", help="replace existing reports")
+    app = sub.add_parser(
+        "app",
+        help="open the workbook in the browser for a CFO, without code (Voila)",
+        description="Serve the CFO's workbook (notebooks/01-cash-workbook.ipynb) with Voila: "
+        "the widgets and charts, no code. Edits are saved to the book with --user as their "
+        "author. Stop it with Ctrl-C.",
+    )
+    _book_arguments(app)
+    app.add_argument(
+        "--as-of",
+        type=_date,
+        required=True,
+        metavar="YYYY-MM-DD",
+        help="the date the book is seen at",
+    )
+    app.add_argument(
+        "--user",
+        default=os.environ.get("USER") or "CFO",
+        help="who records promises and adjustments (default: $USER)",
+    )
+    app.add_argument("--port", type=int, default=8866, help="port (default 8866)")
+    app.add_argument(
+        "--ip",
+        default="127.0.0.1",
+        help="address to serve on (default 127.0.0.1, this machine only; another one lets "
+        "other machines reach the app, with a warning)",
+    )
+    app.add_argument(
+        "--token",
+        default=None,
+        help="the token the app's URL must carry (default: a new random one each run)",
+    )
+    app.add_argument("--no-browser", action="store_true", help="do not open a browser")
+    return parser
+
+
+def _app(args: argparse.Namespace) -> None:
+    import secrets
+    import subprocess
+
+    from cashplan.app._voila import is_loopback
+    from cashplan.app.report import NOTEBOOKS
+    from cashplan.io.book import read_book
+
+    book = read_book(args.book, reporting_currency=args.currency)  # check it before serving
+    env = {
+        **os.environ,
+        "CASHPLAN_BOOK": str(Path(args.book).absolute()),
+        "CASHPLAN_AS_OF": args.as_of.strftime("%Y-%m-%d"),
+        "CASHPLAN_USER": args.user,
+        "CASHPLAN_CURRENCY": book.reporting_currency,
+    }
+    token = args.token or secrets.token_urlsafe(24)
+    command = [
+        sys.executable,
+        "-m",
+        "cashplan.app._voila",
+        str(NOTEBOOKS / "01-cash-workbook.ipynb"),
+        f"--port={args.port}",
+        f"--Voila.ip={args.ip}",
+        f"--Voila.token={token}",
+        "--show_tracebacks=False",
+        *(["--no-browser"] if args.no_browser else []),
+    ]
+    host = f"[{args.ip}]" if ":" in args.ip else args.ip
+    if not is_loopback(args.ip):
+        print(
+            f"warning: serving on {args.ip}: other machines can reach the app (the token is "
+            "still required). Serve on 127.0.0.1 unless they must.",
+            file=sys.stderr,
+        )
+    print(
+        f"serving the workbook of {args.book} at http://{host}:{args.port}/?token={token} "
+        "(Ctrl-C stops)",
+        flush=True,
+    )
+    try:
+        subprocess.run(command, env=env, check=False)
+    except KeyboardInterrupt:
+        pass
+
+
+def _params(pairs: list[str]) -> dict[str, object]:
+    import json
+
+    out: dict[str, object] = {}
+    for pair in pairs:
+        name, sep, text = pair.partition("=")
+        if not sep or not name:
+            raise CashplanError(f"--param {pair!r}: write it NAME=VALUE, e.g. catch_up=3")
+        try:
+            out[name.strip()] = json.loads(text)
+        except ValueError:
+            out[name.strip()] = text
+    return out
+
+
+def _report(args: argparse.Namespace) -> None:
+    from cashplan.app.outputs import report_folder
+    from cashplan.app.report import ReportJob, report_parameters, run_reports
+
+    if args.list_params:
+        for name, p in report_parameters().items():
+            if name not in ("book", "as_of", "company", "out"):
+                print(f"{name} ({p['type']}, default {p['default']}): {p['help']}")
+        return
+    params = _params(args.param)
+    companies = args.company or [""]
+    single = len(args.books) == 1 and len(companies) == 1
+    jobs = [
+        ReportJob(book, args.out if single else report_folder(args.out, book, c), c)
+        for book in args.books
+        for c in companies
+    ]
+    _refuse_shared_folders(jobs)
+    as_of = args.as_of.strftime("%Y-%m-%d")
+    if single:  # in a process of its own too, so that Ctrl-C stops it cleanly
+        result = run_reports(jobs, as_of, params, args.force, 1)[jobs[0]]
+        if isinstance(result, Exception):
+            raise result
+        print(f"wrote the report to {result}; open {result / 'report.html'} in a browser")
+        return
+    from tqdm import tqdm
+
+    with tqdm(total=len(jobs), unit="report", file=sys.stderr) as bar:
+        results = run_reports(jobs, as_of, params, args.force, args.jobs, bar.update)
+    failed = 0
+    for job in jobs:
+        result = results[job]
+        name = f"{job.book}" + (f" ({job.company})" if job.company else "")
+        if isinstance(result, Exception):
+            failed += 1
+            print(f"FAILED {name}: {result}", file=sys.stderr)
+        else:
+            print(f"wrote {name} to {result / 'report.html'}")
+    if failed:
+        raise CashplanError(f"{failed} of {len(jobs)} reports failed (see above)")
+
+
+def _refuse_shared_folders(jobs: Sequence[Any]) -> None:
+    """Two reports never share a folder (two books named alike, on any disk's case rules)."""
+    seen: dict[str, Any] = {}
+    for job in jobs:
+        other = seen.setdefault(str(job.out).casefold(), job)
+        if other is not job:
+            raise CashplanError(
+                f"{other.book} and {job.book} would both be reported into {job.out}. "
+                "Fix: run them in two commands with different --out folders, or rename one."
+            )
+
+
+def _backtest(args: argparse.Namespace) -> None:
+    from cashplan.forecasting.backtest import backtest
+    from cashplan.io.book import read_book
+    from cashplan.io.export import write_csv
+
+    book = read_book(args.book, reporting_currency=args.currency)
+    result = backtest(book.invoices, book.fx, book.promises, first=args.first, last=args.last)
+    dates = result.weekly["as_of"]
+    shown = result.summary.copy()
+    for column in ("wape", "median_wape_per_date", "p10_p90_coverage"):
+        shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    print(
+        f"backtest of the 13-week forecast, {dates.nunique()} as-of dates from "
+        f"{dates.min().date()} to {dates.max().date()}, amounts in {book.reporting_currency}:"
+    )
+    print(shown.to_string(index=False))
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        write_csv(result.weekly, args.out / "backtest_weekly.csv")
+        write_csv(result.summary, args.out / "backtest_summary.csv")
+        print(f"wrote {args.out / 'backtest_weekly.csv'} and backtest_summary.csv")
+
+
+def _import_fec(args: argparse.Namespace) -> None:
+    from cashplan.io.fec import import_fec
+    from cashplan.io.folders import write_whole
+
+    terms = args.terms if args.terms is not None else args.terms_days
+
+    def build(tmp: Path) -> str:
+        summary = import_fec(
+            args.fec_file,
+            tmp,
+            terms=30 if terms is None else terms,
+            customers=args.customers,
+            company=args.company,
+        )
+        return summary.replace(str(tmp), str(args.out))  # the folder it is renamed to
+
+    inputs = [p for p in (args.fec_file, args.customers) if p is not None]
+    report = write_whole(args.out, build, kind="book", force=args.force, protected=inputs)
+    sys.stdout.write(report)
+
+
+def _summary(args: argparse.Namespace) -> None:
+    from cashplan.app.summary import summarize
+    from cashplan.io.book import read_book
+
+    book = read_book(args.book, reporting_currency=args.currency)
+    if args.company is not None and args.company not in book.companies:
+        raise CashplanError(
+            f"no company {args.company!r} in the book; it has: " + ", ".join(book.companies)
+        )
+    sys.stdout.write(
+        summarize(
+            book,
+            args.as_of,
+            company=args.company,
+            k=args.catch_up,
+            surplus_lowers=args.surplus_lowers,
+            safety_margin=args.margin,
+        )
+    )
+
+
+def _sample(args: argparse.Namespace) -> None:
+    from cashplan.io.export import write_book
+    from cashplan.io.folders import check_target, write_whole
+    from cashplan.sample import make_book
+
+    out: Path = args.out
+    check_target(out, kind="book", force=args.force)  # before the generator's minutes
+    customers = args.customers or max(250, args.invoices // 150)
+    tables = make_book(
+        as_of=args.as_of.strftime("%Y-%m-%d"),
+        seed=args.seed,
+        n_customers=customers,
+        n_invoices=args.invoices,
+    )
+    paths = write_whole(
+        out, lambda tmp: write_book(tables, tmp, fmt=args.format), kind="book", force=args.force
+    )
+    print(
+        f"wrote {len(tables['invoices']):,} invoices of {customers:,} customers to {out} "
+        f"({', '.join(p.name for p in paths)})"
+    )
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code."""
+    args = _parser().parse_args(argv)
+    try:
+        {
+            "summary": _summary,
+            "sample": _sample,
+            "import-fec": _import_fec,
+            "backtest": _backtest,
+            "report": _report,
+            "app": _app,
+        }[args.command](args)
+    except CashplanError as exc:
+        print(f"cashplan {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, ValueError) as exc:
+        print(f"cashplan {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(
+            f"cashplan {args.command}: interrupted; nothing half-written is left", file=sys.stderr
+        )
+        return 130
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,211 @@
+"""What the notebooks call: load an analysis from parameters, show tables and text.
+
+Notebooks hold no logic of their own: each cell calls one function here, in
+:mod:`cashplan.app.charts` or in :mod:`cashplan.app.workbook`.
+
+Examples
+--------
+>>> frame = pd.DataFrame({"company": ["FR01"], "target": [1234567.891], "cei": [0.8532]})
+>>> html = styled(frame, money=["target"], pct=["cei"], uuid="demo").to_html()
+>>> "1,234,568" in html and "85.3%" in html and "T_demo" in html
+True
+
+Text from the book is shown as text: the tables escape it for HTML, the summary for
+markdown and HTML.
+
+>>> "&lt;b&gt;" in styled(pd.DataFrame({"name": ["<b>"]})).to_html()
+True
+>>> print(markdown_text("*A* <b>"))
+\\*A\\* \\<b\\>
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.core.errors import CashplanError
+from cashplan.fast.frames import skip_slow_uri_grammar
+from cashplan.io.book import read_book
+
+__all__ = ["lineage", "load", "markdown_text", "setup", "styled", "summary_markdown"]
+
+# every ASCII punctuation character backslash-escaped (CommonMark), control characters a space
+_MARKDOWN = str.maketrans(
+    {c: "\\" + c for c in string.punctuation}
+    | dict.fromkeys([*map(chr, range(32)), *map(chr, range(0x7F, 0xA0)), "\u2028", "\u2029"], " ")
+)
+
+
+def setup() -> None:
+    """Charts as plotly JSON outputs: JupyterLab draws them, the notebook stays small.
+
+    The report's HTML export embeds plotly.js once (``report.to_html``).
+    """
+    skip_slow_uri_grammar()
+    import plotly.io as pio
+
+    pio.renderers.default = "plotly_mimetype"
+
+
+def load(
+    book: str,
+    as_of: str,
+    company: str = "",
+    currency: str = "EUR",
+    spending: Mapping[str, float] | None = None,
+    catch_up: int = 1,
+    threshold: float = 60.0,
+    safety_margin: float = 0.0,
+    dispute_policy: str = "exclude",
+    discount_rate: float = 0.02,
+    cost_of_funds: float = 0.05,
+) -> Analysis:
+    """Read ``book`` and set up its analysis from the report's parameters."""
+    data = read_book(book, reporting_currency=currency)
+    if company and company not in data.companies:
+        raise CashplanError(
+            f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)
+        )
+    if dispute_policy not in ("exclude", "long_delay"):
+        raise CashplanError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
+    settings = Settings(
+        as_of=str(pd.Timestamp(as_of).date()),
+        company=company or None,
+        k=int(catch_up),
+        threshold=float(threshold),
+        safety_margin=float(safety_margin),
+        dispute_policy=dispute_policy,  # type: ignore[arg-type]
+        discount_rate=float(discount_rate),
+        cost_of_funds=float(cost_of_funds),
+        spending=dict(spending or {}),
+    )
+    return Analysis(data, settings)
+
+
+def styled(
+    frame: pd.DataFrame,
+    money: Sequence[str] = (),
+    pct: Sequence[str] = (),
+    days: Sequence[str] = (),
+    uuid: str = "table",
+    compact: bool = False,
+) -> Styler:
+    """A table for reading: thousands separators, percentages, no index, stable HTML ids.
+
+    Text cells and column headers are HTML-escaped (a name from the book is shown, never
+    run). ``compact`` packs a wide table (smaller type, less padding) to fit a laptop's screen.
+    """
+    formats: dict[str, Any] = {c: "{:,.0f}" for c in money}
+    formats |= {c: "{:.1%}" for c in pct}
+    formats |= {c: "{:,.1f}" for c in days}
+    dates = [c for c in frame.columns if pd.api.types.is_datetime64_any_dtype(frame[c])]
+    formats |= dict.fromkeys(dates, _iso_date)
+    style = frame.style.format(formats, na_rep="", escape="html")
+    rest = frame.columns[~frame.columns.isin(list(formats))]
+    if len(rest):  # pandas' default display, escaped
+        style = style.format(None, subset=rest, escape="html")
+    style = style.format_index(escape="html", axis="columns")
+    style = style.hide(axis="index").set_uuid(uuid)
+    return style.set_table_styles(
+        [
+            {
+                "selector": "td, th",
+                "props": "padding: 1px 5px; font-size: 12px; line-height: 1.3; white-space: nowrap"
+                if compact
+                else "padding: 2px 8px; white-space: nowrap",
+            },
+            {"selector": "td", "props": "text-align: right"},
+        ]
+    )
+
+
+def _iso_date(value: Any) -> str:
+    return "" if pd.isna(value) else f"{value:%Y-%m-%d}"
+
+
+def _money(value: float, currency: str) -> str:
+    return f"{value:,.0f} {markdown_text(currency)}"
+
+
+def markdown_text(text: object) -> str:
+    """``text`` for a markdown line: shown as written, never markup, a link or HTML.
+
+    Every ASCII punctuation character gets a backslash (CommonMark shows it literally; the
+    renderers then HTML-escape ``<``, ``&`` and quotes); line breaks and other control
+    characters become a space, so a value cannot start a new block.
+    """
+    return str(text).translate(_MARKDOWN)
+
+
+def summary_markdown(a: Analysis) -> str:
+    """The report's opening lines: cash need, target, forecast, gap and its probability."""
+    cur = a.book.reporting_currency
+    company = a.settings.company
+    scope = markdown_text(company) if company else "all companies (consolidated)"
+    rows = a.view(a.gap)
+    open_rows = rows.loc[rows["status"] == "open"]
+    items = a.scoped(a.items)
+    overdue = items.loc[items["days_past_due"] > 0, "open_amount_rc"].sum()
+    lines = [
+        f"**{scope}**, as of **{a.day:%Y-%m-%d}**, amounts in {markdown_text(cur)}.",
+        "",
+        f"Open receivables: **{_money(items['open_amount_rc'].sum(), cur)}** on "
+        f"{len(items):,} open items, of which {_money(overdue, cur)} overdue.",
+        "",
+        "| month | cash need | target | forecast (p10 - p90) | gap | P(target met) |",
+        "|---|---:|---:|---:|---:|---:|",
+    ]
+    for r in open_rows.itertuples():
+        lines.append(
+            f"| {r.month:%Y-%m} | {r.cash_need:,.0f} | {r.target:,.0f} | {r.forecast:,.0f} "
+            f"({r.forecast_p10:,.0f} - {r.forecast_p90:,.0f}) | {r.gap:,.0f} | "
+            f"{r.probability:.0%} |"
+        )
+    plan = a.plan
+    lines.append("")
+    if plan.month is None:
+        lines.append("The forecast covers every open month's target: no battle plan needed.")
+    else:
+        lines.append(
+            f"First short month: **{plan.month:%Y-%m}**, gap **{_money(plan.gap, cur)}**. "
+            f"The battle plan's {len(plan.actions)} actions are expected to bring "
+            f"{_money(plan.covered, cur)} ({plan.covered / plan.gap:.0%} of the gap)."
+        )
+        if plan.covered < plan.gap - 0.005:
+            lines.append(
+                " The receivables alone cannot close it: the rest needs new sales, "
+                "credit or lower spending."
+            )
+    lines.append("")
+    lines.append(
+        "Gap = target - (collected + forecast); positive means short. The forecast "
+        "covers the open invoices only, not sales still to be invoiced."
+    )
+    return "\n".join(lines)
+
+
+def lineage(a: Analysis) -> pd.DataFrame:
+    """Every input file with its sha256, then the settings: what produced the figures."""
+    from cashplan import __version__
+
+    files = pd.DataFrame(
+        [(s.table, Path(s.path).name, s.sha256) for s in a.book.sources],
+        columns=["table", "file", "sha256"],
+    )
+    settings = {
+        "book": str(a.book.path),
+        **a.settings.__dict__,
+        "reporting_currency": a.book.reporting_currency,
+        "cashplan": __version__,
+    }
+    extra = pd.DataFrame(
+        [("setting", k, str(v)) for k, v in settings.items()], columns=["table", "file", "sha256"]
+    )
+    return pd.concat([files, extra], ignore_index=True)

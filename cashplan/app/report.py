@@ -1,0 +1,346 @@
+"""``cashplan report``: run the monthly report notebook with papermill into a report folder.
+
+The folder (``data-format.md``) is built in a temporary folder beside the target
+and renamed into place only when everything succeeded: a failed run never leaves
+a half-written report, and an existing report is replaced only with ``force``.
+
+- ``report.ipynb``: the executed notebook (what an auditor re-runs);
+- ``report.html``: the same without code, charts included with plotly.js embedded
+  once, so it reads offline;
+- the CSV tables, ``battle-plan.xlsx`` and ``reminders/`` (written by the notebook
+  itself, from the figures it shows);
+- ``manifest.json``: version, parameters, as-of, reporting currency, and the
+  sha256 of every input file and of every file written.
+
+Several books or companies run in parallel (``run_reports``); one that fails is
+reported and does not stop the others.
+"""
+
+from __future__ import annotations
+
+import ast
+import contextlib
+import functools
+import hashlib
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from cashplan.core.errors import CashplanError
+from cashplan.core.params import check_parameters
+from cashplan.fast.frames import skip_slow_uri_grammar
+from cashplan.io.folders import check_target, write_whole
+
+__all__ = [
+    "REPORT_NOTEBOOK",
+    "ReportJob",
+    "report_parameters",
+    "run_report",
+    "run_reports",
+    "to_html",
+]
+
+NOTEBOOKS = Path(__file__).parent / "notebooks"
+REPORT_NOTEBOOK = NOTEBOOKS / "02-monthly-report.ipynb"
+_TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
+_ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
+_PLOTLY = "application/vnd.plotly.v1+json"
+_INTERNAL = {"book", "as_of", "company", "out"}  # set by the command itself
+
+
+@functools.cache
+def report_parameters() -> dict[str, dict[str, Any]]:
+    """The report notebook's parameters: name -> type, default and help (from its cell).
+
+    Read once per process: the notebook is part of the installed package.
+    """
+    skip_slow_uri_grammar()
+    import papermill
+
+    return {
+        name: {"type": p["inferred_type_name"], "default": p["default"], "help": p["help"]}
+        for name, p in papermill.inspect_notebook(str(REPORT_NOTEBOOK)).items()
+    }
+
+
+def _check(parameters: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter known to the notebook and within its range (:mod:`cashplan.core.params`)."""
+    known = report_parameters()
+    unknown = sorted(set(parameters) - set(known))
+    if unknown:
+        listing = "\n".join(
+            f"  {n} ({p['type']}, default {p['default']}): {p['help']}"
+            for n, p in known.items()
+            if n not in _INTERNAL
+        )
+        raise CashplanError(
+            f"unknown report parameter(s) {', '.join(unknown)}; the report takes:\n{listing}"
+        )
+    return check_parameters(parameters)
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def to_html(notebook: Path) -> str:
+    """The executed notebook as a self-contained HTML page: no code, charts drawn offline."""
+    import nbformat
+    import plotly.graph_objects as go
+    import plotly.io as pio
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
+    nb = nbformat.read(notebook, as_version=4)
+    n = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if _PLOTLY in data:
+                fig = go.Figure(data.pop(_PLOTLY))
+                data["text/html"] = pio.to_html(
+                    fig,
+                    include_plotlyjs=(n == 0),
+                    full_html=False,
+                    div_id=f"chart-{n}",
+                    config={"displaylogo": False},
+                )
+                n += 1
+    exporter = HTMLExporter(
+        template_name="cashplan_report",  # the lab page with nothing fetched from the network
+        extra_template_basedirs=[str(_TEMPLATES)],
+        exclude_input=True,
+        exclude_input_prompt=True,
+        exclude_output_prompt=True,
+    )
+    exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"interactive"}), True)
+    body, _ = exporter.from_notebook_node(nb)
+    return str(body)
+
+
+@dataclass(frozen=True)
+class ReportJob:
+    """One report to write: a book, a company (or all) and the folder."""
+
+    book: Path
+    out: Path
+    company: str = ""
+
+
+def run_report(
+    book: str | Path,
+    as_of: str,
+    out: str | Path,
+    company: str = "",
+    parameters: Mapping[str, Any] | None = None,
+    force: bool = False,
+) -> Path:
+    """Write the report folder ``out`` for ``book`` at ``as_of`` (see the module doc).
+
+    ``out`` may replace only a report written by cashplan, and only with ``force``
+    (:func:`cashplan.io.folders.check_target`); it is never the book or a folder holding it.
+    """
+    from cashplan.app.analysis import check_as_of
+    from cashplan.io.book import read_book
+
+    book, out = Path(book).absolute(), Path(out).absolute()
+    parameters = _check(dict(parameters or {}))
+    check_target(out, kind="report", force=force, protected=[book])
+    default = ast.literal_eval(report_parameters()["currency"]["default"])
+    currency = str(parameters.get("currency", default))
+    data = read_book(book, reporting_currency=currency)  # a bad book stops here, cleanly
+    check_as_of(data, as_of)  # so does an as-of before its first invoice
+    if company and company not in data.companies:
+        raise CashplanError(
+            f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)
+        )
+    values = {**parameters, "book": str(book), "as_of": as_of, "company": company}
+
+    def build(tmp: Path) -> None:
+        _execute(tmp, values)
+        (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
+        _write_manifest(tmp, values, data)
+
+    write_whole(out, build, kind="report", force=force, protected=[book])
+    return out
+
+
+def _execute(tmp: Path, values: Mapping[str, Any]) -> None:
+    """Run the notebook in ``tmp`` (its tables go there, ``out = "."``); make it reproducible."""
+    skip_slow_uri_grammar()
+    import papermill
+    from papermill.exceptions import PapermillExecutionError
+
+    try:
+        papermill.execute_notebook(
+            str(REPORT_NOTEBOOK),
+            str(tmp / "report.ipynb"),
+            parameters={**values, "out": "."},
+            kernel_name="python3",
+            progress_bar=False,
+            cwd=str(tmp),
+            store_widget_state=False,
+            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+        )
+    except PapermillExecutionError as err:
+        raise CashplanError(
+            f"the report failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
+        ) from None
+    _make_reproducible(tmp / "report.ipynb")
+
+
+def _make_reproducible(path: Path) -> None:
+    """Drop what changes from run to run: timings, the temporary paths, the injected cell's id."""
+    import nbformat
+
+    nb = nbformat.read(path, as_version=4)
+    run = nb.metadata.get("papermill", {})
+    nb.metadata["papermill"] = {k: run[k] for k in ("parameters", "version") if k in run}
+    for cell in nb.cells:
+        cell.metadata.pop("execution", None)
+        cell.metadata.pop("papermill", None)
+        for output in cell.get("outputs", []):
+            text = output.get("data", {}).get("text/plain")
+            if isinstance(text, str):  # "<... Styler at 0x7f...>": a memory address
+                output["data"]["text/plain"] = _ADDRESS.sub(">", text)
+        if "injected-parameters" in cell.metadata.get("tags", []):
+            cell["id"] = "injected-parameters"
+    nbformat.write(nb, path)
+
+
+def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any) -> None:
+    from cashplan import __version__
+
+    written = sorted(p for p in tmp.rglob("*") if p.is_file())
+    manifest = {
+        "cashplan": __version__,
+        "as_of": values["as_of"],
+        "company": values["company"] or "ALL",
+        "reporting_currency": data.reporting_currency,
+        "parameters": dict(values),
+        "notebook": {"file": REPORT_NOTEBOOK.name, "sha256": _sha256(REPORT_NOTEBOOK)},
+        "inputs": [
+            {"table": s.table, "file": str(Path(s.path).absolute()), "sha256": s.sha256}
+            for s in data.sources
+        ],
+        "outputs": [{"file": p.relative_to(tmp).as_posix(), "sha256": _sha256(p)} for p in written],
+    }
+    text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
+    (tmp / "manifest.json").write_text(text, "utf-8")
+
+
+def run_reports(
+    jobs: Sequence[ReportJob],
+    as_of: str,
+    parameters: Mapping[str, Any],
+    force: bool = False,
+    workers: int = 2,
+    progress: Callable[[int], None] | None = None,
+) -> dict[ReportJob, Path | Exception]:
+    """Run several reports in parallel; each result is its folder or the error it raised.
+
+    Each report runs in a process of its own (:mod:`cashplan.app._job`), with every path
+    made absolute first, so no job sees another's working directory. On Ctrl-C (or any
+    error here) the running jobs are stopped: each removes its temporary folder.
+    """
+    parameters = _check(parameters)
+    runner = _Runner(as_of, parameters, force)
+    results: dict[ReportJob, Path | Exception] = {}
+    pool = ThreadPoolExecutor(max_workers=max(1, workers))
+    try:  # the results are keyed by the jobs as given; the processes get absolute paths
+        futures = {pool.submit(runner.run, job): job for job in jobs}
+        for future in as_completed(futures):
+            results[futures[future]] = future.result()
+            if progress is not None:
+                with contextlib.suppress(Exception):
+                    progress(1)
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        runner.stop()
+        raise
+    finally:
+        pool.shutdown(wait=True)
+    return results
+
+
+class _Runner:
+    """Runs report jobs as child processes and stops them all on request."""
+
+    def __init__(self, as_of: str, parameters: Mapping[str, Any], force: bool) -> None:
+        self.spec = {"as_of": as_of, "parameters": dict(parameters), "force": force}
+        self.procs: list[subprocess.Popen[bytes]] = []
+        self.lock = threading.Lock()
+        self.stopping = False
+
+    def run(self, job: ReportJob) -> Path | Exception:
+        spec = {
+            **self.spec,
+            "book": str(Path(job.book).absolute()),
+            "out": str(Path(job.out).absolute()),
+            "company": job.company,
+        }
+        with self.lock:
+            if self.stopping:
+                return CashplanError("stopped before it started")
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "cashplan.app._job", str(os.getpid())],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,  # Ctrl-C reaches the command, which stops the jobs
+                env=_child_env(),
+            )
+            self.procs.append(proc)
+        stdout, stderr = proc.communicate(json.dumps(spec).encode())
+        return _job_result(proc.returncode, stdout, stderr)
+
+    def stop(self) -> None:
+        """SIGTERM every running job (each cleans up), then SIGKILL what is left after 60 s."""
+        with self.lock:
+            self.stopping = True
+            procs = [p for p in self.procs if p.poll() is None]
+        for sig, wait in ((signal.SIGTERM, 60.0), (signal.SIGKILL, 10.0)):
+            for proc in procs:
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(proc.pid, sig)
+            try:
+                for proc in procs:
+                    proc.wait(timeout=wait)
+                return
+            except (subprocess.TimeoutExpired, KeyboardInterrupt):
+                continue
+
+
+def _child_env() -> dict[str, str]:
+    """The environment of a job: this process's, with this cashplan first on the path."""
+    root = str(Path(__file__).resolve().parents[2])
+    path = os.environ.get("PYTHONPATH", "")
+    return {**os.environ, "PYTHONPATH": root + (os.pathsep + path if path else "")}
+
+
+def _job_result(code: int, stdout: bytes, stderr: bytes) -> Path | Exception:
+    lines = stdout.decode("utf-8", "replace").strip().splitlines()
+    try:
+        answer = json.loads(lines[-1]) if lines else {}
+    except ValueError:
+        answer = {}
+    if code == 0 and "out" in answer:
+        return Path(answer["out"])
+    if "error" in answer:
+        return CashplanError(answer["error"])
+    tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
+    how = f"signal {-code}" if code < 0 else f"exit code {code}"
+    return CashplanError(f"the report process stopped ({how}): " + " | ".join(tail))

@@ -1,0 +1,503 @@
+"""The CFO's workbook: widgets over the same analysis the report runs.
+
+``Workbook`` holds an :class:`~cashplan.app.analysis.Analysis` and the widgets.
+Moving a widget makes the analysis after that change (``Analysis.replace``,
+which recomputes only what the change touches) and redraws the live charts and
+the battle plan. Promises and adjustments are saved to the book's files at once
+(``cashplan.io.edits``: checked, then written atomically), so a kernel restart
+loses nothing. Every action is also a method (``set``, ``save_promise``,
+``save_adjustment``) that tests and scripts call directly.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> from cashplan.io.export import write_book
+>>> from cashplan.sample import make_book
+>>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> _ = write_book(make_book(n_invoices=1_500, n_customers=12), folder)
+>>> wb = Workbook(folder, as_of="2026-10-31", user="cfo")
+>>> before = wb.analysis.view(wb.analysis.gap)["target"].sum()
+>>> wb.set(safety_margin=0.1)
+>>> bool(wb.analysis.view(wb.analysis.gap)["target"].sum() > before)
+True
+"""
+
+from __future__ import annotations
+
+import html
+import time
+from pathlib import Path
+from typing import Any
+
+import ipywidgets as w
+import numpy as np
+import plotly.graph_objects as go
+
+from cashplan.app import charts
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.notebook import styled, summary_markdown
+from cashplan.core.errors import CashplanError
+from cashplan.io.book import read_book
+from cashplan.io.edits import add_adjustment, add_promise, reload_edits
+from cashplan.planning.targets import CATEGORIES, planned_spending
+
+__all__ = ["Workbook", "parse_money"]
+
+_ACCOUNT = "(whole account)"
+_DATA_KEYS = {"x", "y", "base", "text", "error_y"}
+_CHARTS = ("gap", "weekly", "aged", "scores")
+
+_PLAN_ROWS = 25
+_PLAN_COLUMNS = {  # the plan as the CFO reads it: short headers
+    "rank": "rank",
+    "name": "customer",
+    "owner": "owner",
+    "lever": "lever",
+    "n_invoices": "invoices",
+    "days_overdue": "days late",
+    "open_rc": "open",
+    "amount_rc": "brings",
+    "probability": "probability",
+    "cost_rc": "cost",
+    "cumulative_share": "of the gap",
+}
+_WIDE = w.Layout(width="auto")
+_LABEL = {"description_width": "initial"}
+
+
+class Workbook:
+    """The interactive workbook on ``book_path`` at ``as_of`` for ``user`` (see the module doc)."""
+
+    def __init__(self, book_path: str | Path, as_of: str, user: str, currency: str = "EUR") -> None:
+        self.user = user
+        book = read_book(book_path, reporting_currency=currency)
+        self.analysis = Analysis(book, Settings(as_of=as_of))
+        self.last_update_ms = 0.0
+        self._drawn: dict[str, tuple[Any, ...]] = {}
+        self._build()
+        self._redraw()
+
+    # ---- actions (the widgets call these) ----------------------------------------------------
+    def set(self, **changes: Any) -> None:
+        """Change settings: ``company``, ``k``, ``safety_margin``, ``threshold``, ``spending``...
+
+        Promises and adjustments saved meanwhile by other workbooks are taken in too.
+        """
+        a = self.analysis
+        self._update(a.replace(book=reload_edits(a.book), **changes))
+
+    def refresh(self) -> None:
+        """Take in the promises and adjustments other workbooks saved (tabs, kernels, people).
+
+        Only the files that changed since they were read are read again; when none did,
+        nothing is recomputed.
+        """
+        book = reload_edits(self.analysis.book)
+        if book is not self.analysis.book:
+            self._update(self.analysis.replace(book=book))
+
+    def save_promise(
+        self,
+        customer_id: str,
+        promised_date: str,
+        amount: float,
+        invoice_id: str = "",
+        note: str = "",
+    ) -> None:
+        """Record a promise to pay and re-forecast."""
+        self._record(
+            add_promise,
+            f"promise of {amount:,.2f} by {customer_id} for {promised_date}",
+            customer_id=customer_id,
+            promised_date=promised_date,
+            amount=amount,
+            invoice_id=invoice_id,
+            note=note,
+        )
+
+    def save_adjustment(
+        self,
+        customer_id: str,
+        invoice_id: str = "",
+        shift_days: int = 0,
+        to_date: str | None = None,
+        note: str = "",
+    ) -> None:
+        """Shift an invoice or a whole customer by days, or pin it to a date, and re-forecast."""
+        self._record(
+            add_adjustment,
+            f"adjustment of {invoice_id or customer_id}",
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            shift_days=shift_days,
+            to_date_=to_date,
+            note=note,
+        )
+
+    def _record(self, edit: Any, what: str, **fields: Any) -> None:
+        """Save an edit to the book (``cashplan.io.edits``), then update the workbook.
+
+        The book comes back with the edited table as saved, other workbooks' rows included;
+        the other edited table is taken in too if it changed.
+        """
+        a = self.analysis
+        book = edit(a.book, a.day, company=a.settings.company, user=self.user, **fields)
+        self._update(a.replace(book=reload_edits(book)))
+        self._say(f"Saved: {what}.")
+
+    def show(self) -> w.Widget:
+        """The workbook's widget tree (display it in a notebook cell)."""
+        return self.root
+
+    # ---- internals --------------------------------------------------------------------------
+    def _update(self, analysis: Analysis) -> None:
+        start = time.perf_counter()
+        self.analysis = analysis
+        self._redraw()
+        self.last_update_ms = (time.perf_counter() - start) * 1000
+
+    def _say(self, text: str, error: bool = False) -> None:
+        """Show ``text`` (it may quote the book: escaped) as the status line."""
+        colour = "#b00020" if error else "#1b5e20"
+        self.status.value = f"<span style='color:{colour}'>{html.escape(text)}</span>"
+
+    def _guard(self, action: Any) -> Any:
+        """Run a widget's action; a user's mistake shows as a message, never a traceback."""
+
+        def run(*_: Any) -> None:
+            try:
+                action()
+            except (CashplanError, ValueError) as err:
+                self._say(str(err), error=True)
+
+        return run
+
+    def _build(self) -> None:
+        a = self.analysis
+        companies = a.book.companies
+        self.company = w.Dropdown(
+            options=[("All (consolidated)", ""), *[(c, c) for c in companies]],
+            value="",
+            description="Company",
+            style=_LABEL,
+        )
+        self.margin = w.FloatSlider(
+            value=0.0,
+            min=0.0,
+            max=0.5,
+            step=0.01,
+            description="Safety margin",
+            readout_format=".0%",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.catch_up = w.IntSlider(
+            value=1,
+            min=1,
+            max=6,
+            description="Catch-up (months)",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.threshold = w.FloatSlider(
+            value=60.0,
+            min=0.0,
+            max=100.0,
+            step=1.0,
+            description="Reliable from score",
+            readout_format=".0f",
+            continuous_update=False,
+            style=_LABEL,
+        )
+        self.company.observe(
+            self._guard(lambda: self.set(company=self.company.value or None)), "value"
+        )
+        self.margin.observe(self._guard(lambda: self.set(safety_margin=self.margin.value)), "value")
+        self.catch_up.observe(self._guard(lambda: self.set(k=self.catch_up.value)), "value")
+        self.threshold.observe(
+            self._guard(lambda: self.set(threshold=self.threshold.value)), "value"
+        )
+        self.spending: dict[str, w.Text] = {}
+        self._book_spending: dict[str, float] = {}  # what each box shows until changed
+        rows = []
+        planned = planned_spending(a.book.spending, a.day).sort_values(["company", "category"])
+        for company, category, currency, amount in planned.itertuples(index=False, name=None):
+            if category not in CATEGORIES:
+                continue
+            box = _money_box(f"{company} {category} ({currency}/month)", float(amount), "330px")
+            box.observe(self._guard(self._spending_changed), "value")
+            self.spending[f"{company}/{category}"] = box
+            self._book_spending[f"{company}/{category}"] = round(float(amount), 2)
+            rows.append(box)
+        self.status = w.HTML()
+        self.promise = self._promise_form()
+        self.adjust = self._adjust_form()
+        # built with their first data: the browser's views start from the widgets' state
+        self.charts = {name: _live(self._figure(name)) for name in _CHARTS}
+        self._drawn = self._chart_inputs()
+        self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.summary = w.HTML()
+        controls = w.VBox(
+            [
+                w.HTML("<b>Settings</b>"),
+                self.company,
+                self.margin,
+                self.catch_up,
+                self.threshold,
+                w.HTML("<b>Monthly spending, open months</b> (prefilled from the book)"),
+                w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(2, 335px)")),
+            ],
+            layout=w.Layout(margin="0 24px 0 0"),
+        )
+        edits = w.Tab(children=[self.promise, self.adjust])
+        edits.set_title(0, "Promise to pay")
+        edits.set_title(1, "Shift or pin")
+        self.root = w.VBox(
+            [
+                w.HBox(
+                    [controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                self.summary,
+                w.HBox(
+                    [self.charts["gap"], self.charts["weekly"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                w.HBox(
+                    [self.charts["aged"], self.charts["scores"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                w.HTML("<b>Battle plan</b>"),
+                self.plan,
+            ]
+        )
+
+    def _spending_changed(self) -> None:
+        base = self._book_spending
+        values = {}
+        for k, box in self.spending.items():
+            try:
+                values[k] = parse_money(box.value)
+            except ValueError:
+                box.value = _fmt(self.analysis.settings.spending.get(k, base[k]))
+                raise
+            box.value = _fmt(values[k])  # shown back with separators
+        overrides = {k: v for k, v in values.items() if abs(v - base[k]) > 0.004}
+        self.set(spending=overrides)
+
+    def _customers(self) -> list[str]:
+        items = self.analysis.scoped(self.analysis.items)
+        return sorted(items["customer_id"].unique().tolist())
+
+    def _invoices(self, customer: str) -> list[str]:
+        items = self.analysis.scoped(self.analysis.items)
+        return [_ACCOUNT, *sorted(items.loc[items["customer_id"] == customer, "invoice_id"])]
+
+    def _customer_pickers(self) -> tuple[w.Combobox, w.Dropdown]:
+        customer = w.Combobox(
+            options=self._customers(),
+            placeholder="customer id",
+            description="Customer",
+            ensure_option=True,
+            style=_LABEL,
+        )
+        invoice = w.Dropdown(options=[_ACCOUNT], description="Invoice", style=_LABEL)
+
+        def follow(_: Any) -> None:
+            if customer.value in customer.options:
+                invoice.options = self._invoices(customer.value)
+
+        customer.observe(follow, "value")
+        return customer, invoice
+
+    def _promise_form(self) -> w.VBox:
+        customer, invoice = self._customer_pickers()
+        day = w.DatePicker(description="Promised for", style=_LABEL)
+        amount = _money_box("Amount", 0.0)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save promise", button_style="primary")
+
+        def fill(_: Any) -> None:  # an invoice's promise defaults to its open amount
+            items = self.analysis.items
+            row = items.loc[items["invoice_id"] == invoice.value, "open_amount"]
+            if len(row):
+                amount.value = _fmt(float(row.iloc[0]))
+
+        invoice.observe(fill, "value")
+
+        def act() -> None:
+            if day.value is None:
+                raise CashplanError("pick the promised date")
+            self.save_promise(
+                customer.value,
+                str(day.value),
+                parse_money(amount.value),
+                "" if invoice.value == _ACCOUNT else invoice.value,
+                note.value,
+            )
+
+        save.on_click(self._guard(act))
+        self.promise_widgets = {
+            "customer": customer,
+            "invoice": invoice,
+            "date": day,
+            "amount": amount,
+            "note": note,
+            "save": save,
+        }
+        return w.VBox([customer, invoice, day, amount, note, save])
+
+    def _adjust_form(self) -> w.VBox:
+        customer, invoice = self._customer_pickers()
+        shift = w.IntText(value=0, description="Shift (days)", style=_LABEL)
+        day = w.DatePicker(description="or pin to", style=_LABEL)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save adjustment", button_style="primary")
+
+        def act() -> None:
+            self.save_adjustment(
+                customer.value,
+                "" if invoice.value == _ACCOUNT else invoice.value,
+                int(shift.value),
+                None if day.value is None else str(day.value),
+                note.value,
+            )
+
+        save.on_click(self._guard(act))
+        self.adjust_widgets = {
+            "customer": customer,
+            "invoice": invoice,
+            "shift": shift,
+            "date": day,
+            "note": note,
+            "save": save,
+        }
+        return w.VBox([customer, invoice, shift, day, note, save])
+
+    def _redraw(self) -> None:
+        a = self.analysis
+        # a chart is redrawn only when what it shows changed (the analysis keeps unchanged parts)
+        for name, key in self._chart_inputs().items():
+            drawn = self._drawn.get(name)
+            if drawn is not None and all(map(_same, drawn, key)):
+                continue
+            self._drawn[name] = key
+            self._draw(self.charts[name], self._figure(name))
+        self.summary.value = _markdown_html(summary_markdown(a))
+        actions = a.plan.actions.head(_PLAN_ROWS)
+        who = actions["name"].where(actions["name"] != "", actions["customer_id"])
+        shown = actions.assign(name=who + " (" + actions["company"] + ")")
+        shown = shown[list(_PLAN_COLUMNS)].rename(columns=_PLAN_COLUMNS)
+        table = styled(
+            shown,
+            money=["open", "brings", "cost"],
+            pct=["probability", "of the gap"],
+            uuid="plan",
+            compact=True,
+        )
+        month = "" if a.plan.month is None else f" into {a.plan.month:%Y-%m}"
+        caption = (
+            f"<p>Amounts in {html.escape(a.book.reporting_currency)}; <i>brings</i>: the cash the "
+            f"action is expected to bring{month}.</p>"
+        )
+        more = len(a.plan.actions) - len(actions)
+        note = f"<p>... and {more} more actions (all in the report's actions.csv).</p>"
+        self.plan.value = (
+            caption
+            + f"<div style='overflow-x:auto'>{table.to_html()}</div>"
+            + (note if more else "")
+        )
+
+    def _chart_inputs(self) -> dict[str, tuple[Any, ...]]:
+        a = self.analysis
+        scope = a.settings.company or "ALL"
+        return {
+            "gap": (a.gap, scope),
+            "weekly": (a.forecast, scope),
+            "aged": (a.aged, scope),
+            "scores": (a.customer_table, scope, a.settings.threshold),
+        }
+
+    def _figure(self, name: str) -> charts.Spec:
+        a = self.analysis
+        cur = a.book.reporting_currency
+        if name == "gap":
+            return charts.target_vs_forecast_spec(a.view(a.gap), cur)
+        if name == "weekly":
+            weeks = a.view(a.forecast.buckets)
+            return charts.weekly_forecast_spec(weeks.loc[weeks["kind"] == "week"], cur)
+        if name == "aged":
+            return charts.aged_balance_spec(a.scoped(a.aged), a.aged_labels, cur)
+        return charts.score_vs_open_spec(a.scoped(a.customer_table), cur, a.settings.threshold)
+
+    @staticmethod
+    def _draw(live: go.FigureWidget, spec: charts.Spec) -> None:
+        """Show ``spec`` in the live chart: only its traces' data is sent, in one message."""
+        traces = spec["data"]
+        if len(live.data) != len(traces):  # never with our charts; kept correct anyway
+            with live.batch_update():
+                live.data = ()
+                live.add_traces(traces)
+            return
+        # one batched update per chart: a single message, so the browser never misses a part
+        with live.batch_update():
+            for old, new in zip(live.data, traces, strict=True):
+                old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
+
+
+def parse_money(text: str) -> float:
+    """An amount as typed: ``1,234,567.89``, ``1 234 567.89`` or ``1234567.89``.
+
+    >>> parse_money("1,234,567.89"), parse_money(" 2 500 ")
+    (1234567.89, 2500.0)
+    """
+    cleaned = str(text).replace(",", "").replace(" ", "").replace("\u202f", "").strip()
+    try:
+        value = float(cleaned)
+    except ValueError:
+        raise ValueError(f"{text!r} is not an amount: type digits, e.g. 1,250,000.00") from None
+    if not np.isfinite(value) or value < 0:
+        raise ValueError(f"{text!r}: give an amount of 0 or more")
+    return value
+
+
+def _fmt(value: float) -> str:
+    return f"{value:,.2f}"
+
+
+def _money_box(description: str, value: float, width: str = "auto") -> w.Text:
+    """A text box showing an amount with thousands separators (committed on Enter or Tab)."""
+    return w.Text(
+        value=_fmt(value),
+        description=description,
+        style=_LABEL,
+        continuous_update=False,
+        layout=w.Layout(width=width),
+    )
+
+
+def _live(spec: charts.Spec) -> go.FigureWidget:
+    figure = go.FigureWidget(spec)
+    figure.layout.width = 440  # two side by side in JupyterLab with its file browser open
+    return figure
+
+
+def _same(old: Any, new: Any) -> bool:
+    """The same input: the very same table (the analysis keeps unchanged ones), or equal value."""
+    return old is new or (isinstance(old, str | int | float) and old == new)
+
+
+def _markdown_html(text: str) -> str:
+    """The summary's markdown as HTML for an ``HTML`` widget (mistune, as nbconvert uses).
+
+    Raw HTML in ``text`` is escaped too (the book's text is already escaped by
+    :func:`~cashplan.app.notebook.summary_markdown`).
+    """
+    import mistune
+
+    render = mistune.create_markdown(escape=True, plugins=["table"])
+    style = (
+        "<style>.cashplan-summary td, .cashplan-summary th {padding: 2px 10px; "
+        "text-align: right; white-space: nowrap}</style>"
+    )
+    return f"{style}<div class='cashplan-summary'>{render(text)}</div>"

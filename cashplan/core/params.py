@@ -1,0 +1,122 @@
+"""The report's parameters checked once, each with its type and range, before anything runs.
+
+A parameter given with ``--param`` (or to :func:`cashplan.app.report.run_report`)
+is refused by name with what it must be, what was given and the fix: a NaN or
+infinite number, a negative rate, a text where a number belongs, or a
+parameter the command sets itself (``book``, ``as_of``, ``out``, ``company``).
+
+Examples
+--------
+>>> check_parameters({"threshold": 55, "spending": {"salaries": 1.2e6}})
+{'threshold': 55.0, 'spending': {'salaries': 1200000.0}}
+>>> check_parameters({"threshold": float("nan")})
+Traceback (most recent call last):
+...
+cashplan.core.errors.CashplanError: `threshold` must be a number from 0 to 100; got nan. Fix: ...
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from cashplan.core.errors import CashplanError
+
+__all__ = ["SET_BY_COMMAND", "check_number", "check_parameters"]
+
+# parameters of the report notebook that the command itself sets, and the option to use
+SET_BY_COMMAND = {"book": "BOOK", "as_of": "--as-of", "out": "--out", "company": "--company"}
+
+
+def _refuse(name: str, must: str, value: Any, fix: str) -> CashplanError:
+    return CashplanError(f"`{name}` must be {must}; got {value!r}. Fix: {fix}")
+
+
+def check_number(
+    name: str, value: Any, low: float, high: float, *, integer: bool = False
+) -> float | int:
+    """``value`` as a finite number within ``[low, high]``, or a :class:`CashplanError`.
+
+    >>> check_number("catch_up", 3, 1, 12, integer=True)
+    3
+    >>> check_number("discount_rate", -5, 0, 0.5)
+    Traceback (most recent call last):
+    ...
+    cashplan.core.errors.CashplanError: `discount_rate` must be a number from 0 to 0.5; got -5. ...
+    """
+    kind = "a whole number" if integer else "a number"
+    must = f"{kind} from {low:g} to {high:g}"
+    fix = f"give {name} a value from {low:g} to {high:g}, e.g. --param {name}={low:g}"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise _refuse(name, must, value, fix)
+    number = float(value)
+    if not math.isfinite(number) or not low <= number <= high:
+        raise _refuse(name, must, value, fix)
+    if integer:
+        if number != int(number):
+            raise _refuse(name, must, value, fix)
+        return int(number)
+    return number
+
+
+def _spending(name: str, value: Any) -> dict[str, float]:
+    fix = "give amounts per category, e.g. --param spending='{\"salaries\": 1200000}'"
+    if not isinstance(value, Mapping):
+        raise _refuse(name, "a mapping of category (or company/category) to an amount", value, fix)
+    out = {}
+    for key, amount in value.items():
+        if not isinstance(key, str) or not key.strip():
+            raise _refuse(name, "keyed by category names", key, fix)
+        try:
+            out[key] = float(check_number(name, amount, 0, 1e13))
+        except CashplanError:
+            must = f"a mapping of category to an amount from 0 to 1e13 (for {key!r})"
+            raise _refuse(name, must, amount, fix) from None
+    return out
+
+
+def _choice(*allowed: str) -> Callable[[str, Any], str]:
+    def check(name: str, value: Any) -> str:
+        if value not in allowed:
+            listed = " or ".join(repr(a) for a in allowed)
+            raise _refuse(name, listed, value, f"use --param {name}={allowed[0]}")
+        return str(value)
+
+    return check
+
+
+def _currency(name: str, value: Any) -> str:
+    if not isinstance(value, str) or not re.fullmatch(r"[A-Z]{3}", value):
+        raise _refuse(name, "an ISO 4217 code of 3 capital letters", value, "e.g. EUR")
+    return value
+
+
+_CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "currency": _currency,
+    "spending": _spending,
+    "catch_up": lambda n, v: check_number(n, v, 1, 12, integer=True),
+    "threshold": lambda n, v: check_number(n, v, 0, 100),
+    "safety_margin": lambda n, v: check_number(n, v, 0, 1),
+    "dispute_policy": _choice("exclude", "long_delay"),
+    "discount_rate": lambda n, v: check_number(n, v, 0, 0.5),
+    "cost_of_funds": lambda n, v: check_number(n, v, 0, 1),
+}
+
+
+def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Every parameter checked (see the module doc); returns them typed.
+
+    Unknown names are left to the caller, which knows the notebook's list.
+    """
+    out = {}
+    for name, value in values.items():
+        if name in SET_BY_COMMAND:
+            raise CashplanError(
+                f"`{name}` is set by the command, not by --param. "
+                f"Fix: use {SET_BY_COMMAND[name]} instead."
+            )
+        check = _CHECKS.get(name)
+        out[name] = check(name, value) if check else value
+    return out

@@ -1,0 +1,305 @@
+"""The business rules a book's tables must follow, per table and across tables.
+
+Called by :func:`cashplan.core.validate.validate_tables` on the typed tables; each
+rule reports through a :class:`~cashplan.core.validate.Collector` (every offending
+row, with its line) and may fill derived defaults (``open_amount``, ``owner``).
+
+Ids (``company``, ``customer_id``, ``invoice_id``) become parts of file names
+(the reminders), spreadsheet cells and CSV lines: :func:`text_rules` refuses an
+id with ``/`` or ``\\``, with a control character (tab and line breaks
+included) or longer than :data:`ID_LIMIT` bytes in UTF-8, and any text cell
+with a control character a spreadsheet cannot hold (tab and line breaks are
+kept in free text such as a note).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.fx import implied_base
+from cashplan.core.parse import DATE_DTYPE
+from cashplan.core.schema import TABLES
+from cashplan.fast.frames import isin
+
+if TYPE_CHECKING:
+    from cashplan.core.validate import Collector
+
+__all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
+
+ID_COLUMNS = ("company", "customer_id", "invoice_id")
+ID_LIMIT = 100
+"""The longest id, in UTF-8 bytes: two ids and a suffix make a reminder's file name,
+which most file systems cap at 255 bytes."""
+_ID_BAD = r"[\x00-\x1f\x7f/\\]"
+_CONTROL = r"[\x00-\x1f\x7f]"
+_SHEET_BAD = r"[\x00-\x08\x0b\x0c\x0e-\x1f]"  # what an .xlsx cell cannot hold
+
+
+def text_rules(typed: pd.DataFrame, col: Collector) -> None:
+    """Refuse ids that cannot be file names or cells, and text a spreadsheet cannot hold.
+
+    One problem per bad cell (the first reason found: a control character, then a
+    slash, then the length). Vectorised: the diagnosis runs on the bad cells only.
+    """
+    for c in TABLES[col.raw.table]:
+        if c.kind != "text" or c.name not in typed.columns:
+            continue
+        s = typed[c.name].astype("str")
+        if c.name not in ID_COLUMNS:
+            col.cells(
+                s.str.contains(_SHEET_BAD, regex=True),
+                c.name,
+                "a control character (an invisible code such as \\x01) in the text",
+                "retype the cell: only letters, digits, punctuation, tabs and line breaks",
+            )
+            continue
+        suspect = s.str.contains(_ID_BAD, regex=True) | (s.str.len() > ID_LIMIT // 4)
+        if not suspect.any():
+            continue
+        b = s[suspect]
+        size = b.str.encode("utf-8").map(len)  # bytes, on the few long or odd ids only
+        control = b.str.contains(_CONTROL, regex=True)
+        slash = b.str.contains(r"[/\\]", regex=True)
+        long = size > ID_LIMIT
+        bad = control | slash | long
+        problem = np.select(
+            [control, slash],
+            [
+                "an id with a control character (a tab, a line break or an invisible code)",
+                "an id with a '/' or '\\' (ids become parts of file names)",
+            ],
+            default="an id of " + size.astype(str) + f" bytes (at most {ID_LIMIT})",
+        )
+        fix = np.select(
+            [control, slash],
+            [
+                "retype the id on one line, without tabs or invisible characters",
+                "replace '/' and '\\' in the id, e.g. by '-' (everywhere the id is used)",
+            ],
+            default=f"shorten the id to at most {ID_LIMIT} bytes in UTF-8: {ID_LIMIT} plain "
+            "letters or digits, fewer with accents",
+        )
+        where = pd.Series(False, index=typed.index)
+        where[b.index[bad.to_numpy()]] = True
+        col.cells(
+            where,
+            c.name,
+            pd.Series(problem, index=b.index).reindex(typed.index),
+            pd.Series(fix, index=b.index).reindex(typed.index),
+        )
+
+
+def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:
+    dup = typed.duplicated(keys, keep=False) & typed[keys].notna().all(axis=1)
+    if not dup.any():
+        return
+    lines = col.raw.lines[dup]
+    groups = typed.loc[dup, keys].astype("str").agg("\x1f".join, axis=1)
+    listed = lines.groupby(groups).transform(lambda s: ", ".join(map(str, s.tolist())))
+    problem = (
+        f"{what} '"
+        + typed.loc[dup, keys[-1]].astype("str")
+        + "' appears more than once"
+        + (
+            " in company '" + typed.loc[dup, "company"].astype("str") + "'"
+            if "company" in keys
+            else ""
+        )
+        + ": lines "
+        + listed
+    )
+    col.cells(
+        dup,
+        keys[-1],
+        problem.reindex(typed.index),
+        f"keep one row per {what} (merge or renumber the others)",
+    )
+
+
+def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
+    _duplicates(inv, col, ["company", "invoice_id"], "invoice_id")
+    col.cells(
+        inv["due_date"] < inv["issue_date"],
+        "due_date",
+        "due_date is before issue_date",
+        "check both dates: due_date is on or after issue_date",
+    )
+    settled = inv["paid_date"].notna()
+    given = inv["open_amount"].notna()
+    default = inv["amount"].where(~settled, 0.0)
+    inv["open_amount"] = inv["open_amount"].where(given, default)
+    amount, open_ = inv["amount"], inv["open_amount"]
+    sign_flip = given & (amount >= 0) & (open_ < 0)
+    col.cells(
+        sign_flip,
+        "open_amount",
+        "open_amount is negative",
+        "open_amount is what is still due, from 0 to amount; record a refund as a credit "
+        "note (a row with a negative amount)",
+    )
+    col.cells(
+        given & (amount < 0) & (open_ > 0),
+        "open_amount",
+        "a credit note with a positive open_amount",
+        "on a credit note open_amount is from amount to 0 (negative or 0)",
+    )
+    col.cells(
+        given & ~sign_flip & (open_.abs() > amount.abs() + 0.005),
+        "open_amount",
+        "open_amount is larger than amount",
+        "open_amount cannot exceed the invoice amount",
+    )
+    col.cells(
+        given & settled & (open_.abs() > 0.005),
+        "paid_date",
+        "paid_date says settled but open_amount is not 0",
+        "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
+        value=inv["paid_date"].dt.strftime("%Y-%m-%d"),
+    )
+
+
+def _customer_rules(cus: pd.DataFrame, col: Collector) -> None:
+    _duplicates(cus, col, ["company", "customer_id"], "customer_id")
+    col.cells(
+        cus["payment_terms_days"].fillna(0) < 0,
+        "payment_terms_days",
+        "negative payment terms",
+        "write the terms in days, 0 or more",
+    )
+    col.cells(
+        cus["credit_limit"].fillna(0) < 0,
+        "credit_limit",
+        "negative credit limit",
+        "write the credit limit as a positive amount, or leave it empty",
+    )
+    cus["owner"] = cus["owner"].where(cus["owner"] != "", "unassigned")
+
+
+def _promise_rules(pro: pd.DataFrame, col: Collector) -> None:
+    col.cells(
+        pro["amount"] <= 0,
+        "amount",
+        "a promise of zero or a negative amount",
+        "write the amount the customer promised to pay, above 0",
+    )
+
+
+def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
+    spe["category"] = spe["category"].str.lower()
+
+
+def _fx_rules(fx: pd.DataFrame, col: Collector) -> None:
+    col.cells(
+        fx["rate"] <= 0,
+        "rate",
+        "an FX rate of zero or below",
+        "write the units of reporting currency for one unit of the currency, above 0",
+    )
+    _duplicates(fx, col, ["currency", "date"], "FX rate date")
+
+
+def _adjustment_rules(adj: pd.DataFrame, col: Collector) -> None:
+    both = adj["shift_days"].notna() & adj["to_date"].notna()
+    neither = adj["shift_days"].isna() & adj["to_date"].isna()
+    col.cells(
+        both | neither,
+        "shift_days",
+        "give either shift_days or to_date (exactly one)",
+        "fill shift_days (a number of days) or to_date (a date), not both",
+    )
+
+
+ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
+    "invoices": _invoice_rules,
+    "customers": _customer_rules,
+    "promises": _promise_rules,
+    "spending": _spending_rules,
+    "fx_rates": _fx_rules,
+    "adjustments": _adjustment_rules,
+}
+
+
+def cross_rules(
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
+) -> None:
+    inv = tables["invoices"]
+    for name in ("promises", "adjustments"):
+        tab = tables[name]
+        if name not in cols or tab.empty:
+            continue
+        named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
+        # only the invoices a promise names: cheap on a ledger of millions
+        candidates = inv.loc[
+            isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
+        ]
+        found = named.reset_index().merge(
+            candidates.rename(columns={"customer_id": "owner_id"}),
+            on=["company", "invoice_id"],
+            how="left",
+        )
+        found = found.drop_duplicates("index").set_index("index")
+        unknown = found["owner_id"].isna()
+        cols[name].cells(
+            unknown,
+            "invoice_id",
+            "no such invoice in the invoices table",
+            "use an invoice_id of this company, or leave it empty for the whole account",
+        )
+        cols[name].cells(
+            ~unknown & (found["owner_id"] != found["customer_id"]),
+            "customer_id",
+            "the invoice belongs to another customer",
+            "check the customer_id against the invoice",
+        )
+    _fx_coverage(tables, cols, reporting_currency)
+
+
+def _fx_coverage(
+    tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
+) -> None:
+    first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
+    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
+    base = implied_base(used, tables["fx_rates"], reporting_currency)
+    quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
+    for name, date_cols in (("invoices", ("issue_date", "paid_date")), ("spending", ("month",))):
+        tab = tables[name]
+        if name not in cols or tab.empty:
+            continue
+        foreign = tab.loc[~tab["currency"].isin([reporting_currency, base]),
+                          ["currency", *date_cols]]  # fmt: skip
+        if foreign.empty:
+            continue
+        cur = foreign["currency"]
+        no_rate = ~cur.isin(quoted)
+        cols[name].cells(
+            no_rate & ~cur.duplicated(),
+            "currency",
+            "currency '" + cur + "' has no FX rate into " + reporting_currency,
+            "add rows for it to fx_rates (date, currency, rate), or correct the code",
+        )
+        rated = foreign.loc[~no_rate]
+        needed = rated[list(date_cols)].min(axis=1)
+        starts = pd.Series(
+            first_rate.reindex(rated["currency"].to_numpy()).to_numpy(), index=rated.index
+        )
+        early = needed < starts
+        if early.any():
+            first = needed[early].groupby(rated.loc[early, "currency"]).idxmin()
+            idx = first.to_numpy()
+            mask = pd.Series(True, index=idx)
+            cols[name].cells(
+                mask,
+                date_cols[0],
+                "no FX rate for "
+                + rated.loc[idx, "currency"]
+                + " on "
+                + needed.loc[idx].dt.strftime("%Y-%m-%d")
+                + " (first rate on "
+                + starts.loc[idx].dt.strftime("%Y-%m-%d")
+                + ")",
+                "add an fx_rates row for that currency dated on or before that day",
+            )

@@ -1,0 +1,141 @@
+"""The built-in backtest: how good was the 13-week forecast, month after month?
+
+At each month-end ``T`` of the book's history, the forecast is rebuilt from what
+was known at ``T``: invoices issued by then, payments made by then, promises
+recorded by then. (The ``disputed`` flag is today's, so it is not used.) Its weekly
+amounts are held against what the invoices open at ``T`` actually brought in,
+week by week, next to two baselines:
+
+- ``due_date``: everything paid on its due date, overdue invoices in the first week;
+- ``mean_delay``: the due date plus the customer's mean days late so far (overdue
+  once past that date: the first week).
+
+Scores (amounts in the reporting currency, consolidated): the WAPE, sum of
+absolute weekly errors over sum of actual collections, pooled over all weeks of
+all dates; and the share of weeks whose actual lies within the forecast's
+[p10, p90].
+
+Examples
+--------
+>>> from cashplan.io.book import Book
+>>> from cashplan.sample import make_book
+>>> book = Book.from_tables(make_book(n_invoices=4_000, n_customers=40, seed=2))
+>>> result = backtest(book.invoices, book.fx, book.promises, first="2025-06-30",
+...                   last="2026-06-30")
+>>> list(result.summary["method"])
+['forecast', 'due_date', 'mean_delay']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.core.fx import Fx
+from cashplan.fast.arrays import LedgerArrays, ledger_arrays
+from cashplan.forecasting.collection import buckets_for, forecast
+from cashplan.forecasting.reliability import PayerScorer
+from cashplan.ledger.items import open_items, settled_mask
+
+__all__ = ["Backtest", "backtest", "default_dates"]
+
+_WEEKS = 13
+
+
+@dataclass(frozen=True)
+class Backtest:
+    """Weekly actuals and forecasts at each as-of date, and the scores."""
+
+    weekly: pd.DataFrame
+    summary: pd.DataFrame
+
+
+def default_dates(invoices: pd.DataFrame) -> pd.DatetimeIndex:
+    """Month-ends from one year into the history to 13 weeks before its last known day."""
+    last_known = max(invoices["issue_date"].max(), invoices["paid_date"].max())
+    first = (invoices["issue_date"].min() + pd.DateOffset(years=1)).to_period("M").to_timestamp(
+        how="end").normalize()  # fmt: skip
+    stop = last_known - pd.Timedelta(weeks=_WEEKS)
+    return pd.date_range(first, stop, freq="ME")
+
+
+def backtest(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = None,
+             first: str | pd.Timestamp | None = None,
+             last: str | pd.Timestamp | None = None) -> Backtest:  # fmt: skip
+    """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
+    dates = default_dates(invoices)
+    if first is not None:
+        dates = dates[dates >= to_date(first)]
+    if last is not None:
+        dates = dates[dates <= to_date(last)]
+    if len(dates) == 0:
+        raise ValueError("no as-of date to backtest: the book needs a year of history and "
+                         "13 weeks after the first date")  # fmt: skip
+    known = invoices.assign(disputed=False)
+    arrays = ledger_arrays(known)  # the same at every date
+    frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
+    weekly = pd.concat(frames, ignore_index=True)
+    return Backtest(weekly, _scores(weekly))
+
+
+def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
+              promises: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+    keep = None
+    if promises is not None and len(promises):
+        scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
+        keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
+    fc = forecast(invoices, day, fx, promises, promise_keeping=keep, arrays=arrays)
+    weeks = buckets_for(day).iloc[:_WEEKS]
+    model = fc.buckets.loc[fc.buckets["company"] == "ALL"].iloc[:_WEEKS]
+    items = open_items(invoices, day, fx)
+    edges = np.append(weeks["start"].to_numpy(dtype="datetime64[D]"),
+                      weeks["end"].iloc[-1].to_datetime64().astype("datetime64[D]"))  # fmt: skip
+    amount = items["open_amount_rc"].to_numpy()
+
+    def per_week(dates: np.ndarray) -> np.ndarray:
+        slot = np.searchsorted(edges, dates, side="right") - 1
+        ok = ~np.isnat(dates) & (slot >= 0) & (slot < _WEEKS)
+        return np.bincount(slot[ok], weights=amount[ok], minlength=_WEEKS)
+
+    first_week = edges[0] + np.timedelta64(max((day.normalize() - weeks["start"].iloc[0]).days + 1,
+                                               0), "D")  # fmt: skip
+    due = items["due_date"].to_numpy(dtype="datetime64[D]")
+    baseline_due = np.maximum(due, first_week)
+    mean_late = (
+        _mean_delays(invoices, day)
+        .reindex(pd.MultiIndex.from_frame(items[["company", "customer_id"]]))
+        .fillna(0.0)
+        .to_numpy()
+    )
+    baseline_mean = np.maximum(due + np.round(mean_late).astype("timedelta64[D]"), first_week)
+    return pd.DataFrame({
+        "as_of": day, "week_start": weeks["start"].to_numpy(),
+        "actual": per_week(items["paid_date"].to_numpy(dtype="datetime64[D]")),
+        "forecast": model["expected"].to_numpy(), "p10": model["p10"].to_numpy(),
+        "p90": model["p90"].to_numpy(), "due_date": per_week(baseline_due),
+        "mean_delay": per_week(baseline_mean),
+    })  # fmt: skip
+
+
+def _mean_delays(invoices: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
+    paid = invoices.loc[settled_mask(invoices, day)]
+    late = (paid["paid_date"] - paid["due_date"]).dt.days
+    return late.groupby([paid["company"], paid["customer_id"]]).mean()
+
+
+def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
+    actual = weekly["actual"].sum()
+    rows = []
+    inside = ((weekly["actual"] >= weekly["p10"]) & (weekly["actual"] <= weekly["p90"])).mean()
+    for method in ("forecast", "due_date", "mean_delay"):
+        error = (weekly[method] - weekly["actual"]).abs()
+        per_date = error.groupby(weekly["as_of"]).sum() / weekly.groupby("as_of")["actual"].sum()
+        rows.append({
+            "method": method, "wape": error.sum() / actual if actual else np.nan,
+            "median_wape_per_date": float(per_date.median()),
+            "p10_p90_coverage": float(inside) if method == "forecast" else np.nan,
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,203 @@
+"""The whole cash-in, backtested: open book + new sales against all the cash that came in.
+
+At each month-end ``T`` of the book's history (``backtest.default_dates``), both
+forecasts are rebuilt from what was known at ``T`` (invoices issued by then,
+payments made by then, promises recorded by then; today's ``disputed`` flag is not
+used) and their sum is held, week by week over 13 Monday-weeks, against *every*
+collection of the group from the day after ``T``: the invoices open at ``T`` and
+those issued later (credit notes negative), in the reporting currency at the paid
+date. The first week counts only its days after ``T``, for every method.
+
+Baselines, from the collections known at ``T``:
+
+- ``run_rate``: the mean daily collections of the 91 days up to ``T``, times the
+  week's days (the 13-week run rate);
+- ``last_year``: the same days 52 weeks earlier (weekdays aligned);
+- ``ets``: statsforecast's ``AutoETS`` (no season) on the 7-day sums up to ``T``
+  (at most 104 of them, after the book's first 13 weeks), each forecast block
+  spread evenly over its days.
+
+Scores (consolidated, ``ALL``): WAPE pooled over all weeks and dates, its median
+per date, and for the total the share of weeks within [p10, p90], both raw and
+with the rolling-origin ``calibration_scale`` (fitted at each ``T`` on the weeks of
+earlier dates over by ``T``). ``new_sales`` scores the new-sales part alone against
+the cash of invoices issued after ``T``; ``new_share`` is that cash over all.
+
+Examples
+--------
+>>> from cashplan.io.book import Book
+>>> from cashplan.sample import make_book
+>>> book = Book.from_tables(make_book(n_invoices=3_000, n_customers=40, seed=2))
+>>> result = backtest_cash_in(book.invoices, book.fx, first="2026-05-31", last="2026-06-30")
+>>> result.summary["method"].tolist()
+['total', 'open_book', 'run_rate', 'last_year', 'ets', 'new_sales']
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.core.fx import Fx
+from cashplan.fast.arrays import LedgerArrays, ledger_arrays
+from cashplan.forecasting.backtest import default_dates
+from cashplan.forecasting.cash_in import calibration_scale, new_sales, total_cash_in
+from cashplan.forecasting.collection import buckets_for, forecast
+from cashplan.forecasting.reliability import PayerScorer
+
+__all__ = ["CashInBacktest", "backtest_cash_in"]
+
+_WEEKS = 13
+_Z90 = 1.2815515655446004
+_RAMP_UP = 91  # the first days of a book have no payments yet: not a level to learn from
+_METHODS = ("total", "open_book", "run_rate", "last_year", "ets")
+
+
+@dataclass(frozen=True)
+class CashInBacktest:
+    """``weekly``: one row per as-of date and week; ``summary``: one row per method."""
+
+    weekly: pd.DataFrame
+    summary: pd.DataFrame
+
+
+@dataclass(frozen=True)
+class _Cash:
+    """The book's settled invoices as day numbers from ``origin``: paid, issued, amount_rc."""
+
+    origin: np.datetime64
+    paid: np.ndarray
+    issue: np.ndarray
+    amount: np.ndarray
+    n_days: int
+
+    def sums(self, keep: np.ndarray | None = None) -> np.ndarray:
+        """Cumulative collections: ``c[b] - c[a]`` is what came in on days ``[a, b)``."""
+        pick = slice(None) if keep is None else keep
+        daily = np.bincount(self.paid[pick], self.amount[pick], self.n_days)
+        return np.concatenate([[0.0], np.cumsum(daily)])
+
+
+def backtest_cash_in(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = None, *,
+                     first: str | pd.Timestamp | None = None,
+                     last: str | pd.Timestamp | None = None,
+                     coverage: float = 0.8) -> CashInBacktest:  # fmt: skip
+    """Roll the as-of date month by month and score the 13-week total cash-in (module doc).
+
+    Returns
+    -------
+    CashInBacktest
+        ``weekly``: as_of, week_start, actual, actual_new, open_expected, new_expected,
+        total_expected, total_sd (uncalibrated), scale, total_p10, total_p90 (calibrated),
+        run_rate, last_year, ets. ``summary``: method, wape, median_wape_per_date,
+        p10_p90_coverage, raw_coverage, new_share.
+    """
+    dates = default_dates(invoices)
+    if first is not None:
+        dates = dates[dates >= to_date(first)]
+    if last is not None:
+        dates = dates[dates <= to_date(last)]
+    if len(dates) == 0:
+        raise ValueError("no as-of date to backtest: the book needs a year of history and "
+                         "13 weeks after the first date")  # fmt: skip
+    known = invoices.assign(disputed=False)
+    arrays = ledger_arrays(known)
+    cash = _cash(known, fx)
+    frames = [_one_date(known, arrays, fx, promises, cash, day) for day in dates]
+    weekly = _calibrated(pd.concat(frames, ignore_index=True), coverage)
+    return CashInBacktest(weekly, _scores(weekly))
+
+
+def _cash(invoices: pd.DataFrame, fx: Fx) -> _Cash:
+    settled = invoices.loc[invoices["paid_date"].notna()]
+    origin = np.datetime64(invoices["issue_date"].min().date(), "D")
+    paid = (settled["paid_date"].to_numpy(dtype="datetime64[D]") - origin).astype(np.int64)
+    issue = (settled["issue_date"].to_numpy(dtype="datetime64[D]") - origin).astype(np.int64)
+    amount = fx.convert(settled["amount"], settled["currency"], settled["paid_date"])
+    n_days = int(max(paid.max(initial=0), issue.max(initial=0))) + 400
+    return _Cash(origin, paid.clip(0), issue, amount, n_days)
+
+
+def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
+              promises: pd.DataFrame | None, cash: _Cash, day: pd.Timestamp
+              ) -> pd.DataFrame:  # fmt: skip
+    keep = None
+    if promises is not None and len(promises):
+        scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
+        keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
+    fc = forecast(invoices, day, fx, promises, promise_keeping=keep, arrays=arrays)
+    new = new_sales(invoices, day, fx, weeks=_WEEKS)
+    total = total_cash_in(fc.buckets, new.weekly)
+    total = total.loc[total["company"] == "ALL"].iloc[:_WEEKS]
+    weeks = buckets_for(day).iloc[:_WEEKS]
+    t = int((np.datetime64(day.date(), "D") - cash.origin).astype(np.int64))
+    start = (weeks["start"].to_numpy(dtype="datetime64[D]") - cash.origin).astype(np.int64)
+    end = (weeks["end"].to_numpy(dtype="datetime64[D]") - cash.origin).astype(np.int64)
+    lo = np.maximum(start, t + 1)
+    every, later = cash.sums(), cash.sums(cash.issue > t)
+    year = 364
+    return pd.DataFrame({
+        "as_of": day, "week_start": weeks["start"].to_numpy(),
+        "actual": every[end] - every[lo], "actual_new": later[end] - later[lo],
+        "open_expected": total["open_expected"].to_numpy(),
+        "new_expected": total["new_expected"].to_numpy(),
+        "total_expected": total["total_expected"].to_numpy(),
+        "total_sd": total["total_sd"].to_numpy(),
+        "run_rate": (every[t + 1] - every[max(t - 90, 0)]) / 91 * (end - lo),
+        "last_year": every[np.clip(end - year, 0, None)] - every[np.clip(lo - year, 0, None)],
+        "ets": _ets(every, t, lo, end),
+    })  # fmt: skip
+
+
+def _ets(every: np.ndarray, t: int, lo: np.ndarray, end: np.ndarray) -> np.ndarray:
+    """AutoETS on the 7-day sums up to day ``t``, spread over the days of each week."""
+    from statsforecast.models import AutoETS  # heavy: imported when used
+
+    n_blocks = min(104, (t + 1 - _RAMP_UP) // 7)
+    edges = t + 1 - 7 * np.arange(n_blocks, -1, -1)
+    y = np.diff(every[edges])
+    horizon = int(end[-1] - t)
+    mean = AutoETS(season_length=1).fit(y).predict(horizon // 7 + 1)["mean"]
+    days = np.arange(t + 1, end[-1])
+    rate = mean[(days - t - 1) // 7] / 7.0
+    week = np.searchsorted(lo, days, side="right") - 1
+    return np.bincount(week, rate, len(lo))
+
+
+def _calibrated(weekly: pd.DataFrame, coverage: float) -> pd.DataFrame:
+    """Each date's p10/p90 with the scale fitted on the weeks over by that date only."""
+    scales = {
+        day: calibration_scale(weekly.loc[weekly["as_of"] < day], day, coverage=coverage)
+        for day in weekly["as_of"].unique()
+    }
+    out = weekly.assign(scale=weekly["as_of"].map(scales))
+    sd = out["scale"] * out["total_sd"]
+    out["total_p10"] = (out["total_expected"] - _Z90 * sd).clip(lower=0.0)
+    out["total_p90"] = out["total_expected"] + _Z90 * sd
+    return out
+
+
+def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
+    actual = weekly["actual"]
+    inside = (actual >= weekly["total_p10"]) & (actual <= weekly["total_p90"])
+    raw = (actual - weekly["total_expected"]).abs() <= _Z90 * weekly["total_sd"]
+    rows = []
+    columns = {m: (m if m not in ("total", "open_book") else f"{m.split('_')[0]}_expected")
+               for m in _METHODS}  # fmt: skip
+    targets = {**dict.fromkeys(_METHODS, "actual"), "new_sales": "actual_new"}
+    columns["new_sales"] = "new_expected"
+    for method, column in columns.items():
+        truth = weekly[targets[method]]
+        error = (weekly[column] - truth).abs()
+        per_date = error.groupby(weekly["as_of"]).sum() / truth.groupby(weekly["as_of"]).sum()
+        rows.append({
+            "method": method, "wape": float(error.sum() / truth.sum()),
+            "median_wape_per_date": float(per_date.median()),
+            "p10_p90_coverage": float(inside.mean()) if method == "total" else np.nan,
+            "raw_coverage": float(raw.mean()) if method == "total" else np.nan,
+            "new_share": float(weekly["actual_new"].sum() / actual.sum()),
+        })  # fmt: skip
+    return pd.DataFrame(rows)

@@ -1,0 +1,519 @@
+"""Reading a book folder (the I/O layer): files in, a validated :class:`Book` out.
+
+A book is a folder with one file per table (``invoices.csv``, ``.xlsx`` or
+``.parquet``), or a ``book.xlsx`` with one sheet per table. Every problem in
+every file is collected first and raised together as a
+:class:`~cashplan.core.errors.BookError`; a book with any problem yields nothing.
+
+Examples
+--------
+>>> import pandas as pd
+>>> book = Book.from_frames(invoices=pd.DataFrame({
+...     "invoice_id": ["F1"], "customer_id": ["C1"], "issue_date": ["2026-01-10"],
+...     "due_date": ["2026-02-09"], "amount": ["1200.50"]}))
+>>> book.invoices[["company", "currency", "open_amount"]].to_dict("records")
+[{'company': 'default', 'currency': 'EUR', 'open_amount': 1200.5}]
+"""
+
+from __future__ import annotations
+
+import csv
+import difflib
+import hashlib
+import io
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.errors import BookError
+from cashplan.core.fx import Fx, implied_base
+from cashplan.core.parse import FRENCH, STANDARD, Dialect
+from cashplan.core.rules import ROW_RULES, cross_rules
+from cashplan.core.schema import TABLES
+from cashplan.core.validate import Collector, RawTable, _typed, validate_tables
+
+__all__ = ["Book", "Source", "read_book", "read_table"]
+
+_SUFFIXES = (".csv", ".xlsx", ".parquet")
+_WORKBOOK = "book.xlsx"
+
+
+@dataclass(frozen=True)
+class Source:
+    """An input file and its sha256 (for the report's manifest)."""
+
+    table: str
+    path: str
+    sha256: str
+
+
+@dataclass(frozen=True)
+class Book:
+    """A validated book: typed tables, the reporting currency and the files read."""
+
+    invoices: pd.DataFrame
+    customers: pd.DataFrame
+    promises: pd.DataFrame
+    spending: pd.DataFrame
+    fx_rates: pd.DataFrame
+    adjustments: pd.DataFrame
+    reporting_currency: str = "EUR"
+    sources: tuple[Source, ...] = field(default=())
+    path: Path | None = None
+
+    @classmethod
+    def from_frames(cls, reporting_currency: str = "EUR", **frames: pd.DataFrame) -> Book:
+        """Validate in-memory tables exactly as files are validated.
+
+        Cells may be text (as in a CSV, dot decimals and ISO dates) or typed.
+        """
+        return cls.from_tables(frames, reporting_currency)
+
+    @classmethod
+    def from_tables(cls, tables: Mapping[str, pd.DataFrame], reporting_currency: str = "EUR"
+                    ) -> Book:  # fmt: skip
+        """Like :meth:`from_frames`, from a mapping of table name to frame."""
+        unknown = sorted(set(tables) - set(TABLES))
+        if unknown:
+            raise TypeError(f"unknown table(s) {unknown}; expected some of {sorted(TABLES)}")
+        raws = {name: RawTable.from_frame(name, df) for name, df in tables.items()}
+        return _build(raws, reporting_currency, sources=(), path=None)
+
+    @property
+    def fx(self) -> Fx:
+        """The book's rates, converting into its reporting currency."""
+        used = set(self.invoices["currency"].unique()) | set(self.spending["currency"].unique())
+        base = implied_base(used, self.fx_rates, self.reporting_currency)
+        return Fx(self.fx_rates, self.reporting_currency, base)
+
+    @property
+    def companies(self) -> list[str]:
+        """The companies of the book, sorted."""
+        return sorted(self.invoices["company"].unique().tolist())
+
+    def __repr__(self) -> str:
+        where = f" from {self.path}" if self.path else ""
+        return (
+            f"Book({len(self.invoices):,} invoices, {len(self.companies)} companies, "
+            f"reporting in {self.reporting_currency}{where})"
+        )
+
+
+def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
+    """Read and validate a book folder (or a single ``book.xlsx``).
+
+    Parameters
+    ----------
+    path : str or Path
+        The book folder, or the path of a ``book.xlsx`` holding a sheet per table.
+    reporting_currency : str, default "EUR"
+        Currency of rows with no ``currency``, and of every aggregated figure.
+
+    Raises
+    ------
+    BookError
+        With every problem found in every file.
+    """
+    path = Path(path)
+    reporting_currency = reporting_currency.upper()
+    problems: list[dict[str, object]] = []
+    raws: dict[str, RawTable] = {}
+    sources: list[Source] = []
+    for table, file, sheet in _locate(path, problems):
+        digest = hashlib.sha256(file.read_bytes()).hexdigest()
+        sources.append(Source(table, str(file), digest))
+        raw = _read_raw(table, file, sheet, problems)
+        if raw is not None:
+            raws[table] = raw
+    if problems:
+        raise BookError.from_rows(problems)
+    return _build(raws, reporting_currency, tuple(sources), path)
+
+
+def read_table(book: Book, table: str, file: str | Path) -> Book:
+    """``book`` with one table read again from ``file``, checked as :func:`read_book` checks
+    it (against the book's other tables), and its :class:`Source` updated.
+
+    The workbook's edits and refreshes use it: only that table is read and checked.
+
+    Raises
+    ------
+    BookError
+        With every problem found in the file.
+    """
+    file = Path(file)
+    # hashed before it is read: a change in between shows as a change at the next look
+    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    problems: list[dict[str, object]] = []
+    raw = _read_raw(table, file, None, problems)
+    if problems or raw is None:
+        raise BookError.from_rows(problems)
+    col, cross = Collector(raw), Collector(raw)
+    typed = _typed(col, book.reporting_currency)
+    if typed is not None:
+        ROW_RULES[table](typed, col)
+        tables = {name: getattr(book, name) for name in TABLES} | {table: typed}
+        cross_rules(tables, {table: cross}, book.reporting_currency)
+    parts = col.parts + cross.parts
+    if parts or typed is None:
+        found = pd.concat(parts, ignore_index=True)
+        found["line"] = found["line"].astype("Int64")
+        raise BookError(found.sort_values("line", kind="stable", na_position="first"))
+    source = Source(table, str(file), digest)
+    sources = [s for s in book.sources if s.table != table]
+    at = next((i for i, s in enumerate(book.sources) if s.table == table), len(sources))
+    changes: dict[str, Any] = {table: typed, "sources": (*sources[:at], source, *sources[at:])}
+    return replace(book, **changes)
+
+
+def _build(
+    raws: dict[str, RawTable],
+    reporting_currency: str,
+    sources: tuple[Source, ...],
+    path: Path | None,
+) -> Book:
+    tables, problems = validate_tables(raws, reporting_currency)
+    if len(problems):
+        raise BookError(problems)
+    return Book(reporting_currency=reporting_currency, sources=sources, path=path, **tables)
+
+
+def _problem(
+    problems: list[dict[str, object]],
+    file: str,
+    problem: str,
+    fix: str,
+    line: int | None = None,
+    column: str = "",
+    value: str = "",
+) -> None:
+    problems.append(
+        {
+            "file": file,
+            "line": line if line is not None else pd.NA,
+            "column": column,
+            "value": value,
+            "problem": problem,
+            "fix": fix,
+        }
+    )
+
+
+def _locate(path: Path, problems: list[dict[str, object]]) -> list[tuple[str, Path, str | None]]:
+    """Find each table's file (and sheet, in a book.xlsx)."""
+    if path.is_file() and path.suffix.lower() == ".xlsx":
+        return _locate_sheets(path, problems)
+    if not path.is_dir():
+        _problem(
+            problems,
+            str(path),
+            "no such book folder",
+            "give the folder holding invoices.csv (or book.xlsx)",
+        )
+        return []
+    files = {f.name.lower(): f for f in sorted(path.iterdir()) if f.is_file()}
+    found: list[tuple[str, Path, str | None]] = []
+    if _WORKBOOK in files:
+        found = _locate_sheets(files[_WORKBOOK], problems)
+    names = {f"{t}{s}" for t in TABLES for s in _SUFFIXES}
+    for table in TABLES:
+        hits = [files[f"{table}{s}"] for s in _SUFFIXES if f"{table}{s}" in files]
+        if len(hits) > 1 or (hits and any(t == table for t, _, _ in found)):
+            _problem(
+                problems,
+                str(path),
+                f"table '{table}' is given more than once: "
+                + ", ".join(h.name for h in hits)
+                + (f" and a sheet of {_WORKBOOK}" if _WORKBOOK in files else ""),
+                "keep one file per table",
+            )
+        elif hits:
+            found.append((table, hits[0], None))
+    for lower, f in files.items():
+        stem, suffix = Path(lower).stem, Path(lower).suffix
+        if lower in names or lower == _WORKBOOK or suffix not in (*_SUFFIXES, ".xls"):
+            continue
+        close = difflib.get_close_matches(stem, list(TABLES), n=1, cutoff=0.75)
+        if suffix == ".xls":
+            _problem(
+                problems,
+                f.name,
+                "the old Excel format .xls is not read",
+                "save it as .xlsx (or export a CSV)",
+            )
+        elif close:
+            _problem(
+                problems,
+                f.name,
+                f"a file named like table '{close[0]}'",
+                f"rename it {close[0]}{suffix}",
+            )
+    if not any(t == "invoices" for t, _, _ in found) and not problems:
+        _problem(
+            problems,
+            str(path),
+            "the book has no invoices table",
+            "add invoices.csv (or .xlsx, .parquet, or a sheet 'invoices' in book.xlsx)",
+        )
+    return found
+
+
+def _locate_sheets(
+    file: Path, problems: list[dict[str, object]]
+) -> list[tuple[str, Path, str | None]]:
+    try:
+        sheets = pd.ExcelFile(file, engine="openpyxl").sheet_names
+    except Exception as exc:  # openpyxl raises several types for a corrupt file
+        _problem(
+            problems,
+            file.name,
+            f"not a readable Excel workbook ({exc})",
+            "save it again as .xlsx from Excel",
+        )
+        return []
+    by_name = {str(s).strip().lower(): str(s) for s in sheets}
+    found: list[tuple[str, Path, str | None]] = [
+        (t, file, by_name[t]) for t in TABLES if t in by_name
+    ]
+    for lower, sheet in by_name.items():
+        if lower in TABLES:
+            continue
+        close = difflib.get_close_matches(lower, list(TABLES), n=1, cutoff=0.6)
+        if close and close[0] not in by_name:
+            _problem(
+                problems,
+                file.name,
+                f"sheet '{sheet}' is not a table name",
+                f"rename the sheet '{close[0]}'",
+                column="",
+                value=sheet,
+            )
+    if "invoices" not in by_name:
+        _problem(
+            problems,
+            file.name,
+            f"no sheet named 'invoices' (sheets: {', '.join(map(str, sheets))})",
+            "name the invoices sheet 'invoices'; other sheets are named after their table",
+        )
+    return found
+
+
+def _read_raw(
+    table: str, file: Path, sheet: str | None, problems: list[dict[str, object]]
+) -> RawTable | None:
+    suffix = file.suffix.lower()
+    label = f"{file.name}[{sheet}]" if sheet and file.name.lower() == _WORKBOOK else file.name
+    if suffix == ".csv":
+        return _read_csv(table, file, problems)
+    if suffix == ".parquet":
+        try:
+            frame = pd.read_parquet(file)
+        except Exception as exc:  # pyarrow raises several types for a corrupt file
+            _problem(
+                problems,
+                label,
+                f"not a readable Parquet file ({exc})",
+                "write it again with pandas.DataFrame.to_parquet",
+            )
+            return None
+        clean = _clean_header(frame, label, problems)
+        if clean is None:
+            return None
+        lines = pd.Series(np.arange(1, len(clean) + 1), index=clean.index)  # row numbers
+        return RawTable(table, label, clean, lines, STANDARD)
+    try:
+        frame = pd.read_excel(file, sheet_name=sheet or 0, dtype=object, engine="openpyxl")
+    except Exception as exc:  # openpyxl raises several types for a corrupt file
+        _problem(
+            problems,
+            label,
+            f"not a readable Excel workbook ({exc})",
+            "save it again as .xlsx from Excel",
+        )
+        return None
+    header = [str(c) for c in frame.columns]
+    cells = frame.map(_excel_cell).astype(str)
+    clean = _clean_header(cells, label, problems, names=[re.sub(r"\.\d+$", "", c) for c in header])
+    if clean is None:
+        return None
+    frame = clean.loc[(clean != "").any(axis=1)]
+    return RawTable(table, label, frame, pd.Series(frame.index + 2, index=frame.index), STANDARD)
+
+
+def _excel_cell(value: object) -> str:
+    if value is None or (isinstance(value, float) and np.isnan(value)):
+        return ""
+    if isinstance(value, pd.Timestamp | np.datetime64) or hasattr(value, "isoformat"):
+        return pd.Timestamp(value).strftime("%Y-%m-%d")  # type: ignore[arg-type]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+_UTF8_SEQUENCE = re.compile(  # a multi-byte UTF-8 character
+    rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}"
+)
+
+
+def decode(data: bytes, fallback: str = "cp1252", file: str = "") -> tuple[str, bool]:
+    """Text of a file, and whether it was UTF-8.
+
+    UTF-8 (a BOM dropped) when the whole file decodes as UTF-8. A file that does not
+    is read in ``fallback`` (else latin-1, which never fails) only when nothing in it
+    is UTF-8: no BOM and no multi-byte UTF-8 sequence. A file with both UTF-8 and
+    bytes that are not (a line pasted from another source) is refused, naming the
+    line of the first bad byte: read in ``fallback``, its UTF-8 text would be
+    silently changed (``Crème`` read as ``CrÃ¨me``).
+
+    Raises
+    ------
+    BookError
+        For a file mixing UTF-8 and another encoding; ``file`` names it.
+
+    Examples
+    --------
+    >>> decode("é".encode("cp1252")), decode("\ufeffé".encode("utf-8"))
+    (('é', False), ('é', True))
+    >>> try:
+    ...     decode("é\\n".encode() + "é".encode("cp1252"), file="x.csv")
+    ... except BookError as err:
+    ...     p = err.to_frame().loc[0]
+    ...     int(p["line"]), p["problem"]
+    (2, 'byte 0xE9 is not UTF-8, in a file that is UTF-8 elsewhere')
+    """
+    bom = data.startswith(b"\xef\xbb\xbf")
+    if bom:
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), True
+    except UnicodeDecodeError as exc:
+        at = exc.start
+    if bom or _UTF8_SEQUENCE.search(data):
+        newline = b"\n" if b"\n" in data else b"\r"
+        start = data.rfind(newline, 0, at) + 1
+        end = data.find(newline, at)
+        line = data[start : end if end >= 0 else len(data)].rstrip(b"\r")
+        raise BookError.from_rows(
+            [
+                {
+                    "file": file,
+                    "line": data.count(newline, 0, at) + 1,
+                    "column": "",
+                    "value": line.decode("utf-8", errors="replace")[:80],
+                    "problem": f"byte 0x{data[at]:02X} is not UTF-8, in a file that is UTF-8 "
+                    "elsewhere",
+                    "fix": "save the whole file as UTF-8 (in Excel: 'CSV UTF-8'); this line was "
+                    "probably pasted from a cp1252 or latin-1 text",
+                }
+            ]
+        )
+    try:
+        return data.decode(fallback), False
+    except UnicodeDecodeError:
+        return data.decode("latin-1"), False
+
+
+def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
+    try:
+        text, _ = decode(file.read_bytes(), file=file.name)
+    except BookError as err:
+        problems.extend(
+            {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
+        )
+        return None
+    if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if not text.strip():
+        cols = ", ".join(c.name for c in TABLES[table] if c.required)
+        _problem(
+            problems,
+            file.name,
+            "the file is empty",
+            f"export the table with its header line ({cols}) and its rows",
+        )
+        return None
+    header = _first_record(text)
+    counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
+    sep = max(counts, key=lambda s: counts[s])
+    dialect: Dialect = FRENCH if sep == ";" else STANDARD
+    try:
+        frame = pd.read_csv(
+            io.StringIO(text),
+            sep=sep,
+            dtype="str",
+            keep_default_na=False,
+            skip_blank_lines=False,
+            quoting=csv.QUOTE_MINIMAL,
+        )
+    except (pd.errors.ParserError, ValueError) as exc:
+        line = re.search(r"line (\d+)", str(exc))
+        _problem(
+            problems,
+            file.name,
+            f"not a well-formed CSV ({exc})",
+            f"every line needs the same number of '{sep}'-separated cells as the header",
+            line=int(line.group(1)) if line else None,
+        )
+        return None
+    header_cells = next(csv.reader(io.StringIO(text), delimiter=sep))  # quoted line breaks too
+    clean = _clean_header(frame, file.name, problems, names=header_cells)
+    if clean is None:
+        return None
+    frame = clean.fillna("")
+    frame = frame.loc[(frame != "").any(axis=1)]
+    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+
+
+def _first_record(text: str) -> str:
+    """The header's text: its first line, and the next ones while a quote is open."""
+    lines = text[: 1 << 16].split("\n", 20)[:20]  # a header spans a few lines at most
+    header = lines[0]
+    for line in lines[1:]:
+        if header.count('"') % 2 == 0:
+            break
+        header += "\n" + line
+    return header
+
+
+def _clean_header(
+    frame: pd.DataFrame,
+    label: str,
+    problems: list[dict[str, object]],
+    names: list[str] | None = None,
+) -> pd.DataFrame | None:
+    given = [str(c) for c in (names or frame.columns)]
+    broken = [n for n in given if "\n" in n or "\r" in n]
+    for name in broken:
+        _problem(
+            problems,
+            label,
+            "a line break inside a header cell",
+            "write the column name on one line (remove the line break inside the cell)",
+            line=1,
+            column=name,
+            value=name,
+        )
+    if broken:
+        return None
+    names = [n.strip().lower() for n in given]
+    seen: set[str] = set()
+    dups = sorted({n for n in names if n in seen or seen.add(n)})  # type: ignore[func-returns-value]
+    if dups:
+        _problem(
+            problems,
+            label,
+            f"column(s) {', '.join(dups)} appear more than once in the header",
+            "keep one column of each name",
+            line=1,
+        )
+        return None
+    frame = frame.copy()
+    frame.columns = pd.Index(names)
+    return frame

@@ -1,0 +1,222 @@
+"""Output folders written whole: what ``--force`` may replace, and how a folder is swapped in.
+
+A report or a book is built in a temporary folder beside its target and renamed
+into place only when everything succeeded, so a reader never sees half of one.
+``--force`` replaces an existing folder only when it is of the same kind and
+was written by cashplan (a report: its ``manifest.json``; a book: nothing but
+book tables), and never the book being read, a folder holding it, the working
+directory or a folder holding that. Anything else is refused with the reason.
+
+A run that is killed leaves its temporary folder behind; it is held by a lock
+(:mod:`filelock`, released by the operating system when its process dies), so
+the next run into the same folder removes the temporary folders whose lock is
+free, and only those.
+
+Examples
+--------
+>>> import tempfile, pathlib
+>>> root = pathlib.Path(tempfile.mkdtemp())
+>>> def build(tmp):
+...     (tmp / "manifest.json").write_text('{"cashplan": "0", "outputs": []}')
+>>> _ = write_whole(root / "r", build, kind="report")
+>>> is_report(root / "r"), sorted(p.name for p in root.iterdir())
+(True, ['r'])
+>>> check_target(root, kind="report", force=True, protected=[root / "book"])
+Traceback (most recent call last):
+...
+cashplan.core.errors.CashplanError: ...holds the input...
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import secrets
+import shutil
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from filelock import FileLock, Timeout
+
+from cashplan.core.errors import CashplanError
+
+__all__ = ["BOOK_TABLES", "check_target", "clean_stale", "is_book", "is_report", "write_whole"]
+
+Kind = Literal["report", "book"]
+T = TypeVar("T")
+
+# the names a book folder's files may have (data-format.md, 0.2), plus what import-fec adds
+BOOK_TABLES = frozenset(
+    {
+        "invoices",
+        "customers",
+        "promises",
+        "spending",
+        "fx_rates",
+        "adjustments",
+        "sales_plan",
+        "bank",
+        "scenarios",
+        "activity",
+        "unallocated_payments",
+        "book",
+    }
+)
+_BOOK_SUFFIXES = {".csv", ".parquet", ".xlsx"}
+
+
+def is_report(folder: Path) -> bool:
+    """Whether ``folder`` is a report cashplan wrote (its ``manifest.json`` says so)."""
+    try:
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(manifest, dict) and {"cashplan", "outputs"} <= set(manifest)
+
+
+def is_book(folder: Path) -> bool:
+    """Whether ``folder`` holds a book and nothing else (table files; hidden lock files)."""
+    names = [p for p in folder.iterdir() if not p.name.startswith(".")]
+    has_invoices = any(p.stem in ("invoices", "book") for p in names)
+    return has_invoices and all(
+        p.is_file() and p.stem in BOOK_TABLES and p.suffix in _BOOK_SUFFIXES for p in names
+    )
+
+
+def _holds(outer: Path, inner: Path) -> bool:
+    return outer == inner or outer in inner.parents
+
+
+def check_target(out: Path, *, kind: Kind, force: bool, protected: Sequence[Path] = ()) -> None:
+    """Refuse an output folder that must not be written or replaced (see the module doc).
+
+    ``protected`` are the inputs (the books read): ``out`` may be neither one of
+    them nor a folder holding one.
+    """
+    target = Path(out).resolve()
+    cwd = Path.cwd().resolve()
+    for path in protected:
+        if _holds(target, Path(path).resolve()):
+            what = "is the input" if target == Path(path).resolve() else "holds the input"
+            raise CashplanError(
+                f"--out {out} {what} {path}: a {kind} is never written over its input. "
+                "Fix: choose another --out folder."
+            )
+    if _holds(target, cwd) or target == Path.home().resolve():
+        raise CashplanError(
+            f"--out {out} is the working directory, your home or a folder holding them: "
+            f"cashplan never replaces it. Fix: give a folder of its own, e.g. {out}/{kind}."
+        )
+    if not target.exists():
+        return
+    if not target.is_dir():
+        raise CashplanError(f"--out {out} is a file. Fix: give a folder.")
+    if not any(target.iterdir()):
+        return
+    ours = is_report(target) if kind == "report" else is_book(target)
+    if not ours:
+        what = (
+            "a cashplan report (it has no manifest.json written by cashplan)"
+            if kind == "report"
+            else "a book (it holds files other than book tables)"
+        )
+        raise CashplanError(
+            f"--out {out} already holds files and is not {what}: --force replaces only "
+            f"a {kind} cashplan wrote. Fix: choose another --out folder, or empty it yourself."
+        )
+    if not force:
+        raise CashplanError(f"{out} already holds a {kind}; pass --force to replace it")
+
+
+def _lock_of(tmp: Path) -> FileLock:
+    return FileLock(tmp.with_name(tmp.name + ".lock"), timeout=0)
+
+
+def clean_stale(out: Path) -> list[Path]:
+    """Remove the temporary folders of runs into ``out`` that died (their lock is free).
+
+    Returns the folders removed. A run still going holds its lock and is left alone.
+    """
+    out = Path(out).absolute()
+    removed: list[Path] = []
+    if not out.parent.is_dir():
+        return removed
+    for tmp in sorted(out.parent.glob(f".{out.name}.*.tmp")):
+        lock = _lock_of(tmp)
+        try:
+            with lock:
+                shutil.rmtree(tmp, ignore_errors=True)
+                removed.append(tmp)
+        except Timeout:
+            continue
+        with contextlib.suppress(OSError):
+            Path(lock.lock_file).unlink()
+    old = out.with_name(f".{out.name}.old")
+    if old.exists():
+        with FileLock(_swap_lock(out)):  # a swap killed half-way: finish or undo it
+            if out.exists():
+                shutil.rmtree(old, ignore_errors=True)
+            else:
+                old.rename(out)
+            removed.append(old)
+    return removed
+
+
+def _swap_lock(out: Path) -> Path:
+    return out.with_name(f".{out.name}.lock")
+
+
+def write_whole(
+    out: Path,
+    build: Callable[[Path], T],
+    *,
+    kind: Kind,
+    force: bool = False,
+    protected: Sequence[Path] = (),
+) -> T:
+    """Build ``out`` whole: ``build(tmp)`` fills a locked temporary folder, then it is swapped in.
+
+    The target is checked first (:func:`check_target`) and again under the swap
+    lock, stale temporary folders of earlier runs are removed, and on any error
+    (or a signal turned into an exception) the temporary folder is removed and
+    ``out`` is untouched.
+    """
+    out = Path(out).absolute()
+    check_target(out, kind=kind, force=force, protected=protected)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    clean_stale(out)
+    tmp = out.with_name(f".{out.name}.{secrets.token_hex(4)}.tmp")
+    lock = _lock_of(tmp)
+    lock.acquire()
+    try:
+        tmp.mkdir()
+        result = build(tmp)
+        os.chmod(tmp, 0o755)
+        swap = FileLock(_swap_lock(out))
+        with swap:
+            check_target(out, kind=kind, force=force, protected=protected)
+            _swap(tmp, out)
+        with contextlib.suppress(OSError):  # no litter beside the folder
+            Path(swap.lock_file).unlink()
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        lock.release()
+        with contextlib.suppress(OSError):
+            Path(lock.lock_file).unlink()
+    return result
+
+
+def _swap(tmp: Path, out: Path) -> None:
+    """Rename ``tmp`` to ``out``; an existing ``out`` is removed only once ``tmp`` is in place."""
+    if not out.exists():
+        tmp.rename(out)
+        return
+    old = out.with_name(f".{out.name}.old")
+    shutil.rmtree(old, ignore_errors=True)
+    out.rename(old)
+    tmp.rename(out)
+    shutil.rmtree(old, ignore_errors=True)

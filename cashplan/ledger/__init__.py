@@ -1,0 +1,1 @@
+"""The open book at a date: open items, sales and collections, the aged balance, the KPIs."""

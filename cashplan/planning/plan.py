@@ -1,0 +1,377 @@
+"""The battle plan: the actions that close a month's gap, cheapest lever first.
+
+Decisions (also in the README):
+
+- The plan targets one month: by default the first open month whose forecast
+  falls short of its target (``gap.first_short_month``), for one company or
+  consolidated (``ALL``, every company's invoices).
+- An action is one customer and one lever, over its chasable invoices:
+  overdue ones get the customer's dunning lever (``dunning.customer_stages``);
+  not-yet-due invoices of *unreliable* payers get an early-payment ``discount``.
+  Invoices under a live promise, disputed, credit notes and paid invoices are
+  never chased.
+- The cash an action brings into the month is ``success x P(paid after the
+  month) x amount`` over its invoices: a lever only pulls forward what the
+  forecast places after the month. ``probability`` is the chance that the
+  invoices are collected within the month once the action is taken.
+- Cost: a lever's fixed cost per action plus a rate on the cash it brings
+  (litigation fees); a discount costs ``discount_cost`` on each invoice
+  accepted, i.e. the discount net of the funding it saves at ``cost_of_funds``.
+- Ranking: levers by ``priority`` (``LEVERS``, cheapest first), largest
+  receivables first within a lever; the list stops with the action that covers
+  the gap. An action bringing less than ``min_gain`` is not worth listing.
+
+Examples
+--------
+The discount cost on the worked example (README): 10,000 paid 60 days early for
+2 %, with funds costing 6 % a year:
+
+>>> round(float(discount_cost(10_000.0, 0.02, 0.06, 60)), 2)
+103.34
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.fast.frames import group_codes, lookup
+from cashplan.forecasting.collection import Forecast
+from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, customer_stages
+from cashplan.planning.gap import first_short_month
+
+__all__ = [
+    "ACTION_COLUMNS",
+    "INVOICE_COLUMNS",
+    "LEVERS",
+    "Candidates",
+    "Plan",
+    "PlanPolicy",
+    "battle_plan",
+    "discount_cost",
+    "plan_candidates",
+]
+
+LEVERS = pd.DataFrame(
+    [
+        ("call", 1, 0.50, 10.0, 0.0, None),
+        ("sales_rep", 2, 0.55, 40.0, 0.0, None),
+        ("escalate", 3, 0.45, 25.0, 0.0, None),
+        ("dunning", 4, 0.40, 15.0, 0.0, None),
+        ("cut_off", 5, 0.45, 50.0, 0.0, None),
+        ("discount", 6, 0.35, 0.0, 0.0, None),
+        ("litigation", 7, 0.15, 300.0, 0.05, "Legal"),
+    ],
+    columns=["lever", "priority", "success", "fixed_cost", "cost_rate", "owner"],
+)
+"""The levers: ``success`` (chance the action pulls its cash into the month),
+``fixed_cost`` per action and ``cost_rate`` on the cash it brings (reporting
+currency), and ``owner`` when not the customer's owner."""
+
+ACTION_COLUMNS = [
+    "company",
+    "rank",
+    "customer_id",
+    "name",
+    "owner",
+    "lever",
+    "stage",
+    "n_invoices",
+    "invoices",
+    "days_overdue",
+    "open_rc",
+    "amount_rc",
+    "probability",
+    "cost_rc",
+    "cumulative_rc",
+    "cumulative_share",
+]
+INVOICE_COLUMNS = [
+    "rank",
+    "company",
+    "customer_id",
+    "invoice_id",
+    "lever",
+    "open_amount_rc",
+    "due_date",
+    "days_overdue",
+    "amount_rc",
+]
+"""The columns of ``Plan.invoices``: every invoice an action targets."""
+
+
+@dataclass(frozen=True)
+class PlanPolicy:
+    """How the battle plan works: its levers, the discount offered, the dunning stages.
+
+    ``discount_rate`` and ``cost_of_funds`` (a year) price the early-payment
+    discount, which asks for payment within ``discount_days`` of as-of;
+    ``stage_days``, ``key_segments`` and ``litigation_min`` set the dunning stages
+    (``dunning.customer_stages``); an action bringing less than ``min_gain`` into
+    the month is left out.
+    """
+
+    levers: pd.DataFrame = field(default_factory=lambda: LEVERS.copy())
+    discount_rate: float = 0.02
+    cost_of_funds: float = 0.05
+    discount_days: int = 10
+    stage_days: tuple[int, ...] = STAGE_DAYS
+    key_segments: tuple[str, ...] = KEY_SEGMENTS
+    litigation_min: float = 2_000.0
+    min_gain: float = 50.0
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A battle plan: the ``month`` it targets, the ``gap`` to close and its ``actions``.
+
+    ``invoices`` lists every invoice an action targets, with the action's rank.
+    """
+
+    month: pd.Timestamp | None
+    gap: float
+    actions: pd.DataFrame
+    invoices: pd.DataFrame
+
+    @property
+    def covered(self) -> float:
+        """The expected cash the actions bring into the month."""
+        return float(self.actions["amount_rc"].sum())
+
+
+def discount_cost(
+    amount: np.ndarray | float, rate: float, cost_of_funds: float, days_early: np.ndarray | float
+) -> np.ndarray:
+    """Net cost of an accepted early-payment discount.
+
+    The discount given (``amount x rate``) less the funding saved on the cash
+    received ``days_early`` days sooner (``amount x (1 - rate) x cost_of_funds x
+    days_early / 365``). Negative when the discount is cheaper than the funds.
+    """
+    amount = np.asarray(amount, dtype=float)
+    days = np.clip(np.asarray(days_early, dtype=float), 0.0, None)
+    return np.asarray(amount * rate - amount * (1 - rate) * cost_of_funds * days / 365.0)
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """Every possible action with what it brings into each forecast month (``plan_candidates``).
+
+    ``actions``: one row per customer and lever; ``gain``, ``reach`` and ``cost``
+    are (actions x months) arrays over ``Forecast.month_windows``; ``invoices``
+    lists each action's invoices (``action`` = row of ``actions``) with their own
+    ``gain`` (invoices x months).
+    """
+
+    actions: pd.DataFrame
+    gain: np.ndarray
+    reach: np.ndarray
+    cost: np.ndarray
+    invoices: pd.DataFrame
+    invoice_gain: np.ndarray
+    months: pd.Series
+
+
+def plan_candidates(
+    fc: Forecast,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str | None = None,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    policy: PlanPolicy | None = None,
+) -> Candidates:
+    """The actions :func:`battle_plan` chooses from, for every forecast month at once.
+
+    They do not depend on the gap: the workbook keeps them while the targets move.
+    """
+    p = policy or PlanPolicy()
+    day = to_date(as_of)
+    keys = ["company", "customer_id"]
+    inv = fc.invoices
+    keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
+    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
+    stages = customer_stages(
+        inv, day, reliability, customers, p.stage_days, p.key_segments, p.litigation_min
+    )
+    overdue = np.asarray(inv["due_date"] < day)
+    lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
+    if reliability is not None:
+        unreliable = lookup(inv, reliability, keys, ["reliability"])["reliability"] == "unreliable"
+        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
+    chosen = pd.notna(lever)
+    inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
+    lever_table = p.levers.set_index("lever")
+    success = lever_table["success"].reindex(lever).fillna(0.0).to_numpy()
+    amount = inv["open_amount_rc"].to_numpy()
+    n_months = len(fc.month_windows)
+    # P(paid after month j) and P(paid in month j), for every month j
+    after = 1.0 - np.cumsum(mass[:, :n_months], axis=1)
+    gain = (amount * success)[:, None] * after
+    reach = amount[:, None] * (mass[:, :n_months] + success[:, None] * after)
+    pay_on = np.maximum(
+        (day + pd.Timedelta(days=p.discount_days)).to_datetime64(),
+        fc.month_windows["start"].to_numpy(),
+    )
+    expected = inv["expected_date"].fillna(inv["due_date"]).to_numpy()
+    early = (expected[:, None] - pay_on[None, :]) / np.timedelta64(1, "D")
+    net = discount_cost(amount[:, None], p.discount_rate, p.cost_of_funds, early)
+    disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
+    inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
+    codes, actions = group_codes(inv, [*keys, "lever"])
+    n = len(actions)
+
+    def by_action(values: np.ndarray) -> np.ndarray:
+        columns = [np.bincount(codes, weights=values[:, k], minlength=n)
+                   for k in range(values.shape[1])]  # fmt: skip
+        return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
+
+    weights = {"n_invoices": None, "open_rc": inv["open_amount_rc"].to_numpy()}
+    for name, w in weights.items():
+        actions[name] = np.bincount(codes, weights=w, minlength=n)
+    actions["n_invoices"] = actions["n_invoices"].astype("int64")
+    late = np.zeros(n, dtype=np.int64)
+    np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
+    actions["days_overdue"] = late
+    actions = _describe(actions, lever_table, stages, customers)
+    fixed = actions["fixed_cost"].to_numpy()[:, None]
+    rate = actions["cost_rate"].to_numpy()[:, None]
+    gains = by_action(gain)
+    detail = inv.assign(action=codes)[
+        ["action", *keys, "invoice_id", "lever", "open_amount_rc", "due_date", "days_overdue"]
+    ]
+    return Candidates(
+        actions,
+        gains,
+        by_action(reach),
+        fixed + rate * gains + by_action(disc),
+        detail,
+        gain,
+        fc.month_windows["month"],
+    )
+
+
+def battle_plan(
+    fc: Forecast,
+    gap: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str | None = None,
+    month: str | pd.Timestamp | None = None,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    policy: PlanPolicy | None = None,
+    candidates: Candidates | None = None,
+) -> Plan:
+    """The ranked actions that close the gap of ``month`` (see the module doc).
+
+    Parameters
+    ----------
+    fc : Forecast
+        The forecast at ``as_of``.
+    gap : DataFrame
+        ``gap.monthly_gap`` of the same date.
+    company : str, optional
+        One company's gap and invoices; default the consolidated gap (``ALL``).
+    month : date, optional
+        The month to close; default the first short open month.
+    reliability : DataFrame, optional
+        ``PayerScorer.classify()``: who is unreliable (discounts) and broken promises.
+    customers : DataFrame, optional
+        Owners, names and segments (key accounts).
+    policy : PlanPolicy, optional
+        The levers, the discount terms, the stages' thresholds (default ``PlanPolicy()``).
+    candidates : Candidates, optional
+        ``plan_candidates`` already computed with the same arguments (the workbook's cache).
+    """
+    scope = company or "ALL"
+    target = first_short_month(gap, scope) if month is None else to_date(month)
+    if target is None:
+        return _empty(None, 0.0)
+    row = gap.loc[(gap["company"] == scope) & (gap["month"] == target)]
+    if row.empty or (row["status"] != "open").any():
+        raise ValueError(f"{target:%Y-%m} is not an open month of {scope} in the gap table")
+    to_close = float(row["gap"].iloc[0])
+    if to_close <= 0.005:
+        return _empty(target, 0.0)
+    if candidates is None:
+        candidates = plan_candidates(
+            fc, as_of, company=company, reliability=reliability, customers=customers, policy=policy
+        )
+    j = int(np.flatnonzero(candidates.months == target)[0])
+    actions = candidates.actions.assign(
+        action=np.arange(len(candidates.actions)),
+        amount_rc=candidates.gain[:, j],
+        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
+        cost_rc=candidates.cost[:, j],
+    )
+    mine = actions["amount_rc"] >= (policy or PlanPolicy()).min_gain
+    if company is not None:  # candidates may hold every company's actions
+        mine &= actions["company"] == company
+    actions = actions.loc[mine]
+    actions = actions.sort_values(
+        ["priority", "open_rc", "company", "customer_id"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    )
+    cumulative = actions["amount_rc"].cumsum().to_numpy()
+    before = cumulative - actions["amount_rc"].to_numpy()
+    actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
+    actions["rank"] = np.arange(1, len(actions) + 1)
+    actions["cumulative_rc"] = actions["amount_rc"].cumsum()
+    actions["cumulative_share"] = actions["cumulative_rc"] / to_close
+    rank = pd.Series(actions["rank"].to_numpy(), index=actions["action"].to_numpy())
+    detail = candidates.invoices
+    picked = np.asarray(detail["action"].isin(rank.index))
+    targeted = detail.loc[picked].assign(
+        rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
+        amount_rc=candidates.invoice_gain[picked, j],
+    )
+    targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
+    # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
+    ids = targeted["invoice_id"].to_numpy()
+    bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
+    actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
+    targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
+
+
+def _describe(
+    actions: pd.DataFrame,
+    lever_table: pd.DataFrame,
+    stages: pd.DataFrame,
+    customers: pd.DataFrame | None,
+) -> pd.DataFrame:
+    """Add each action's lever figures, stage, owner and customer name."""
+    keys = ["company", "customer_id"]
+    levers = lever_table.reindex(actions["lever"])
+    for column in ("priority", "fixed_cost", "cost_rate"):
+        actions[column] = levers[column].to_numpy()
+    stage = lookup(actions, stages, keys, ["stage"])["stage"].to_numpy()
+    actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
+        "int64"
+    )
+    info = (
+        lookup(actions, customers, keys, ["owner", "name"])
+        if customers is not None and len(customers)
+        else None
+    )
+    owner = (
+        info["owner"].fillna("unassigned").to_numpy()
+        if info is not None
+        else np.full(len(actions), "unassigned", dtype=object)
+    )
+    fixed_owner = levers["owner"].to_numpy()
+    actions["owner"] = np.where(pd.notna(fixed_owner), fixed_owner, owner)
+    actions["name"] = info["name"].fillna("").to_numpy() if info is not None else ""
+    return actions
+
+
+def _empty(month: pd.Timestamp | None, gap: float) -> Plan:
+    actions = pd.DataFrame({c: pd.Series(dtype=object) for c in ACTION_COLUMNS})
+    invoices = pd.DataFrame(columns=INVOICE_COLUMNS)
+    return Plan(month, gap, actions, invoices)

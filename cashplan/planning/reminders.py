@@ -1,0 +1,233 @@
+"""One reminder per customer with overdue invoices, in French and English, from templates.
+
+The templates are Jinja2 text files, ``reminder.<language>.txt.j2``; their first
+line is the subject. The package's own are in ``cashplan/templates``; pass
+``template_dir`` to use edited copies (``cashplan templates DIR`` writes them
+out). Their tone follows the customer's dunning stage (``dunning.TONE_OF_STAGE``).
+
+The statement lists every overdue invoice of the customer: those in dispute or
+under a live promise are shown but not requested; open credit notes are
+deducted. Amounts are in each invoice's own currency.
+
+Text from the book that the templates put on one line (ids, name, contact, owner,
+company, currency) is made :func:`one_line`: a contact such as ``"x@y.fr\\nBcc: ..."``
+cannot add a line to the reminder's header, nor a name split the subject.
+
+Examples
+--------
+>>> fmt_money(1234.5, "EUR", "fr"), fmt_money(1234.5, "GBP", "en")
+('1 234,50 EUR', 'GBP 1,234.50')
+>>> fmt_date(pd.Timestamp("2026-10-31"), "fr"), fmt_date(pd.Timestamp("2026-10-31"), "en")
+('31/10/2026', '31 Oct 2026')
+>>> one_line("x@y.fr\\r\\nBcc: evil@z.com")
+'x@y.fr  Bcc: evil@z.com'
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from operator import itemgetter
+from pathlib import Path
+from typing import Any
+
+import jinja2
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.core.errors import CashplanError
+from cashplan.forecasting.promises import promised_dates
+
+__all__ = ["LANGUAGES", "TEMPLATES", "fmt_date", "fmt_money", "one_line", "reminders"]
+
+LANGUAGES = ("fr", "en")
+TEMPLATES = Path(__file__).parent / "templates"
+_COLUMNS = [
+    "company",
+    "customer_id",
+    "language",
+    "stage",
+    "tone",
+    "n_invoices",
+    "overdue_rc",
+    "contact",
+    "subject",
+    "body",
+]
+# line breaks (CR, LF, VT, FF, NEL, U+2028/9) and every other control character
+_CONTROL = "[\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_CONTROL_RE = re.compile(_CONTROL)
+
+
+def one_line(text: object) -> str:
+    """``text`` on one line: line breaks and other control characters become a space."""
+    return _CONTROL_RE.sub(" ", str(text))
+
+
+def fmt_money(value: float, currency: str, language: str) -> str:
+    """An amount as a reader of ``language`` expects it."""
+    text = f"{value:,.2f}"
+    if language == "fr":
+        return text.replace(",", " ").replace(".", ",") + f" {currency}"
+    return f"{currency} {text}"
+
+
+def fmt_date(value: pd.Timestamp, language: str) -> str:
+    """A date as a reader of ``language`` expects it."""
+    return value.strftime("%d/%m/%Y" if language == "fr" else "%d %b %Y")
+
+
+def _environment(template_dir: str | Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = [jinja2.FileSystemLoader(TEMPLATES)]
+    if template_dir is not None:
+        loaders.insert(0, jinja2.FileSystemLoader(template_dir))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=False,
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+    )
+    env.filters["money"] = lambda v, cur, lang: fmt_money(float(v), cur, lang)
+    env.filters["date"] = lambda v, lang: fmt_date(pd.Timestamp(v), lang)
+    return env
+
+
+def _template(env: jinja2.Environment, language: str) -> jinja2.Template:
+    name = f"reminder.{language}.txt.j2"
+    try:
+        return env.get_template(name)
+    except jinja2.TemplateSyntaxError as err:
+        raise CashplanError(
+            f"{err.filename}, line {err.lineno}: {err.message}. Fix the "
+            "template, or delete it to use the default one."
+        ) from None
+    except jinja2.TemplateNotFound:
+        raise CashplanError(
+            f"No reminder template for language {language!r}: add {name} to the template folder."
+        ) from None
+
+
+def reminders(
+    items: pd.DataFrame,
+    forecast_invoices: pd.DataFrame,
+    stages: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    customers: pd.DataFrame | None = None,
+    promises: pd.DataFrame | None = None,
+    languages: Sequence[str] = LANGUAGES,
+    template_dir: str | Path | None = None,
+) -> pd.DataFrame:
+    """Draft one reminder per customer of ``stages`` and language.
+
+    Parameters
+    ----------
+    items : DataFrame
+        ``open_items`` at ``as_of`` (amounts in the invoices' currencies).
+    forecast_invoices : DataFrame
+        ``Forecast.invoices`` (its ``basis`` marks disputed and promised invoices).
+    stages : DataFrame
+        ``dunning.customer_stages``: who gets a reminder, and its tone.
+
+    Returns
+    -------
+    DataFrame
+        company, customer_id, language, stage, tone, n_invoices, overdue_rc,
+        contact, subject, body.
+    """
+    day = to_date(as_of)
+    keys = ["company", "customer_id"]
+    env = _environment(template_dir)
+    templates = {lang: _template(env, lang) for lang in languages}
+    basis = forecast_invoices.set_index(["company", "invoice_id"])["basis"]
+    items = items.assign(
+        status=basis.reindex(pd.MultiIndex.from_frame(items[["company", "invoice_id"]]))
+        .map({"disputed": "disputed", "promise": "promised"})
+        .fillna("due")
+        .to_numpy(),
+        promised_date=pd.to_datetime(promised_dates(items, promises, day)),
+    )
+    wanted = pd.MultiIndex.from_frame(stages[keys])
+    mine = pd.MultiIndex.from_frame(items[keys]).isin(wanted)
+    overdue = mine & np.asarray((items["due_date"] < day) & (items["open_amount"] > 0))
+    credit = mine & np.asarray(items["open_amount"] < 0)
+    cols = [
+        *keys,
+        "invoice_id",
+        "issue_date",
+        "due_date",
+        "open_amount",
+        "currency",
+        "open_amount_rc",
+        "status",
+        "promised_date",
+    ]
+    lines = items.loc[overdue, cols].sort_values([*keys, "due_date", "invoice_id"])
+    lines["days_overdue"] = (day - lines["due_date"]).dt.days
+    lines["amount"] = lines["open_amount"]
+    credits = items.loc[credit, cols].sort_values([*keys, "invoice_id"])
+    credits["amount"] = credits["open_amount"]
+    for frame in (lines, credits):  # as shown in the text (the keys stay exact)
+        for column in ("invoice_id", "currency"):
+            frame[column] = frame[column].astype(str).str.replace(_CONTROL, " ", regex=True)
+    # plain records, grouped once: pandas per-customer indexing costs ms per customer
+    by_credit = {
+        k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*keys))
+    }
+    info = _customer_info(customers, keys)
+    stage_of = stages.set_index(keys)[["stage", "tone"]].to_dict("index")
+    rows: list[dict[str, Any]] = []
+    for key, group in itertools.groupby(lines.to_dict("records"), key=itemgetter(*keys)):
+        statement = list(group)
+        who = info.get(key, {})
+        mine_credits = by_credit.get(key, [])
+        stage = stage_of[key]
+        context = {
+            "customer": {
+                "id": one_line(key[1]),
+                "name": who.get("name", ""),
+                "contact": who.get("contact", ""),
+            },
+            "company": one_line(key[0]),
+            "as_of": day,
+            "tone": stage["tone"],
+            "lines": statement,
+            "credits": mine_credits,
+            "totals": _totals(statement, mine_credits),
+            "sender": who.get("owner") or "Credit management",
+        }
+        for lang, template in templates.items():
+            subject, _, body = template.render(**context).partition("\n")
+            rows.append(
+                {
+                    "company": key[0],
+                    "customer_id": key[1],
+                    "language": lang,
+                    "stage": int(stage["stage"]),
+                    "tone": stage["tone"],
+                    "n_invoices": len(statement),
+                    "overdue_rc": sum(line["open_amount_rc"] for line in statement),
+                    "contact": context["customer"]["contact"],
+                    "subject": one_line(subject.split(":", 1)[-1]).strip(),
+                    "body": body.strip("\n") + "\n",
+                }
+            )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _customer_info(
+    customers: pd.DataFrame | None, keys: list[str]
+) -> dict[tuple[str, str], dict[str, str]]:
+    if customers is None or customers.empty:
+        return {}
+    table = customers.drop_duplicates(keys).set_index(keys)[["name", "contact", "owner"]]
+    table = table.fillna("").astype(str).apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
+    return table.to_dict("index")
+
+
+def _totals(lines: list[dict[str, Any]], credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    owed: dict[str, float] = {}
+    for line in [*(x for x in lines if x["status"] == "due"), *credits]:
+        owed[line["currency"]] = owed.get(line["currency"], 0.0) + float(line["open_amount"])
+    return [{"currency": cur, "amount": max(v, 0.0)} for cur, v in sorted(owed.items())]

@@ -1,0 +1,420 @@
+"""Monthly cash need and smoothed collection targets (domain.md, method steps 1-2).
+
+The need is the month's cash out (salaries, external charges, taxes & VAT,
+loans, incl. VAT), plus an optional safety margin on the months not yet closed (a
+cushion for the months ahead; closed months keep their actual need, so moving the
+margin never rewrites the past's shortfalls). The target is the need plus
+the shortfalls of earlier months still to catch up: a month's shortfall
+(target - collected) is spread evenly over the next ``k`` months. A surplus
+lowers later targets only when ``surplus_lowers`` is set.
+
+Targets start where the book starts (domain.md, decision): a month before a
+company's first spending record or its first invoice carries no need and no
+shortfall, so the seed's example gives the same targets whatever the as-of date
+and however many months are shown.
+
+Examples
+--------
+The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
+
+>>> t = smoothed_targets([100_000] * 4, [80_000, 110_000, 110_000, None])
+>>> t["target"].tolist()
+[100000.0, 120000.0, 110000.0, 100000.0]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import ALL, to_date
+from cashplan.core.fx import Fx
+from cashplan.ledger.items import collections
+
+__all__ = [
+    "cash_need",
+    "monthly_collections",
+    "monthly_targets",
+    "open_months",
+    "override_spending",
+    "planned_spending",
+    "smoothed_targets",
+    "target_months",
+]
+
+CATEGORIES = ("salaries", "external", "taxes", "loans")
+
+
+def smoothed_targets(
+    need: Sequence[float] | np.ndarray,
+    collected: Sequence[float | None] | np.ndarray,
+    k: int = 1,
+    surplus_lowers: bool = False,
+) -> pd.DataFrame:
+    """Targets for consecutive months, catching up each shortfall over ``k`` months.
+
+    Parameters
+    ----------
+    need : sequence of float
+        The cash need of each month, in order.
+    collected : sequence of float or None
+        Cash collected each month; missing (None/NaN) for months not closed yet,
+        whose shortfall is not known and so not carried.
+    k : int, default 1
+        Months over which a shortfall is spread (1 reproduces the seed).
+    surplus_lowers : bool, default False
+        Whether a surplus (collected above target) lowers the following targets.
+        Targets never go below zero.
+
+    Returns
+    -------
+    DataFrame
+        Columns ``cash_need``, ``carried`` (catch-up added to the month),
+        ``target``, ``collected`` and ``shortfall`` (target - collected, NaN when
+        not closed), one row per month.
+
+    Examples
+    --------
+    With k = 3 the 20,000 shortfall of month 1 adds 6,666.67 to months 2-4:
+
+    >>> t = smoothed_targets([100_000] * 4, [80_000, None, None, None], k=3)
+    >>> t["target"].round(2).tolist()
+    [100000.0, 106666.67, 106666.67, 106666.67]
+    """
+    if k < 1:
+        raise ValueError(f"k (the catch-up horizon) must be 1 or more months, got {k}")
+    need_a = np.asarray(need, dtype=float)
+    got = np.asarray([np.nan if c is None else c for c in collected], dtype=float)
+    if got.shape != need_a.shape:
+        raise ValueError(f"need has {need_a.size} months but collected has {got.size}")
+    n = need_a.size
+    carried = np.zeros(n + k)
+    target = np.zeros(n)
+    shortfall = np.full(n, np.nan)
+    for t in range(n):  # a loop over months, not invoices
+        target[t] = max(need_a[t] + carried[t], 0.0)
+        if np.isnan(got[t]):
+            continue
+        shortfall[t] = target[t] - got[t]
+        carry = shortfall[t] if surplus_lowers else max(shortfall[t], 0.0)
+        carried[t + 1 : t + 1 + k] += carry / k
+    return pd.DataFrame(
+        {
+            "cash_need": need_a,
+            "carried": carried[:n],
+            "target": target,
+            "collected": got,
+            "shortfall": shortfall,
+        }
+    )
+
+
+def cash_need(
+    spending: pd.DataFrame, fx: Fx, months: pd.DatetimeIndex, safety_margin: float = 0.0
+) -> pd.DataFrame:
+    """Monthly cash need per company and category, in the reporting currency.
+
+    A month with no spending on record takes the mean of the company's last
+    three recorded months, category by category (a run rate, stated in the
+    report), so that future months have a need before the budget is entered.
+    A month before the company's first spending record has no need (the book
+    has not started): it is never back-filled with the run rate.
+
+    Parameters
+    ----------
+    spending : DataFrame
+        The book's typed spending table.
+    fx : Fx
+        Amounts convert at the rate valid on the first day of the month.
+    months : DatetimeIndex
+        Month starts to return.
+    safety_margin : float, default 0.0
+        A fraction added on top of the need (0.1 = 10 %).
+
+    Returns
+    -------
+    DataFrame
+        ``company``, ``month``, ``category``, ``amount`` and ``basis``
+        ("recorded", "run rate" or "before the book").
+    """
+    if safety_margin < 0:
+        raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
+    spe = spending.assign(
+        amount=fx.convert(spending["amount"], spending["currency"], spending["month"])
+    )
+    spe = spe.groupby(["company", "month", "category"], as_index=False).agg(
+        amount=("amount", "sum")
+    )
+    frames = []
+    for company, g in spe.groupby("company", sort=True):
+        table = g.pivot(index="month", columns="category", values="amount").fillna(0.0)
+        recorded = table.reindex(months)
+        run_rate = table.tail(3).mean()
+        before = np.asarray(months < table.index.min())
+        basis = np.select(
+            [before, np.asarray(recorded.notna().all(axis=1))],
+            ["before the book", "recorded"],
+            default="run rate",
+        )
+        filled = recorded.fillna(run_rate)
+        filled.loc[before] = 0.0
+        filled = filled * (1.0 + safety_margin)
+        long = (
+            filled.rename_axis(index="month", columns=None)
+            .reset_index()
+            .melt(id_vars="month", var_name="category", value_name="amount")
+        )
+        long["basis"] = pd.Series(basis, index=months).reindex(long["month"]).to_numpy()
+        long.insert(0, "company", company)
+        frames.append(long)
+    if not frames:
+        return pd.DataFrame(
+            {
+                "company": pd.Series(dtype="str"),
+                "month": pd.Series(dtype="datetime64[us]"),
+                "category": pd.Series(dtype="str"),
+                "amount": pd.Series(dtype=float),
+                "basis": pd.Series(dtype="str"),
+            }
+        )
+    return pd.concat(frames, ignore_index=True)
+
+
+def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestamp) -> pd.DataFrame:
+    """Cash collected per company and month up to ``as_of`` (settled invoices).
+
+    Returns ``company``, ``month`` and ``collected`` in the reporting currency.
+    """
+    cash = collections(invoices, fx)
+    cash = cash.loc[cash["paid_date"] <= to_date(as_of)]
+    month = cash["paid_date"].dt.to_period("M").dt.to_timestamp().astype("datetime64[us]")
+    return (
+        cash.assign(month=month)
+        .groupby(["company", "month"], as_index=False)
+        .agg(collected=("amount_rc", "sum"))
+    )
+
+
+def target_months(
+    as_of: str | pd.Timestamp, months_before: int = 12, months_after: int = 6
+) -> pd.DatetimeIndex:
+    """The months :func:`monthly_targets` covers: ``months_before`` up to as-of's, ``months_after``
+    after it.
+
+    >>> target_months("2026-10-31", 2, 1).strftime("%Y-%m").tolist()
+    ['2026-09', '2026-10', '2026-11']
+    """
+    first = (to_date(as_of).to_period("M") - (months_before - 1)).to_timestamp()
+    return pd.DatetimeIndex(
+        pd.date_range(first, periods=months_before + months_after, freq="MS"),
+        dtype="datetime64[us]",
+    )
+
+
+def monthly_targets(
+    invoices: pd.DataFrame,
+    spending: pd.DataFrame,
+    fx: Fx,
+    as_of: str | pd.Timestamp,
+    k: int = 1,
+    surplus_lowers: bool = False,
+    safety_margin: float = 0.0,
+    months_before: int = 12,
+    months_after: int = 6,
+    collected: pd.DataFrame | None = None,
+    need: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Need, target and collections per company and consolidated (``ALL``), by month.
+
+    The months are the ``months_before`` months up to the as-of month and the
+    ``months_after`` after it. The catch-up starts at the first of them, or where
+    the book starts if later: a month before the first spending record or the
+    first invoice (of the company; of the group for ``ALL``) has no need and no
+    shortfall. Shortfalls are carried only from months closed by ``as_of``; the
+    consolidated target is computed on the group's need and collections (cash
+    is pooled), not summed from the companies' targets.
+
+    ``collected`` may pass ``monthly_collections`` already computed, and ``need``
+    ``cash_need`` over ``target_months`` (without margin).
+
+    Returns
+    -------
+    DataFrame
+        ``company``, ``month``, ``cash_need``, ``carried``, ``target``,
+        ``collected`` (NaN after ``as_of``), ``shortfall``, ``closed``.
+    """
+    day = to_date(as_of)
+    months = target_months(day, months_before, months_after)
+    if safety_margin < 0:
+        raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
+    month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
+    closed = np.asarray(month_end <= day)
+    by_month = (
+        (cash_need(spending, fx, months) if need is None else need)
+        .groupby(["company", "month"])["amount"]
+        .sum()
+    )
+    # the margin is a cushion for the months ahead: closed months keep their actual need
+    is_open = ~pd.Series(closed, index=months).reindex(by_month.index.get_level_values("month"))
+    need_of = by_month * (1.0 + safety_margin * is_open.to_numpy())
+    if collected is None:
+        collected = monthly_collections(invoices, fx, day)
+    got = collected.set_index(["company", "month"])["collected"]
+    companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
+    started = np.asarray(months <= day)
+    first_spent = spending.groupby("company")["month"].min()
+    first_issued = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
+    first_issued = first_issued.dt.to_timestamp()
+    rows = []
+    n: pd.Series
+    c: pd.Series
+    for company in [*companies, ALL]:
+        if company == ALL:
+            n = need_of.groupby(level="month").sum().reindex(months, fill_value=0.0)
+            c = got.groupby(level="month").sum().reindex(months, fill_value=0.0)
+        else:
+            n = (
+                need_of.xs(company, level="company").reindex(months, fill_value=0.0)
+                if company in need_of.index.get_level_values(0)
+                else pd.Series(0.0, index=months)
+            )
+            c = (
+                got.xs(company, level="company").reindex(months, fill_value=0.0)
+                if company in got.index.get_level_values(0)
+                else pd.Series(0.0, index=months)
+            )
+        in_book = _in_book(months, first_spent, first_issued, company)
+        known = np.where(closed & in_book, c.to_numpy(), np.nan)
+        need_in_book = np.where(in_book, n.to_numpy(), 0.0)
+        t = smoothed_targets(need_in_book, known, k=k, surplus_lowers=surplus_lowers)
+        t["shortfall"] = t["shortfall"].where(~(closed & ~in_book), 0.0)  # none before the book
+        t["collected"] = np.where(started, c.to_numpy(), np.nan)
+        t.insert(0, "month", months)
+        t.insert(0, "company", company)
+        t["closed"] = closed
+        rows.append(t)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _in_book(
+    months: pd.DatetimeIndex, first_spent: pd.Series, first_issued: pd.Series, company: str
+) -> np.ndarray:
+    """Whether each month is on or after the book's start: the later of the first spending
+    month and the first invoice's month (of ``company``; of the whole group for ``ALL``).
+    A company with no spending record or no invoice has not started."""
+    if company == ALL:
+        spent, issued = first_spent.min(), first_issued.min()
+    else:
+        spent, issued = first_spent.get(company, pd.NaT), first_issued.get(company, pd.NaT)
+    if pd.isna(spent) or pd.isna(issued):
+        return np.zeros(len(months), dtype=bool)
+    return np.asarray(months >= max(spent, issued))
+
+
+def open_months(as_of: str | pd.Timestamp, months_after: int = 6) -> pd.DatetimeIndex:
+    """The months not yet closed at ``as_of``: its own unless as-of is its last day, and
+    the ``months_after`` following ones.
+
+    >>> open_months("2026-10-31", 2).strftime("%Y-%m").tolist()
+    ['2026-11', '2026-12']
+    >>> open_months("2026-10-15", 1).strftime("%Y-%m").tolist()
+    ['2026-10', '2026-11']
+    """
+    day = to_date(as_of)
+    month = day.to_period("M")
+    first = month + 1 if (day + pd.Timedelta(days=1)).day == 1 else month
+    last = month + months_after
+    return pd.DatetimeIndex(
+        pd.period_range(first, last, freq="M").to_timestamp(), dtype="datetime64[us]"
+    )
+
+
+def planned_spending(
+    spending: pd.DataFrame, as_of: str | pd.Timestamp, months_after: int = 6
+) -> pd.DataFrame:
+    """The mean monthly spending per company and category over the open months.
+
+    Recorded months count as recorded, the others at the run rate (as in
+    :func:`cash_need`); amounts stay in the spending's currency. This is what
+    the workbook's spending widgets start from.
+
+    Returns ``company``, ``category``, ``currency`` and ``amount``.
+    """
+    months = open_months(as_of, months_after)
+    rows = []
+    for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
+        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        filled = table.reindex(months).fillna(table.fillna(0.0).tail(3).mean())
+        for category, amount in filled.mean().items():
+            rows.append((company, category, currency, float(amount)))
+    return pd.DataFrame(rows, columns=["company", "category", "currency", "amount"])
+
+
+def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """``spending`` with the run-rate months written out as rows (as :func:`cash_need` fills
+    them), so that overriding one category leaves the others' run rate as it was."""
+    frames = [spending]
+    for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
+        beyond = months[months > g["month"].max()]
+        if len(beyond) == 0:
+            continue
+        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        rate = table.fillna(0.0).tail(3).mean()
+        frames.append(pd.DataFrame(
+            [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
+            columns=["month", "category", "amount", "company", "currency"],
+        ))  # fmt: skip
+    out = pd.concat(frames, ignore_index=True)
+    return out.astype({"month": spending["month"].dtype, "amount": float})
+
+
+def override_spending(
+    spending: pd.DataFrame,
+    overrides: Mapping[str, float],
+    as_of: str | pd.Timestamp,
+    months_after: int = 6,
+) -> pd.DataFrame:
+    """``spending`` with a category's amount set for every open month.
+
+    ``overrides`` maps ``"category"`` (every company that records spending) or
+    ``"company/category"`` to a monthly amount in that company's spending currency.
+
+    >>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01"]),
+    ...     "category": "salaries", "amount": [100.0, 100.0], "company": "A", "currency": "EUR"})
+    >>> out = override_spending(spe, {"salaries": 150.0}, "2026-10-31", months_after=2)
+    >>> out["amount"].tolist(), out["month"].dt.strftime("%Y-%m").tolist()
+    ([100.0, 150.0, 150.0], ['2026-10', '2026-11', '2026-12'])
+    """
+    if not overrides:
+        return spending
+    months = open_months(as_of, months_after)
+    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    spending = _run_rate_rows(spending, months)
+    frames, drop = [spending], np.zeros(len(spending), bool)
+    for key, amount in overrides.items():
+        company, _, category = key.rpartition("/")
+        companies = [company] if company else currencies.index.tolist()
+        unknown = [c for c in companies if c not in currencies.index]
+        if unknown or not category or not np.isfinite(amount) or amount < 0:
+            raise ValueError(
+                f"spending override {key!r}: {amount!r} - give 'category' or "
+                f"'company/category' (companies: {', '.join(currencies.index)}) and an "
+                "amount of 0 or more"
+            )
+        for c in companies:
+            drop |= np.asarray(
+                (spending["company"] == c)
+                & (spending["category"] == category)
+                & spending["month"].isin(months)
+            )
+            frames.append(
+                pd.DataFrame(
+                    {"month": months, "category": category, "amount": float(amount),
+                     "company": c, "currency": currencies[c]}
+                )
+            )  # fmt: skip
+    frames[0] = spending.loc[~drop]
+    out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)

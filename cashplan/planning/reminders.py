@@ -1,7 +1,7 @@
 """One reminder per customer with overdue invoices, in French and English, from templates.
 
 The templates are Jinja2 text files, ``reminder.<language>.txt.j2``; their first
-line is the subject. The package's own are in ``cashplan/templates``; pass
+line is the subject. The package's own are in ``cashplan/planning/templates``; pass
 ``template_dir`` to use edited copies (``cashplan templates DIR`` writes them
 out). Their tone follows the customer's dunning stage (``dunning.TONE_OF_STAGE``).
 

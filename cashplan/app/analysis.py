@@ -34,7 +34,15 @@ from cashplan.core.dates import to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
+from cashplan.forecasting.cash_in import (
+    NewSales,
+    new_sales_forecast,
+    total_cash_in,
+    total_monthly,
+)
 from cashplan.forecasting.collection import DelayModel, Forecast, delay_model, forecast
+from cashplan.forecasting.issue_lag import IssueLagModel
+from cashplan.forecasting.new_sales import InvoicingForecaster
 from cashplan.forecasting.reliability import PayerScorer
 from cashplan.io.book import Book
 from cashplan.ledger.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
@@ -102,7 +110,12 @@ _DEPENDS: dict[str, set[str]] = {
     "spending": {"as_of", "spending"},
     "need": {"spending", "as_of", "fx_rates"},
     "targets": {"collected", "need", "k", "safety_margin", "surplus_lowers"},
-    "gap": {"targets", "forecast"},
+    "invoicing": {"as_of", "invoices", "fx_rates"},
+    "lags": {"as_of", "invoices", "fx_rates"},
+    "new_sales": {"invoicing", "lags", "sales_plan"},
+    "cash_in": {"forecast", "new_sales"},
+    "cash_in_months": {"forecast", "new_sales"},
+    "gap": {"targets", "cash_in_months"},
     "stages": {"forecast", "reliability", "customers", "company"},
     "candidates": {"forecast", "reliability", "customers", "discount_rate", "cost_of_funds"},
     "plan": {"candidates", "gap", "company"},
@@ -110,7 +123,15 @@ _DEPENDS: dict[str, set[str]] = {
     "aged": {"items"},
     "kpis": {"as_of", "invoices", "fx_rates"},
 }
-_TABLES = ("invoices", "customers", "promises", "spending", "adjustments", "fx_rates")
+_TABLES = (
+    "invoices",
+    "customers",
+    "promises",
+    "spending",
+    "adjustments",
+    "fx_rates",
+    "sales_plan",
+)
 
 
 def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -277,9 +298,41 @@ class Analysis:
         )
 
     @cached_property
+    def invoicing(self) -> InvoicingForecaster:
+        """Each company's invoicing to come, fitted on its invoicing history."""
+        return InvoicingForecaster().fit(self.book.invoices, self.day, self.book.fx)
+
+    @cached_property
+    def lags(self) -> IssueLagModel:
+        """When invoices are paid after their issue, fitted on the settled history."""
+        return IssueLagModel().fit(self.book.invoices, self.day, self.book.fx)
+
+    @cached_property
+    def new_sales(self) -> NewSales:
+        """The cash of invoices not issued yet (the model, or the CFO's sales plan)."""
+        return new_sales_forecast(self.invoicing, self.lags, plan=self.sales_plan)
+
+    @property
+    def sales_plan(self) -> pd.DataFrame:
+        """The book's sales plan in the reporting currency: the last row of each company-month."""
+        plan = self.book.sales_plan.drop_duplicates(["company", "month"], keep="last")
+        amount = self.book.fx.convert(plan["amount"], plan["currency"], plan["month"])
+        return plan[["company", "month"]].assign(amount_rc=np.asarray(amount, float))
+
+    @cached_property
+    def cash_in(self) -> pd.DataFrame:
+        """The whole cash-in by week: open book + new sales, with p10/p90 (``total_cash_in``)."""
+        return total_cash_in(self.forecast.buckets, self.new_sales.weekly)
+
+    @cached_property
+    def cash_in_months(self) -> pd.DataFrame:
+        """The whole cash-in by month window (``total_monthly``)."""
+        return total_monthly(self.forecast.months, self.new_sales.monthly)
+
+    @cached_property
     def gap(self) -> pd.DataFrame:
-        """Target against collected and forecast, by company and month (``monthly_gap``)."""
-        return monthly_gap(self.targets, self.forecast.months)
+        """Target against collected and the whole cash-in by company and month (``monthly_gap``)."""
+        return monthly_gap(self.targets, self.forecast.months, self.cash_in_months)
 
     @cached_property
     def stages(self) -> pd.DataFrame:

@@ -47,6 +47,7 @@ _LAYOUT = {
     "hovermode": "x unified",
 }
 _BLUE, _GREY, _RED, _GREEN = "#1f77b4", "#9aa5b1", "#d62728", "#2ca02c"
+_LIGHT = "#9ecae1"  # new sales: the blue of the open book, lighter
 _MONEY = "%{y:,.0f}"
 
 
@@ -75,24 +76,25 @@ def _labels(values: Any) -> list[str]:
 
 
 def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -> Spec:
-    """Collected (closed months) or forecast (open months) against the target, with the gap.
+    """Collected, then the open book and new sales stacked, against the target, with the gap.
 
-    ``gap`` holds one company's rows of ``monthly_gap``.
+    ``gap`` holds one company's rows of ``monthly_gap``. Closed months show what was
+    collected; open months stack what was collected so far (the as-of month), the open
+    book's forecast and the cash of invoices not issued yet, with the total's p10-p90.
     """
     month = gap["month"].dt.strftime("%Y-%m").to_numpy()
     closed = gap["status"].to_numpy() == "closed"
-    forecast = (gap["forecast"].fillna(0.0) + gap["collected"].fillna(0.0)).to_numpy()
-    over = (gap["forecast_p90"] - gap["forecast"]).to_numpy()
-    under = (gap["forecast"] - gap["forecast_p10"]).to_numpy()
+    collected = gap["collected"].fillna(0.0).to_numpy()
+    total = (gap["total_forecast"].fillna(0.0) + gap["collected"].fillna(0.0)).to_numpy()
+    over = (gap["total_p90"] - gap["total_forecast"]).to_numpy()
+    under = (gap["total_forecast"] - gap["total_p10"]).to_numpy()
     short = gap["gap"].clip(lower=0.0).to_numpy()
+    stack = {"type": "bar", "hovertemplate": _MONEY}
     data = [
-        {"type": "bar", "name": "collected", "x": _list(month[closed]),
-         "y": _list(gap["collected"].to_numpy()[closed]), "marker": {"color": _GREY},
-         "hovertemplate": _MONEY},
-        {"type": "bar", "name": "forecast (expected)", "x": _list(month[~closed]),
-         "y": _list(forecast[~closed]), "marker": {"color": _BLUE}, "hovertemplate": _MONEY,
-         "error_y": {"type": "data", "symmetric": False, "array": _list(over[~closed]),
-                     "arrayminus": _list(under[~closed])}},
+        {**stack, "name": "collected", "x": _list(month), "y": _list(collected),
+         "marker": {"color": _GREY}},
+        {**stack, "name": "open book (forecast)", "x": _list(month[~closed]),
+         "y": _list(gap["forecast"].to_numpy()[~closed]), "marker": {"color": _BLUE}},
         {"type": "scatter", "name": "target", "mode": "lines+markers", "x": _list(month),
          "y": _list(gap["target"]), "line": {"color": _RED, "width": 2},
          "hovertemplate": _MONEY},
@@ -100,23 +102,37 @@ def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -
          "x": _list(month[~closed]), "y": _list(short[~closed]),
          "marker": {"symbol": "triangle-down", "size": 11, "color": _RED},
          "hovertemplate": _MONEY},
+        {**stack, "name": "new sales (forecast)", "x": _list(month[~closed]),
+         "y": _list(gap["new_forecast"].to_numpy()[~closed]), "marker": {"color": _LIGHT},
+         "customdata": _list(total[~closed]),
+         "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
+         "error_y": {"type": "data", "symmetric": False, "array": _list(over[~closed]),
+                     "arrayminus": _list(under[~closed]), "color": "#444"}},
     ]  # fmt: skip
-    title = title or "Target against collected and forecast, by month"
-    return {"data": data, "layout": _layout(title, currency, barmode="overlay")}
+    title = title or "Target against collected and forecast (open book + new sales), by month"
+    return {"data": data, "layout": _layout(title, currency, barmode="stack")}
 
 
 def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") -> Spec:
-    """The weekly forecast: expected collections and their p10-p90 band."""
-    start = _list(weeks["start"].dt.strftime("%Y-%m-%d"))
+    """The weekly cash-in: the open book and new sales stacked, the total's p10-p90.
+
+    ``weeks`` holds one company's rows of ``total_cash_in`` (``week_start``,
+    ``open_expected``, ``new_expected``, ``total_expected``, ``total_p10``, ``total_p90``).
+    """
+    start = _list(weeks["week_start"].dt.strftime("%Y-%m-%d"))
+    over = (weeks["total_p90"] - weeks["total_expected"]).to_numpy()
+    under = (weeks["total_expected"] - weeks["total_p10"]).to_numpy()
     data = [
-        {"type": "bar", "name": "p10-p90", "x": start, "y": _list(weeks["p90"] - weeks["p10"]),
-         "base": _list(weeks["p10"]), "marker": {"color": "rgba(31,119,180,0.25)"},
-         "hovertemplate": "%{base:,.0f} - %{y:,.0f}"},
-        {"type": "scatter", "name": "expected", "mode": "lines+markers", "x": start,
-         "y": _list(weeks["expected"]), "line": {"color": _BLUE}, "hovertemplate": _MONEY},
+        {"type": "bar", "name": "open book", "x": start, "y": _list(weeks["open_expected"]),
+         "marker": {"color": _BLUE}, "hovertemplate": _MONEY},
+        {"type": "bar", "name": "new sales", "x": start, "y": _list(weeks["new_expected"]),
+         "marker": {"color": _LIGHT}, "customdata": _list(weeks["total_expected"]),
+         "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
+         "error_y": {"type": "data", "symmetric": False, "array": _list(over),
+                     "arrayminus": _list(under), "color": "#444"}},
     ]  # fmt: skip
-    title = title or "Collections forecast, week by week (weeks from Monday)"
-    layout = _layout(title, currency, xaxis={"title": {"text": "week starting"}})
+    title = title or "Cash-in forecast, week by week: open book + new sales, total p10-p90"
+    layout = _layout(title, currency, barmode="stack", xaxis={"title": {"text": "week starting"}})
     return {"data": data, "layout": layout}
 
 

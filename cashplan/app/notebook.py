@@ -159,36 +159,67 @@ def summary_markdown(a: Analysis) -> str:
         f"Open receivables: **{_money(items['open_amount_rc'].sum(), cur)}** on "
         f"{len(items):,} open items, of which {_money(overdue, cur)} overdue.",
         "",
-        "| month | cash need | target | forecast (p10 - p90) | gap | P(target met) |",
-        "|---|---:|---:|---:|---:|---:|",
+        "| month | cash need | target | open book | new sales | total (p10 - p90) | gap "
+        "| P(target met) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in open_rows.itertuples():
         lines.append(
             f"| {r.month:%Y-%m} | {r.cash_need:,.0f} | {r.target:,.0f} | {r.forecast:,.0f} "
-            f"({r.forecast_p10:,.0f} - {r.forecast_p90:,.0f}) | {r.gap:,.0f} | "
-            f"{r.probability:.0%} |"
+            f"| {r.new_forecast:,.0f} | {r.total_forecast:,.0f} "
+            f"({r.total_p10:,.0f} - {r.total_p90:,.0f}) | {r.gap:,.0f} | {r.probability:.0%} |"
         )
-    plan = a.plan
-    lines.append("")
-    if plan.month is None:
-        lines.append("The forecast covers every open month's target: no battle plan needed.")
-    else:
-        lines.append(
-            f"First short month: **{plan.month:%Y-%m}**, gap **{_money(plan.gap, cur)}**. "
-            f"The battle plan's {len(plan.actions)} actions are expected to bring "
-            f"{_money(plan.covered, cur)} ({plan.covered / plan.gap:.0%} of the gap)."
-        )
-        if plan.covered < plan.gap - 0.005:
-            lines.append(
-                " The receivables alone cannot close it: the rest needs new sales, "
-                "credit or lower spending."
-            )
+    lines += ["", _plan_sentence(a, cur), "", _new_sales_sentence(a)]
     lines.append("")
     lines.append(
-        "Gap = target - (collected + forecast); positive means short. The forecast "
-        "covers the open invoices only, not sales still to be invoiced."
+        "Gap = target - (collected + open book + new sales); positive means short. "
+        "Open book: the invoices issued by as-of; new sales: the cash of invoices not issued yet."
     )
     return "\n".join(lines)
+
+
+def _plan_sentence(a: Analysis, cur: str) -> str:
+    """What the battle plan chases and how much of the gap the open invoices can close."""
+    plan = a.plan
+    if plan.month is None:
+        return "The forecast covers every open month's target: no battle plan needed."
+    text = (
+        f"First short month: **{plan.month:%Y-%m}**, gap **{_money(plan.gap, cur)}**. "
+        f"The battle plan chases open invoices only: its {len(plan.actions)} actions are "
+        f"expected to bring {_money(plan.covered, cur)} ({plan.covered / plan.gap:.0%} of the gap)."
+    )
+    if plan.covered < plan.gap - 0.005:
+        text += (
+            " The open invoices alone cannot close it: the rest needs more sales, "
+            "credit or lower spending."
+        )
+    return text
+
+
+def _new_sales_sentence(a: Analysis) -> str:
+    """Where the new sales figure comes from: the model (which) or the sales plan (months)."""
+    summary = a.invoicing.summary_
+    if a.settings.company:
+        summary = summary.loc[summary["company"] == a.settings.company]
+    methods = {
+        "ets": "AutoETS on the monthly invoicing (trend, yearly season)",
+        "median": "the median of the last 6 months' invoicing",
+        "short_history": "the average so far: under 3 months of history, a wide band",
+    }
+    parts = [
+        f"{markdown_text(str(r.company))}: {methods.get(str(r.method), str(r.method))}"
+        for r in summary.itertuples()
+    ]
+    monthly = a.scoped(a.new_sales.monthly)
+    planned = monthly.loc[monthly["source"] == "sales_plan"]
+    text = "New sales come from the book's invoicing history (" + "; ".join(parts) + ")"
+    if len(planned):
+        months = ", ".join(
+            f"{markdown_text(str(c))} {m:%Y-%m}"
+            for c, m in zip(planned["company"], planned["month"], strict=True)
+        )
+        text += f", and from the CFO's sales plan for {months}"
+    return text + "."
 
 
 def lineage(a: Analysis) -> pd.DataFrame:

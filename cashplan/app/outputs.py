@@ -64,6 +64,22 @@ _MONTHLY = [
     "forecast_p90",
     "cumulative_gap",
     "probability",
+    "new_forecast",
+    "total_forecast",
+    "total_p10",
+    "total_p90",
+    "gap_open_book",
+]
+_WEEKLY = [
+    "company",
+    "week_start",
+    "expected",
+    "p10",
+    "p90",
+    "new_expected",
+    "total_expected",
+    "total_p10",
+    "total_p90",
 ]
 _KPIS = [
     "company",
@@ -100,10 +116,11 @@ def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:
     """The report's tables, named after their files (without ``.csv``)."""
     fc = a.forecast
     weekly = fc.buckets.loc[fc.buckets["kind"] == "week"].rename(columns={"start": "week_start"})
+    weekly = weekly.merge(a.cash_in.drop(columns="open_expected"), on=["company", "week_start"])
     monthly = a.gap.assign(month=a.gap["month"].dt.strftime("%Y-%m"))
     return {
         "forecast_invoices": a.scoped(fc.invoices).sort_values(["company", "invoice_id"]),
-        "forecast_weekly": a.scoped(weekly)[["company", "week_start", "expected", "p10", "p90"]],
+        "forecast_weekly": a.scoped(weekly)[_WEEKLY],
         "monthly": a.scoped(monthly)[_MONTHLY],
         "customers": a.scoped(a.customer_table),
         "aging": a.scoped(a.aged),

@@ -31,6 +31,7 @@ from typing import Any
 
 import ipywidgets as w
 import numpy as np
+import pandas as pd
 import plotly.graph_objects as go
 
 from cashplan.app import charts
@@ -38,13 +39,13 @@ from cashplan.app.analysis import Analysis, Settings
 from cashplan.app.notebook import styled, summary_markdown
 from cashplan.core.errors import CashplanError
 from cashplan.io.book import read_book
-from cashplan.io.edits import add_adjustment, add_promise, reload_edits
+from cashplan.io.edits import add_adjustment, add_promise, reload_edits, set_sales_plan
 from cashplan.planning.targets import CATEGORIES, planned_spending
 
 __all__ = ["Workbook", "parse_money"]
 
 _ACCOUNT = "(whole account)"
-_DATA_KEYS = {"x", "y", "base", "text", "error_y"}
+_DATA_KEYS = {"x", "y", "base", "text", "error_y", "customdata"}
 _CHARTS = ("gap", "weekly", "aged", "scores")
 
 _PLAN_ROWS = 25
@@ -133,6 +134,25 @@ class Workbook:
             to_date_=to_date,
             note=note,
         )
+
+    def save_sales_plan(self, company: str, month: str, amount: float, note: str = "") -> None:
+        """Set the invoicing expected for a company in a month (incl. VAT, in the company's
+        invoicing currency), and re-forecast the new sales, the gap and the plan."""
+        a = self.analysis
+        invoices = a.book.invoices
+        currency = str(invoices.loc[invoices["company"] == company, "currency"].mode().iloc[0])
+        book = set_sales_plan(
+            a.book,
+            a.day,
+            company=company,
+            month=month,
+            amount=amount,
+            currency=currency,
+            user=self.user,
+            note=note,
+        )
+        self._update(a.replace(book=reload_edits(book)))
+        self._say(f"Saved: sales plan of {amount:,.2f} {currency} for {company} in {month}.")
 
     def _record(self, edit: Any, what: str, **fields: Any) -> None:
         """Save an edit to the book (``cashplan.io.edits``), then update the workbook.
@@ -249,9 +269,11 @@ class Workbook:
             ],
             layout=w.Layout(margin="0 24px 0 0"),
         )
-        edits = w.Tab(children=[self.promise, self.adjust])
+        self.plan_form = self._sales_plan_form()
+        edits = w.Tab(children=[self.promise, self.adjust, self.plan_form])
         edits.set_title(0, "Promise to pay")
         edits.set_title(1, "Shift or pin")
+        edits.set_title(2, "Sales plan")
         self.root = w.VBox(
             [
                 w.HBox(
@@ -374,6 +396,32 @@ class Workbook:
         }
         return w.VBox([customer, invoice, shift, day, note, save])
 
+    def _sales_plan_form(self) -> w.VBox:
+        companies = self.analysis.book.companies
+        company = w.Dropdown(options=companies, value=companies[0], description="Company")
+        company.style = _LABEL
+        month = w.Text(
+            value=f"{self.analysis.day + pd.offsets.MonthBegin(1):%Y-%m}",
+            description="Month (YYYY-MM)",
+            style=_LABEL,
+        )
+        amount = _money_box("Invoicing incl. VAT (its currency)", 0.0)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save sales plan", button_style="primary")
+
+        def act() -> None:
+            self.save_sales_plan(company.value, month.value, parse_money(amount.value), note.value)
+
+        save.on_click(self._guard(act))
+        self.plan_widgets = {
+            "company": company,
+            "month": month,
+            "amount": amount,
+            "note": note,
+            "save": save,
+        }
+        return w.VBox([company, month, amount, note, save])
+
     def _redraw(self) -> None:
         a = self.analysis
         # a chart is redrawn only when what it shows changed (the analysis keeps unchanged parts)
@@ -413,7 +461,7 @@ class Workbook:
         scope = a.settings.company or "ALL"
         return {
             "gap": (a.gap, scope),
-            "weekly": (a.forecast, scope),
+            "weekly": (a.cash_in, scope),
             "aged": (a.aged, scope),
             "scores": (a.customer_table, scope, a.settings.threshold),
         }
@@ -424,8 +472,7 @@ class Workbook:
         if name == "gap":
             return charts.target_vs_forecast_spec(a.view(a.gap), cur)
         if name == "weekly":
-            weeks = a.view(a.forecast.buckets)
-            return charts.weekly_forecast_spec(weeks.loc[weeks["kind"] == "week"], cur)
+            return charts.weekly_forecast_spec(a.view(a.cash_in), cur)
         if name == "aged":
             return charts.aged_balance_spec(a.scoped(a.aged), a.aged_labels, cur)
         return charts.score_vs_open_spec(a.scoped(a.customer_table), cur, a.settings.threshold)

@@ -192,6 +192,15 @@ def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
     spe["category"] = spe["category"].str.lower()
 
 
+def _sales_plan_rules(plan: pd.DataFrame, col: Collector) -> None:
+    col.cells(
+        plan["amount"] < 0,
+        "amount",
+        "a negative planned invoicing",
+        "write the amount the company expects to invoice in the month (incl. VAT), 0 or more",
+    )
+
+
 def _fx_rules(fx: pd.DataFrame, col: Collector) -> None:
     col.cells(
         fx["rate"] <= 0,
@@ -220,6 +229,7 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "spending": _spending_rules,
     "fx_rates": _fx_rules,
     "adjustments": _adjustment_rules,
+    "sales_plan": _sales_plan_rules,
 }
 
 
@@ -255,6 +265,14 @@ def cross_rules(
             "the invoice belongs to another customer",
             "check the customer_id against the invoice",
         )
+    plan = tables["sales_plan"]
+    if "sales_plan" in cols and not plan.empty:
+        cols["sales_plan"].cells(
+            ~plan["company"].isin(inv["company"].unique()),
+            "company",
+            "no invoice of this company in the invoices table",
+            "use a company of the book (as written in invoices.csv), or remove the row",
+        )
     _fx_coverage(tables, cols, reporting_currency)
 
 
@@ -262,10 +280,19 @@ def _fx_coverage(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
     first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
-    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
+    used = {
+        c
+        for name in ("invoices", "spending", "sales_plan")
+        for c in tables[name]["currency"].unique()
+    }
     base = implied_base(used, tables["fx_rates"], reporting_currency)
     quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
-    for name, date_cols in (("invoices", ("issue_date", "paid_date")), ("spending", ("month",))):
+    dated = {
+        "invoices": ("issue_date", "paid_date"),
+        "spending": ("month",),
+        "sales_plan": ("month",),
+    }
+    for name, date_cols in dated.items():
         tab = tables[name]
         if name not in cols or tab.empty:
             continue

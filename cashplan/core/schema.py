@@ -5,7 +5,7 @@ Examples
 >>> [c.name for c in TABLES["invoices"] if c.required]
 ['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
 >>> sorted(TABLES)
-['adjustments', 'customers', 'fx_rates', 'invoices', 'promises', 'spending']
+['adjustments', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'spending']
 """
 
 from __future__ import annotations
@@ -78,6 +78,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("date", "date", True),
         _c("currency", "currency", True),
         _c("rate", "decimal", True),
+    ),
+    # the invoicing the CFO expects (0.2): it replaces the modelled invoicing of its
+    # company-months; the workbook appends rows (a later row for a company-month wins)
+    "sales_plan": (
+        _c("company", "text", True),
+        _c("month", "month", True),
+        _c("amount", "decimal", True),
+        _c("currency", "currency"),
+        _c("recorded_on", "date"),
+        _c("recorded_by", "text"),
+        _c("note", "text"),
     ),
     # manual forecast adjustments written by the workbook (see the forecast issue)
     "adjustments": (

@@ -62,6 +62,7 @@ class Book:
     spending: pd.DataFrame
     fx_rates: pd.DataFrame
     adjustments: pd.DataFrame
+    sales_plan: pd.DataFrame
     reporting_currency: str = "EUR"
     sources: tuple[Source, ...] = field(default=())
     path: Path | None = None
@@ -87,7 +88,11 @@ class Book:
     @property
     def fx(self) -> Fx:
         """The book's rates, converting into its reporting currency."""
-        used = set(self.invoices["currency"].unique()) | set(self.spending["currency"].unique())
+        used = {
+            c
+            for t in (self.invoices, self.spending, self.sales_plan)
+            for c in t["currency"].unique()
+        }
         base = implied_base(used, self.fx_rates, self.reporting_currency)
         return Fx(self.fx_rates, self.reporting_currency, base)
 

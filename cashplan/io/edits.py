@@ -63,9 +63,9 @@ from cashplan.core.schema import DEFAULT_COMPANY, TABLES
 from cashplan.io.book import Book, decode, read_table
 from cashplan.io.export import atomic_path, format_for_csv
 
-__all__ = ["add_adjustment", "add_promise", "reload_edits"]
+__all__ = ["add_adjustment", "add_promise", "reload_edits", "set_sales_plan"]
 
-EDITED = ("promises", "adjustments")
+EDITED = ("promises", "adjustments", "sales_plan")
 _LOCK_TIMEOUT = 60.0  # seconds: a save takes milliseconds; this is a stuck process
 _FREE_TEXT = ("recorded_by", "note")  # guarded against formulas; ids are never altered
 _BOM = b"\xef\xbb\xbf"
@@ -451,3 +451,47 @@ def add_adjustment(
         "note": note,
     }
     return _save(book, "adjustments", row)
+
+
+def set_sales_plan(
+    book: Book,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str,
+    month: str | pd.Timestamp,
+    amount: float,
+    currency: str = "",
+    user: str,
+    note: str = "",
+) -> Book:
+    """Set the invoicing the CFO expects for a company in a month (incl. VAT).
+
+    The row is appended to ``sales_plan`` (under the table's lock, in the file's own
+    form); the last row of a company-month replaces the model's invoicing of that month
+    and the earlier ones stay on record. ``currency`` defaults to the reporting currency.
+    Returns the book with its sales plan as saved (other workbooks' rows included).
+    """
+    if not user:
+        raise CashplanError("say who records the sales plan (the user's name)")
+    if company not in book.companies:
+        raise CashplanError(
+            f"no company {company!r} in the book: pick one of " + ", ".join(book.companies)
+        )
+    day = to_date(as_of)
+    first = to_date(month).to_period("M").to_timestamp()
+    if first < day.to_period("M").to_timestamp():
+        raise CashplanError(
+            f"{first:%Y-%m} is before the as-of month {day:%Y-%m}: plan a month still to come"
+        )
+    if not np.isfinite(amount) or amount < 0:
+        raise CashplanError(f"planned amount {amount!r}: give the month's invoicing, 0 or more")
+    row = {
+        "company": company,
+        "month": f"{first:%Y-%m}",
+        "amount": float(amount),
+        "currency": currency or book.reporting_currency,
+        "recorded_on": day,
+        "recorded_by": user,
+        "note": note,
+    }
+    return _save(book, "sales_plan", row)

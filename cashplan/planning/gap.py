@@ -2,7 +2,10 @@
 
 Decisions (also in the README):
 
-- ``gap = target - (collected + forecast)``: positive means the month falls short.
+- ``gap = target - (collected + total_forecast)``: positive means the month falls short.
+  The total is the open book's forecast plus the cash of invoices not issued yet
+  (``totals``, :func:`cashplan.forecasting.cash_in.total_monthly`); ``gap_open_book``
+  is the gap on the open book alone (what the battle plan can chase).
   A closed month has no forecast: its gap is what it actually missed. The as-of
   month, when still running, adds what was collected so far to the forecast of
   its remaining days.
@@ -51,6 +54,11 @@ _COLUMNS = [
     "gap",
     "cumulative_gap",
     "probability",
+    "new_forecast",
+    "total_forecast",
+    "total_p10",
+    "total_p90",
+    "gap_open_book",
 ]
 
 
@@ -64,43 +72,72 @@ def normal_cdf(z: np.ndarray) -> np.ndarray:
     return np.asarray(0.5 * (1.0 + erf(np.asarray(z, dtype=float) / math.sqrt(2.0))), float)
 
 
-def monthly_gap(targets: pd.DataFrame, months: pd.DataFrame) -> pd.DataFrame:
-    """Join targets (``monthly_targets``) and the forecast by month (``Forecast.months``).
+def monthly_gap(
+    targets: pd.DataFrame, months: pd.DataFrame, totals: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Join targets (``monthly_targets``), the open book's forecast by month (``Forecast.months``)
+    and the total cash-in (``total_monthly``: open book + invoices not issued yet).
+
+    Without ``totals`` the total is the open book's forecast alone.
 
     Returns
     -------
     DataFrame
         ``company``, ``month``, ``status`` (closed/open), ``cash_need``, ``carried``,
-        ``target``, ``collected`` (so far), ``forecast`` with ``forecast_p10`` and
-        ``forecast_p90``, ``gap``, ``cumulative_gap``, ``probability``.
+        ``target``, ``collected`` (so far), ``forecast`` (open book) with ``forecast_p10``
+        and ``forecast_p90``, ``gap``, ``cumulative_gap``, ``probability`` (on the total),
+        ``new_forecast``, ``total_forecast``, ``total_p10``, ``total_p90``, ``gap_open_book``.
     """
-    fc = months.set_index(["company", "month"])
     keys = pd.MultiIndex.from_frame(targets[["company", "month"]])
     closed = targets["closed"].to_numpy(bool)
     out = targets[["company", "month", "cash_need", "carried", "target"]].copy()
     out["status"] = np.where(closed, "closed", "open")
     collected = targets["collected"].fillna(0.0).to_numpy()
     out["collected"] = np.where(closed | targets["collected"].notna(), collected, np.nan)
-    for name, column in (
-        ("forecast", "expected"),
-        ("forecast_p10", "p10"),
-        ("forecast_p90", "p90"),
-    ):
-        values = fc[column].reindex(keys).fillna(0.0).to_numpy()
-        out[name] = np.where(closed, np.nan, values)
-    sd = np.where(closed, np.nan, fc["sd"].reindex(keys).fillna(0.0).to_numpy())
-    got = collected + np.where(closed, 0.0, out["forecast"].to_numpy())
-    out["gap"] = out["target"].to_numpy() - got
+    if totals is None:
+        totals = months.assign(
+            new_forecast=0.0,
+            total_forecast=months["expected"],
+            total_p10=months["p10"],
+            total_p90=months["p90"],
+            total_sd=months["sd"],
+        )
+    columns = {"forecast": "expected", "forecast_p10": "p10", "forecast_p90": "p90"}
+    _open_months(out, months.set_index(["company", "month"]), keys, closed, columns)
+    names = ("new_forecast", "total_forecast", "total_p10", "total_p90", "total_sd")
+    _open_months(out, totals.set_index(["company", "month"]), keys, closed, {n: n for n in names})
+    target = out["target"].to_numpy()
+    out["gap_open_book"] = target - collected - np.where(closed, 0.0, out["forecast"])
+    out["gap"] = target - collected - np.where(closed, 0.0, out["total_forecast"])
     open_gap = out["gap"].where(~closed, 0.0)
     out["cumulative_gap"] = open_gap.groupby(out["company"]).cumsum().where(~closed)
+    out["probability"] = np.where(closed, np.nan, _met(out["gap"].to_numpy(), out["total_sd"]))
+    return out[_COLUMNS].reset_index(drop=True)
+
+
+def _open_months(
+    out: pd.DataFrame,
+    table: pd.DataFrame,
+    keys: pd.MultiIndex,
+    closed: np.ndarray,
+    columns: dict[str, str],
+) -> None:
+    """Copy ``table``'s columns into ``out`` for the open months (a closed month has none)."""
+    for name, column in columns.items():
+        values = table[column].reindex(keys).fillna(0.0).to_numpy()
+        out[name] = np.where(closed, np.nan, values)
+
+
+def _met(gap: np.ndarray, sd: pd.Series) -> np.ndarray:
+    """P(target met) = P(cash-in >= expected + gap) under a normal with ``sd``."""
+    spread = sd.fillna(0.0).to_numpy()
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
-            sd > 0,
-            -out["gap"].to_numpy() / np.where(sd > 0, sd, 1.0),
-            np.where(out["gap"].to_numpy() <= 1e-9, np.inf, -np.inf),
+            spread > 0,
+            -gap / np.where(spread > 0, spread, 1.0),
+            np.where(gap <= 1e-9, np.inf, -np.inf),
         )
-    out["probability"] = np.where(closed, np.nan, normal_cdf(z))
-    return out[_COLUMNS].reset_index(drop=True)
+    return normal_cdf(z)
 
 
 def first_short_month(gap: pd.DataFrame, company: str) -> pd.Timestamp | None:

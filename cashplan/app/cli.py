@@ -393,25 +393,42 @@ def _refuse_shared_folders(jobs: Sequence[Any]) -> None:
 
 def _backtest(args: argparse.Namespace) -> None:
     from cashplan.forecasting.backtest import backtest
+    from cashplan.forecasting.backtest_cash_in import backtest_cash_in
     from cashplan.io.book import read_book
     from cashplan.io.export import write_csv
 
     book = read_book(args.book, reporting_currency=args.currency)
     result = backtest(book.invoices, book.fx, book.promises, first=args.first, last=args.last)
+    total = backtest_cash_in(
+        book.invoices, book.fx, book.promises, first=args.first, last=args.last
+    )
     dates = result.weekly["as_of"]
-    shown = result.summary.copy()
-    for column in ("wape", "median_wape_per_date", "p10_p90_coverage"):
-        shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
     print(
         f"backtest of the 13-week forecast, {dates.nunique()} as-of dates from "
         f"{dates.min().date()} to {dates.max().date()}, amounts in {book.reporting_currency}:"
     )
-    print(shown.to_string(index=False))
+    print("open book (invoices issued by each as-of date):")
+    print(_percentages(result.summary).to_string(index=False))
+    print(
+        "whole cash-in (open book + invoices not issued yet), against the 13-week run rate, "
+        "the same weeks a year earlier and AutoETS on the weekly collections:"
+    )
+    print(_percentages(total.summary).to_string(index=False))
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         write_csv(result.weekly, args.out / "backtest_weekly.csv")
         write_csv(result.summary, args.out / "backtest_summary.csv")
-        print(f"wrote {args.out / 'backtest_weekly.csv'} and backtest_summary.csv")
+        write_csv(total.weekly, args.out / "backtest_cash_in_weekly.csv")
+        write_csv(total.summary, args.out / "backtest_cash_in_summary.csv")
+        print(f"wrote the backtest_*.csv files to {args.out}")
+
+
+def _percentages(summary: pd.DataFrame) -> pd.DataFrame:
+    shown = summary.copy()
+    for column in shown.columns:
+        if column != "method" and pd.api.types.is_float_dtype(shown[column]):
+            shown[column] = shown[column].map(lambda v: "-" if pd.isna(v) else f"{v:.1%}")
+    return shown
 
 
 def _import_fec(args: argparse.Namespace) -> None:

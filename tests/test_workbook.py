@@ -80,7 +80,7 @@ def test_promise_entered_through_the_widgets_is_saved_and_moves_the_forecast(
 ) -> None:
     fc = wb.analysis.forecast.invoices
     item = fc.loc[(fc["basis"] == "history") & (fc["expected_date"] > "2027-01-10")].iloc[0]
-    weekly = _trace(wb, "weekly", "expected")
+    weekly = _trace(wb, "weekly", "open book")
     form = wb.promise_widgets
     form["customer"].value = item["customer_id"]
     assert item["invoice_id"] in form["invoice"].options
@@ -95,7 +95,7 @@ def test_promise_entered_through_the_widgets_is_saved_and_moves_the_forecast(
     assert saved["recorded_on"] == pd.Timestamp(AS_OF)
     new = wb.analysis.forecast.invoices.set_index("invoice_id").loc[item["invoice_id"]]
     assert new["basis"] == "promise"
-    assert not np.allclose(_trace(wb, "weekly", "expected"), weekly)
+    assert not np.allclose(_trace(wb, "weekly", "open book"), weekly)
     assert wb.last_update_ms > 0
     again = Workbook(wb.analysis.book.path, as_of=AS_OF, user="Test CFO")  # kernel restart
     assert len(again.analysis.book.promises) == len(wb.analysis.book.promises)

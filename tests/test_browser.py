@@ -37,9 +37,12 @@ CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 AS_OF = "2026-10-31"
 SPENDING_LABEL = "FR01 salaries (EUR/month)"
-CHARTS_JS = (
-    "() => Array.from(document.querySelectorAll('.js-plotly-plot'), p => p.data.map(t => t.y))"
-)
+CHARTS = ("gap", "weekly", "aged", "scores")
+# each chart's traces' y by name (null while its output is being drawn again)
+CHARTS_JS = f"""() => Object.fromEntries({list(CHARTS)}.map(name => {{
+    const plot = document.querySelector(`.cashplan-chart-${{name}} .js-plotly-plot`);
+    return [name, plot && plot.data ? plot.data.map(t => t.y) : null];
+}}))"""
 WAIT = 180_000  # ms: a cold JupyterLab on a 2-core machine
 
 
@@ -119,19 +122,29 @@ def page(browser: Any, request: pytest.FixtureRequest) -> Iterator[Any]:
     page.close()
 
 
-def _charts(page: Any) -> list[list[list[float]]]:
+def _charts(page: Any) -> dict[str, list[list[float]] | None]:
     return page.evaluate(CHARTS_JS)
 
 
-def _wait_for_change(page: Any, before: Any, index: int, what: str) -> list[list[float]]:
-    """Wait for a chart's data to change: on a condition, with a deadline for a loaded machine."""
+def _wait_for(page: Any, found: Any, what: str) -> Any:
+    """Wait until ``found()`` gives something (not None), with the loaded machine's deadline."""
     deadline = time.monotonic() + WAIT / 1000
     while time.monotonic() < deadline:
-        now = _charts(page)
-        if now[index] != before[index]:
-            return now[index]
+        result = found()
+        if result is not None:
+            return result
         page.wait_for_timeout(250)
-    raise AssertionError(f"the {what} chart did not change")
+    raise AssertionError(what)
+
+
+def _wait_for_change(page: Any, before: dict[str, Any], name: str) -> list[list[float]]:
+    """Wait for a chart's data to change (a chart being drawn again is not yet a change)."""
+
+    def changed() -> list[list[float]] | None:
+        now = _charts(page)[name]
+        return now if now is not None and now != before[name] else None
+
+    return _wait_for(page, changed, f"the {name} chart did not change")
 
 
 def _promise_target() -> pd.Series:
@@ -145,19 +158,21 @@ def _promise_target() -> pd.Series:
 def _check_workbook(page: Any, book: Path) -> None:
     """What a CFO does: change a spending, enter a promise; the figures follow."""
     page.wait_for_function(
-        "document.querySelectorAll('.js-plotly-plot .main-svg').length >= 8", timeout=WAIT
+        f"() => Object.values(({CHARTS_JS})()).every(y => y !== null)", timeout=WAIT
     )
     assert "Error displaying widget" not in page.inner_text("body")
     assert page.locator(".jp-OutputArea-output[data-mime-type*='error']").count() == 0
-    before = _charts(page)  # gap, weekly, aged, scores
-    summary = page.locator(".widget-html", has_text="P(target met)").first.inner_text()
+    before = _charts(page)
+    summary = page.locator(".widget-html", has_text="P(target met)").first
+    shown = summary.inner_text()
     box = page.locator(f".widget-text:has(label:text-is('{SPENDING_LABEL}')) input")
     old = parse_money(box.input_value())
     box.fill(f"{old + 250_000:,.2f}")
     box.press("Enter")
-    targets = _wait_for_change(page, before, 0, "target")
-    assert targets[2][-1] > before[0][2][-1]  # the last month's target went up
-    assert page.locator(".widget-html", has_text="P(target met)").first.inner_text() != summary
+    targets = _wait_for_change(page, before, "gap")
+    assert targets[2][-1] > before["gap"][2][-1]  # the last month's target went up
+    # the summary is its own widget: its new text may come after the chart's
+    _wait_for(page, lambda: summary.inner_text() != shown or None, "the summary did not change")
     # a promise to pay, typed in as a user would
     item = _promise_target()
     original = (book / "promises.csv").read_bytes()
@@ -179,7 +194,7 @@ def _check_workbook(page: Any, book: Path) -> None:
         weekly = _charts(page)
         page.get_by_role("button", name="Save promise").click()
         page.get_by_text("Saved: promise").wait_for(timeout=WAIT)
-        _wait_for_change(page, weekly, 1, "weekly forecast")
+        _wait_for_change(page, weekly, "weekly")
         saved = read_book(book).promises.iloc[-1]
         assert saved["invoice_id"] == item["invoice_id"] and saved["recorded_on"] == pd.Timestamp(
             AS_OF

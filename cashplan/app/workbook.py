@@ -2,11 +2,12 @@
 
 ``Workbook`` holds an :class:`~cashplan.app.analysis.Analysis` and the widgets.
 Moving a widget makes the analysis after that change (``Analysis.replace``,
-which recomputes only what the change touches) and redraws the live charts and
-the battle plan. Promises and adjustments are saved to the book's files at once
-(``cashplan.io.edits``: checked, then written atomically), so a kernel restart
-loses nothing. Every action is also a method (``set``, ``save_promise``,
-``save_adjustment``) that tests and scripts call directly.
+which recomputes only what the change touches) and redraws the charts whose data
+changed (plotly JSON in output widgets) and the battle plan. Promises, adjustments
+and the sales plan are saved to the book's files at once (``cashplan.io.edits``:
+checked, locked, appended), so a kernel restart loses nothing. Every action is
+also a method (``set``, ``save_promise``, ``save_adjustment``, ``save_sales_plan``)
+that tests and scripts call directly.
 
 Examples
 --------
@@ -33,6 +34,7 @@ import ipywidgets as w
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+import plotly.io as pio
 
 from cashplan.app import charts
 from cashplan.app.analysis import Analysis, Settings
@@ -252,8 +254,11 @@ class Workbook:
         self.status = w.HTML()
         self.promise = self._promise_form()
         self.adjust = self._adjust_form()
-        # built with their first data: the browser's views start from the widgets' state
-        self.charts = {name: _live(self._figure(name)) for name in _CHARTS}
+        # the figures (what each chart shows) and the outputs showing them in the browser
+        self.charts = {name: go.Figure(self._figure(name)) for name in _CHARTS}
+        self.chart_views = {name: _chart_view(name) for name in _CHARTS}
+        for name in _CHARTS:
+            _show(self.charts[name], self.chart_views[name])
         self._drawn = self._chart_inputs()
         self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
         self.summary = w.HTML()
@@ -282,11 +287,11 @@ class Workbook:
                 ),
                 self.summary,
                 w.HBox(
-                    [self.charts["gap"], self.charts["weekly"]],
+                    [self.chart_views["gap"], self.chart_views["weekly"]],
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
                 w.HBox(
-                    [self.charts["aged"], self.charts["scores"]],
+                    [self.chart_views["aged"], self.chart_views["scores"]],
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
                 w.HTML("<b>Battle plan</b>"),
@@ -430,7 +435,7 @@ class Workbook:
             if drawn is not None and all(map(_same, drawn, key)):
                 continue
             self._drawn[name] = key
-            self._draw(self.charts[name], self._figure(name))
+            self._draw(self.charts[name], self.chart_views[name], self._figure(name))
         self.summary.value = _markdown_html(summary_markdown(a))
         actions = a.plan.actions.head(_PLAN_ROWS)
         who = actions["name"].where(actions["name"] != "", actions["customer_id"])
@@ -478,18 +483,18 @@ class Workbook:
         return charts.score_vs_open_spec(a.scoped(a.customer_table), cur, a.settings.threshold)
 
     @staticmethod
-    def _draw(live: go.FigureWidget, spec: charts.Spec) -> None:
-        """Show ``spec`` in the live chart: only its traces' data is sent, in one message."""
+    def _draw(figure: go.Figure, view: w.Output, spec: charts.Spec) -> None:
+        """Put ``spec``'s trace data in ``figure`` and show the figure in ``view``."""
         traces = spec["data"]
-        if len(live.data) != len(traces):  # never with our charts; kept correct anyway
-            with live.batch_update():
-                live.data = ()
-                live.add_traces(traces)
-            return
-        # one batched update per chart: a single message, so the browser never misses a part
-        with live.batch_update():
-            for old, new in zip(live.data, traces, strict=True):
-                old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
+        if len(figure.data) != len(traces):  # never with our charts; kept correct anyway
+            with figure.batch_update():
+                figure.data = ()
+                figure.add_traces(traces)
+        else:
+            with figure.batch_update():
+                for old, new in zip(figure.data, traces, strict=True):
+                    old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
+        _show(figure, view)
 
 
 def parse_money(text: str) -> float:
@@ -523,10 +528,31 @@ def _money_box(description: str, value: float, width: str = "auto") -> w.Text:
     )
 
 
-def _live(spec: charts.Spec) -> go.FigureWidget:
-    figure = go.FigureWidget(spec)
-    figure.layout.width = 440  # two side by side in JupyterLab with its file browser open
-    return figure
+_WIDTH = 440  # px: two side by side in JupyterLab with its file browser open
+
+
+def _chart_view(name: str) -> w.Output:
+    """The output a chart is shown in (class ``cashplan-chart-NAME``, for tests and styles)."""
+    view = w.Output(layout=w.Layout(width=f"{_WIDTH + 10}px", min_height="370px"))
+    view.add_class(f"cashplan-chart-{name}")
+    return view
+
+
+def _show(figure: go.Figure, view: w.Output) -> None:
+    """Show ``figure`` in ``view``: the whole figure, as plotly's JSON output, in the view's state.
+
+    The browser draws the figure from the output widget's state, as JupyterLab draws a
+    notebook's plotly outputs: nothing depends on an earlier message having been applied.
+    A ``go.FigureWidget`` (an anywidget) would only get edits as messages, and the browser
+    drops every message to one whose module took over 2 s to load (anywidget 0.11's
+    ``_handle_comm_msg`` awaits a model-ready promise rejected after 2 s; each FigureWidget
+    loads plotly's 5 MB bundle on its own): on a loaded machine such a chart never changed.
+    """
+    spec = figure.to_dict()
+    spec["layout"]["width"] = _WIDTH
+    bundle = pio.renderers["plotly_mimetype"].to_mimebundle(spec)
+    bundle["text/plain"] = "<chart>"
+    view.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)
 
 
 def _same(old: Any, new: Any) -> bool:

@@ -74,11 +74,31 @@ def test_default_days_land_on_working_days() -> None:
     """Nov 2026: 5th Thu, 10th Tue, 15th Sun -> Mon 16th, 30th Mon; Aug 2026: 15th Sat -> 17th,
     31st Mon; Oct 2026: 10th Sat -> Mon 12th, 31st Sat -> Fri 30th (salaries and others)."""
     months = pd.to_datetime(["2026-11-01"] * 5 + ["2026-08-01"] * 2 + ["2026-10-01"] * 3)
-    cats = ["loans", "external", "taxes", "salaries", "rent", "taxes", "salaries", "external",
-            "salaries", "capex"]  # fmt: skip
+    cats = [
+        "loans",
+        "external",
+        "taxes",
+        "salaries",
+        "rent",
+        "taxes",
+        "salaries",
+        "external",
+        "salaries",
+        "capex",
+    ]
     got = payment_dates(months, np.full(10, np.nan), cats).astype(str).tolist()
-    assert got == ["2026-11-05", "2026-11-10", "2026-11-16", "2026-11-30", "2026-11-30",
-                   "2026-08-17", "2026-08-31", "2026-10-12", "2026-10-30", "2026-10-30"]  # fmt: skip
+    assert got == [
+        "2026-11-05",
+        "2026-11-10",
+        "2026-11-16",
+        "2026-11-30",
+        "2026-11-30",
+        "2026-08-17",
+        "2026-08-31",
+        "2026-10-12",
+        "2026-10-30",
+        "2026-10-30",
+    ]
 
 
 def test_given_day_is_kept_and_clipped_to_the_month() -> None:
@@ -110,9 +130,13 @@ def test_schedule_recorded_then_run_rate() -> None:
     """Recorded Sep-Nov salaries 90, 120, 150 (mean 120): Nov pays its recorded 150 on Mon 30th,
     Dec and Jan the run rate 120 on Thu 31 Dec and Fri 29 Jan 2027. Horizon (as-of 31 Oct):
     26 Oct - 25 Jan 2027, so Jan's salary is out; October's (30 Oct) is in the bank."""
-    spe = _spending([("2026-09-01", "salaries", 90.0, "A", "EUR"),
-                     ("2026-10-01", "salaries", 120.0, "A", "EUR"),
-                     ("2026-11-01", "salaries", 150.0, "A", "EUR")])  # fmt: skip
+    spe = _spending(
+        [
+            ("2026-09-01", "salaries", 90.0, "A", "EUR"),
+            ("2026-10-01", "salaries", 120.0, "A", "EUR"),
+            ("2026-11-01", "salaries", 150.0, "A", "EUR"),
+        ]
+    )
     s = disbursement_schedule(spe, "2026-10-31", EUR)
     assert s[["date", "amount_rc", "basis"]].astype(str).values.tolist() == [
         ["2026-11-30", "150.0", "recorded"],
@@ -127,10 +151,14 @@ def test_day_column_carried_and_one_offs() -> None:
     """Salaries given day 25 in October: November (no day) and the run-rate months pay on the
     25th too. A one-off tax settlement of GBP 1,000 on 2026-11-20 converts at 1.20 (the rate of
     1 Nov); a one-off before as-of is gone. Frames with an Int64 ``day`` column work."""
-    spe = _spending([("2026-10-01", "salaries", 100.0, "A", "EUR"),
-                     ("2026-11-01", "salaries", 100.0, "A", "EUR"),
-                     (None, "taxes", 1000.0, "A", "GBP"),
-                     (None, "taxes", 500.0, "A", "EUR")])  # fmt: skip
+    spe = _spending(
+        [
+            ("2026-10-01", "salaries", 100.0, "A", "EUR"),
+            ("2026-11-01", "salaries", 100.0, "A", "EUR"),
+            (None, "taxes", 1000.0, "A", "GBP"),
+            (None, "taxes", 500.0, "A", "EUR"),
+        ]
+    )
     spe["day"] = pd.array([25, None, None, None], dtype="Int64")
     spe["date"] = pd.to_datetime([None, None, "2026-11-20", "2026-10-02"])
     s = disbursement_schedule(spe, "2026-10-31", FX)
@@ -170,11 +198,30 @@ BANK = pd.DataFrame(
     {
         "company": ["FR01", "FR01", "FR01", "FR01", "UK01", "UK01", "UK01", "UK01", "UK01"],
         "account": ["main", "main", "payroll", "main", "ops", "ops", "usd", None, None],
-        "date": pd.to_datetime(["2026-10-29", "2026-10-30", "2026-10-12", "2026-11-02",
-                                "2026-10-31", "2026-10-31", "2026-10-31", "2026-10-20",
-                                "2026-11-05"]),  # fmt: skip
-        "balance": [500_000.0, 450_000.25, -20_000.0, 1.0, 80_000.0, 90_000.0, 1_000.0,
-                    12_345.67, 5.0],  # fmt: skip
+        "date": pd.to_datetime(
+            [
+                "2026-10-29",
+                "2026-10-30",
+                "2026-10-12",
+                "2026-11-02",
+                "2026-10-31",
+                "2026-10-31",
+                "2026-10-31",
+                "2026-10-20",
+                "2026-11-05",
+            ]
+        ),
+        "balance": [
+            500_000.0,
+            450_000.25,
+            -20_000.0,
+            1.0,
+            80_000.0,
+            90_000.0,
+            1_000.0,
+            12_345.67,
+            5.0,
+        ],
         "currency": ["EUR", "EUR", "EUR", "EUR", "GBP", "GBP", "EUR", "GBP", "GBP"],
     }
 )
@@ -206,8 +253,9 @@ def test_bank_checks() -> None:
 def test_first_week_counts_days_after_as_of_only() -> None:
     """As-of Wed 4 Nov 2026: the first week is 2-8 Nov. Loans (Thu 5th) are paid in it; the
     taxes of Tue 3rd are in the bank already. Opening 0 (no bank): closing 100 - 40 = 60."""
-    spe = _spending([("2026-11-01", "loans", 40.0, "A", "EUR"),
-                     ("2026-11-01", "taxes", 7.0, "A", "EUR")])  # fmt: skip
+    spe = _spending(
+        [("2026-11-01", "loans", 40.0, "A", "EUR"), ("2026-11-01", "taxes", 7.0, "A", "EUR")]
+    )
     spe["day"] = [np.nan, 3.0]
     paid = disbursement_schedule(spe, "2026-11-04", EUR)
     p = cash_position(_cash_in({"A": [100.0] * 13}, "2026-11-04"), paid, "2026-11-04")
@@ -222,8 +270,10 @@ def test_cumulative_band_by_hand() -> None:
     6.083; p10 of a 100 closing with sd 5: 100 - 1.2816 x 5 = 93.59."""
     cash_in = _cash_in({"A": [100.0, 0.0]}, "2026-10-31")
     cash_in["total_sd"] = [3.0, 4.0, 3.0, 4.0]
-    sd = {r: cash_position(cash_in, paid_none(), "2026-10-31", weeks=2, week_correlation=r)
-          for r in (0.0, 0.5, 1.0)}  # fmt: skip
+    sd = {
+        r: cash_position(cash_in, paid_none(), "2026-10-31", weeks=2, week_correlation=r)
+        for r in (0.0, 0.5, 1.0)
+    }
     assert [round(sd[r]["closing_sd"].iloc[1], 3) for r in sd] == [5.0, 6.083, 7.0]
     assert sd[0.0]["closing_p10"].iloc[1] == 93.59
     with pytest.raises(ValueError, match="week_correlation must be between 0 and 1"):
@@ -232,8 +282,11 @@ def test_cumulative_band_by_hand() -> None:
 
 def paid_none() -> pd.DataFrame:
     return pd.DataFrame(
-        {"company": pd.Series(dtype=str), "date": pd.Series(dtype="datetime64[us]"),
-         "amount_rc": pd.Series(dtype=float)}  # fmt: skip
+        {
+            "company": pd.Series(dtype=str),
+            "date": pd.Series(dtype="datetime64[us]"),
+            "amount_rc": pd.Series(dtype=float),
+        }
     )
 
 
@@ -244,10 +297,16 @@ def test_floors_and_sentence() -> None:
     runway of 3 weeks. ALL's floor is the sum 300 + 0; B never moves: no crossing."""
     cash_in = _cash_in({"A": [100.0] * 13, "B": [0.0] * 13}, "2026-10-31")
     start, _ = horizon("2026-10-31", 52)
-    paid = pd.DataFrame({"company": "A", "date": pd.date_range(start + pd.Timedelta(days=9),
-                         periods=52, freq="7D"), "amount_rc": 400.0})  # fmt: skip
-    opening = pd.DataFrame({"company": ["A", "B", ALL], "opening_rc": [1000.0, 0.0, 1000.0],
-                            "n_accounts": [1, 1, 2]})  # fmt: skip
+    paid = pd.DataFrame(
+        {
+            "company": "A",
+            "date": pd.date_range(start + pd.Timedelta(days=9), periods=52, freq="7D"),
+            "amount_rc": 400.0,
+        }
+    )
+    opening = pd.DataFrame(
+        {"company": ["A", "B", ALL], "opening_rc": [1000.0, 0.0, 1000.0], "n_accounts": [1, 1, 2]}
+    )
     p = cash_position(cash_in, paid, "2026-10-31", opening=opening, cash_floor={"A": 300.0})
     a = p.loc[p["company"] == "A"]
     assert a["closing"].iloc[:5].tolist() == [1100.0, 800.0, 500.0, 200.0, -100.0]
@@ -257,11 +316,14 @@ def test_floors_and_sentence() -> None:
     assert s.loc["A", "lowest_week"] == 13 and s.loc["A", "lowest_closing"] == -2500.0
     assert math.isinf(s.loc["B", "runway_weeks"])
     text = position_sentence(s.reset_index(), company="A")
-    assert text == ("Cash on hand EUR 1,000; lowest point EUR -2,500 in week 13 (from "
-                    "2027-01-18); floor EUR 300 crossed in week 4 (from 2026-11-16).")  # fmt: skip
+    assert text == (
+        "Cash on hand EUR 1,000; lowest point EUR -2,500 in week 13 (from "
+        "2027-01-18); floor EUR 300 crossed in week 4 (from 2026-11-16)."
+    )
     b = position_sentence(s.reset_index(), company="B")
-    assert b.endswith("floor EUR 0 not crossed within 13 weeks (not within 52 weeks either at "
-                      "the run rate).")  # fmt: skip
+    assert b.endswith(
+        "floor EUR 0 not crossed within 13 weeks (not within 52 weeks either at the run rate)."
+    )
     unknown = floor_summary(cash_position(cash_in, paid, "2026-10-31"), paid, "2026-10-31")
     assert position_sentence(unknown).startswith("Cash on hand unknown (no bank balance")
 
@@ -272,8 +334,12 @@ def test_floors_and_sentence() -> None:
 def _loop_payment_day(year: int, month: int, category: str) -> dt.date:
     """The category defaults, by a plain calendar walk."""
     last = calendar.monthrange(year, month)[1]
-    day, step = {"salaries": (last, -1), "taxes": (15, 1), "external": (10, 1),
-                 "loans": (5, 1)}.get(category, (last, -1))  # fmt: skip
+    day, step = {
+        "salaries": (last, -1),
+        "taxes": (15, 1),
+        "external": (10, 1),
+        "loans": (5, 1),
+    }.get(category, (last, -1))
     d = dt.date(year, month, day)
     while d.weekday() >= 5:
         d += dt.timedelta(days=step)
@@ -283,16 +349,32 @@ def _loop_payment_day(year: int, month: int, category: str) -> dt.date:
 def _rate(currency: str, day: dt.date) -> float:
     if currency == "EUR":
         return 1.0
-    return [r for d, r in ((dt.date(2026, 9, 1), 1.10), (dt.date(2026, 10, 1), 1.15),
-                           (dt.date(2026, 11, 1), 1.20)) if d <= day][-1]  # fmt: skip
+    return [
+        r
+        for d, r in (
+            (dt.date(2026, 9, 1), 1.10),
+            (dt.date(2026, 10, 1), 1.15),
+            (dt.date(2026, 11, 1), 1.20),
+        )
+        if d <= day
+    ][-1]
 
 
 HELD_OUT_BANK = pd.DataFrame(
     {
         "company": ["FR01", "FR01", "FR01", "FR01", "UK01", "UK01", "UK01"],
         "account": ["main", "main", "main", "gbp", "ops", "ops", ""],
-        "date": pd.to_datetime(["2026-11-10", "2026-11-11", "2026-11-13", "2026-11-01",
-                                "2026-11-12", "2026-11-12", "2026-10-31"]),  # fmt: skip
+        "date": pd.to_datetime(
+            [
+                "2026-11-10",
+                "2026-11-11",
+                "2026-11-13",
+                "2026-11-01",
+                "2026-11-12",
+                "2026-11-12",
+                "2026-10-31",
+            ]
+        ),
         "balance": [300_000.0, 310_500.55, 999.0, 20_000.0, 95_000.10, 96_000.10, 4_321.09],
         "currency": ["EUR", "EUR", "EUR", "GBP", "GBP", "GBP", "EUR"],
     }
@@ -308,17 +390,23 @@ def test_held_out_book_against_a_plain_loop() -> None:
     as_of = dt.date(2026, 11, 12)
     bank = HELD_OUT_BANK
     cats = ["salaries", "taxes", "external", "loans", "rent"]
-    rows = [(f"2026-{m:02d}-01", c, 10_000.0 * (i + 1) + m, co, cur)
-            for m in (8, 9, 10, 11) for i, c in enumerate(cats)
-            for co, cur in (("FR01", "EUR"), ("UK01", "GBP"))]  # fmt: skip
+    rows = [
+        (f"2026-{m:02d}-01", c, 10_000.0 * (i + 1) + m, co, cur)
+        for m in (8, 9, 10, 11)
+        for i, c in enumerate(cats)
+        for co, cur in (("FR01", "EUR"), ("UK01", "GBP"))
+    ]
     spe = _spending(rows)
-    weekly = {"FR01": list(np.linspace(5_000, 9_000, 13).round(2)),
-              "UK01": list(np.linspace(3_000, 1_000, 13).round(2))}  # fmt: skip
+    weekly = {
+        "FR01": list(np.linspace(5_000, 9_000, 13).round(2)),
+        "UK01": list(np.linspace(3_000, 1_000, 13).round(2)),
+    }
     floors = {"FR01": 200_000.0, "UK01": -100_000.0}
     opening = opening_cash(bank, "2026-11-12", FX)
     paid = disbursement_schedule(spe, "2026-11-12", FX)
-    p = cash_position(_cash_in(weekly, "2026-11-12"), paid, "2026-11-12", opening=opening,
-                      cash_floor=floors)  # fmt: skip
+    p = cash_position(
+        _cash_in(weekly, "2026-11-12"), paid, "2026-11-12", opening=opening, cash_floor=floors
+    )
 
     # the loop: opening per account (latest row on or before as-of; the later row of a day)
     latest: dict[tuple[str, str], tuple[dt.date, int, float, str]] = {}
@@ -329,8 +417,11 @@ def test_held_out_book_against_a_plain_loop() -> None:
             latest[key] = (d, i, r.balance, r.currency)
     start = dt.date(2026, 11, 9)  # the Monday of the week holding 13 Nov
     for company in ("FR01", "UK01"):
-        cash = sum(round(b * _rate(cur, as_of), 2) for (co, _), (_, _, b, cur) in latest.items()
-                   if co == company)  # fmt: skip
+        cash = sum(
+            round(b * _rate(cur, as_of), 2)
+            for (co, _), (_, _, b, cur) in latest.items()
+            if co == company
+        )
         mine = p.loc[p["company"] == company].reset_index(drop=True)
         assert mine["opening"].iloc[0] == pytest.approx(cash, abs=0.001)
         currency = "EUR" if company == "FR01" else "GBP"
@@ -351,17 +442,26 @@ def test_held_out_book_against_a_plain_loop() -> None:
             assert mine.loc[w, "closing"] == pytest.approx(cash, abs=0.001)
             assert mine.loc[w, "below_floor"] == (cash < floors[company])
     # the identity and the chain, to the cent, and ALL the sum of the companies
-    assert np.allclose(p["opening"] + p["collections"] - p["disbursements"], p["closing"],
-                       atol=1e-6, rtol=0)  # fmt: skip
+    assert np.allclose(
+        p["opening"] + p["collections"] - p["disbursements"], p["closing"], atol=1e-6, rtol=0
+    )
     chain = p.groupby("company")
-    assert np.allclose(chain["opening"].shift(-1).dropna(), p.loc[chain.cumcount() < 12,
-                       "closing"], atol=1e-6, rtol=0)  # fmt: skip
+    assert np.allclose(
+        chain["opening"].shift(-1).dropna(),
+        p.loc[chain.cumcount() < 12, "closing"],
+        atol=1e-6,
+        rtol=0,
+    )
     by = p.pivot(index="week_start", columns="company", values="closing")
     assert np.allclose(by[ALL], by["FR01"] + by["UK01"], atol=1e-6)
     # the month totals of the disbursements: December in full, both companies
     dec = paid.loc[paid["date"].dt.month == 12].groupby("company")["amount_rc"].sum()
-    want = {co: sum(round((10_000.0 * (i + 1) + 10) * _rate(cur, dt.date(2026, 12, 1)), 2)
-                    for i in range(5)) for co, cur in (("FR01", "EUR"), ("UK01", "GBP"))}  # fmt: skip
+    want = {
+        co: sum(
+            round((10_000.0 * (i + 1) + 10) * _rate(cur, dt.date(2026, 12, 1)), 2) for i in range(5)
+        )
+        for co, cur in (("FR01", "EUR"), ("UK01", "GBP"))
+    }
     assert dec.to_dict() == pytest.approx(want, abs=0.001)
 
 
@@ -378,7 +478,10 @@ def test_month_end_cash_against_the_weeks() -> None:
     # 30 Nov: weeks of 9, 16, 23 Nov closed (3 x 70), then 10 of that week, salaries -700
     # 31 Dec: 7 weeks closed (7 x 70 - 700) + 40 (28-31 Dec), salary of 31 Dec (Thu) -700
     # 31 Jan: 12 weeks (840) and three salaries (30 Nov, 31 Dec, Fri 29 Jan)
-    assert a["closing_cash"].tolist() == [210.0 + 10.0 - 700.0, 490.0 - 700.0 + 40.0 - 700.0,
-                                          840.0 - 2100.0]  # fmt: skip
+    assert a["closing_cash"].tolist() == [
+        210.0 + 10.0 - 700.0,
+        490.0 - 700.0 + 40.0 - 700.0,
+        840.0 - 2100.0,
+    ]
     assert a["closing_cash"].iloc[-1] == p.loc[p["company"] == "A", "closing"].iloc[11]
     assert m.loc[m["company"] == ALL, "closing_cash"].tolist() == a["closing_cash"].tolist()

@@ -147,9 +147,13 @@ def _floors(cash_floor: float | Mapping[str, float], companies: list[str]) -> np
 def _grid(
     frame: pd.DataFrame, column: str, companies: list[str], starts: pd.DatetimeIndex
 ) -> np.ndarray:
-    """``column`` as a (company, week) array, 0 where missing."""
-    table = frame.pivot_table(index="company", columns="week_start", values=column, aggfunc="sum")
-    return table.reindex(index=companies, columns=starts).fillna(0.0).to_numpy(dtype=float)
+    """``column`` as a (company, week) array, summed; 0 where missing."""
+    rows = pd.Index(companies).get_indexer(pd.Index(frame["company"]))
+    cols = starts.get_indexer(pd.DatetimeIndex(frame["week_start"]))
+    keep = (rows >= 0) & (cols >= 0)
+    out = np.zeros((len(companies), len(starts)))
+    np.add.at(out, (rows[keep], cols[keep]), frame[column].to_numpy(dtype=float)[keep])
+    return out
 
 
 def _weekly_paid(

@@ -136,9 +136,8 @@ def _planned_rows(monthly: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFra
     frames = []
     keyed = monthly.assign(day_key=np.nan_to_num(monthly["day"].to_numpy(dtype=float), nan=0.0))
     for (company, currency), g in keyed.groupby(["company", "currency"], sort=True):
-        table = g.pivot_table(
-            index="month", columns=["category", "day_key"], values="amount", aggfunc="sum"
-        ).fillna(0.0)
+        sums = g.groupby(["month", "category", "day_key"])["amount"].sum()
+        table = sums.unstack(["category", "day_key"]).fillna(0.0)
         wanted = months[months >= table.index.min()]
         recorded = table.reindex(wanted.rename("month"))
         is_rate = recorded.isna().all(axis=1)

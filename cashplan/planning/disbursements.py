@@ -1,0 +1,229 @@
+"""Disbursements by date: the monthly spending paid out on its days.
+
+The ``spending`` table holds monthly amounts (``month``, ``category``, ``amount``,
+``company``, ``currency``). The cash position needs *when* they leave the bank:
+
+- **A row's day.** An optional ``day`` column (1-31) pays the row on that day of its
+  month, as given (a day past the month's end is its last day: 31 = the last day).
+  A row without a day takes the day last set for its company and category (the
+  latest month that has one), else its category's default (:data:`DEFAULT_DAYS`),
+  which always lands on a working day (Monday to Friday; public holidays are not
+  known): ``salaries`` on the last working day of the month, ``taxes`` on the 15th,
+  ``external`` (suppliers' payment run) on the 10th and ``loans`` on the 5th (each
+  moved to the next working day), any other category on the last working day.
+- **One-off rows.** A row with a ``date`` (and no month: a tax settlement, a capex
+  payment) is paid on that date and converted at that date; it plays no part in the
+  run rate.
+- **Open months.** A month with spending on record pays what is recorded; a month
+  without (after the last record) pays the run rate, the mean of the company's last
+  three recorded months, category by category, as :func:`~cashplan.planning.targets.cash_need`
+  fills the need, here per company and currency and per payment day, so that the
+  month totals match the need. Monthly rows convert at the rate of the month's first
+  day, as the need does. Payments on or before as-of are already in the bank: left out.
+
+Examples
+--------
+>>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-10-01"]),
+...     "category": ["salaries", "taxes"], "amount": [100.0, 30.0], "company": "A",
+...     "currency": "EUR"})
+>>> s = disbursement_schedule(spe, "2026-10-31", Fx.identity("EUR"), weeks=6)
+>>> s[["date", "category", "amount_rc", "basis"]].astype(str).values.tolist()
+[['2026-11-16', 'taxes', '30.0', 'run rate'], ['2026-11-30', 'salaries', '100.0', 'run rate']]
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from cashplan.core.dates import to_date
+from cashplan.core.fx import Fx
+from cashplan.forecasting.collection import buckets_for
+
+__all__ = [
+    "DEFAULT_DAYS",
+    "disbursement_schedule",
+    "horizon",
+    "payment_dates",
+    "spending_day_checks",
+]
+
+DEFAULT_DAYS: dict[str, tuple[int, str]] = {
+    "salaries": (31, "backward"),
+    "taxes": (15, "forward"),
+    "external": (10, "forward"),
+    "loans": (5, "forward"),
+}
+"""Category -> (day, roll): the day of the month (31 = its last day), then the working
+day on or before it (``backward``) or on or after it (``forward``)."""
+OTHER_DAY = (31, "backward")
+"""The default of any other category: the last working day of the month."""
+
+_COLUMNS = ["company", "date", "category", "amount_rc", "basis"]
+
+
+def horizon(as_of: str | pd.Timestamp, weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp]:
+    """The first week's Monday and the (exclusive) end of ``weeks`` Monday-weeks after as-of,
+    as the cash-in's weeks (:func:`~cashplan.forecasting.collection.buckets_for`).
+
+    >>> [d.date().isoformat() for d in horizon("2026-10-31", 13)]
+    ['2026-10-26', '2027-01-25']
+    """
+    weeks_ = buckets_for(as_of, weeks, 0)
+    weeks_ = weeks_.loc[weeks_["kind"] == "week"]
+    return pd.Timestamp(weeks_["start"].iloc[0]), pd.Timestamp(weeks_["end"].iloc[-1])
+
+
+def payment_dates(
+    month: pd.Series | np.ndarray, day: pd.Series | np.ndarray, category: pd.Series | np.ndarray
+) -> np.ndarray:
+    """The day each monthly row is paid: its ``day`` as given, else its category's default.
+
+    Parameters
+    ----------
+    month : array of month starts
+    day : array of float
+        1-31 (a day past the month's end is its last day); NaN for the category default.
+    category : array of str
+
+    Returns
+    -------
+    ndarray of datetime64[D]
+
+    Examples
+    --------
+    October 2026 ends on a Saturday; the 15th of November is a Sunday:
+
+    >>> payment_dates(pd.to_datetime(["2026-10-01", "2026-11-01", "2026-02-01"]),
+    ...     [np.nan, np.nan, 31.0], ["salaries", "taxes", "rent"]).astype(str).tolist()
+    ['2026-10-30', '2026-11-16', '2026-02-28']
+    """
+    m = np.asarray(pd.to_datetime(month), dtype="datetime64[D]")
+    last = (m.astype("datetime64[M]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    cat = pd.Series(np.asarray(category, dtype=object))
+    rule_day = cat.map({k: v[0] for k, v in DEFAULT_DAYS.items()}).fillna(OTHER_DAY[0])
+    forward = (cat.map({k: v[1] for k, v in DEFAULT_DAYS.items()}) == "forward").to_numpy()
+    given = np.asarray(day, dtype=float)
+    default = np.isnan(given)
+    d = np.where(default, rule_day.to_numpy(dtype=float), given).astype(np.int64)
+    date = np.minimum(m + (d - 1).astype("timedelta64[D]"), last)
+    ahead = np.busday_offset(date, 0, roll="forward")
+    behind = np.busday_offset(date, 0, roll="backward")
+    return np.where(default, np.where(forward, ahead, behind), date)
+
+
+def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
+    """An optional column, or an empty one (NaN / NaT) when the frame has none."""
+    if name in frame.columns:
+        if dtype == "float":
+            return pd.Series(frame[name].to_numpy(dtype=float, na_value=np.nan), index=frame.index)
+        return pd.to_datetime(frame[name])
+    return pd.Series(np.nan if dtype == "float" else pd.NaT, index=frame.index)
+
+
+def _resolved_days(monthly: pd.DataFrame) -> np.ndarray:
+    """Each row's day: its own, else the latest given for its company and category, else NaN."""
+    day = _column(monthly, "day", "float")
+    given = monthly.assign(day=day).loc[day.notna()].sort_values("month", kind="stable")
+    usual = given.groupby(["company", "category"])["day"].last()
+    carried = usual.reindex(pd.MultiIndex.from_frame(monthly[["company", "category"]]))
+    return np.where(day.notna(), day.to_numpy(), carried.to_numpy(dtype=float))
+
+
+def _planned_rows(monthly: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
+    """The rows of ``months``: recorded months as recorded, the others at the run rate (the
+    mean of the last three recorded months), per company, currency, category and day."""
+    frames = []
+    keyed = monthly.assign(day_key=np.nan_to_num(monthly["day"].to_numpy(dtype=float), nan=0.0))
+    for (company, currency), g in keyed.groupby(["company", "currency"], sort=True):
+        sums = g.groupby(["month", "category", "day_key"])["amount"].sum()
+        table = sums.unstack(["category", "day_key"]).fillna(0.0)
+        wanted = months[months >= table.index.min()]
+        recorded = table.reindex(wanted.rename("month"))
+        is_rate = recorded.isna().all(axis=1)
+        filled = recorded.fillna(table.tail(3).mean())
+        long = filled.melt(value_name="amount", ignore_index=False).reset_index()
+        long["basis"] = np.where(is_rate.reindex(long["month"]).to_numpy(), "run rate", "recorded")
+        frames.append(long.assign(company=str(company), currency=str(currency)))
+    if not frames:
+        return pd.DataFrame(
+            columns=["month", "category", "day_key", "amount", "basis", "company", "currency"]
+        )
+    out = pd.concat(frames, ignore_index=True)
+    return out.assign(day=out["day_key"].astype(float).replace(0.0, np.nan))
+
+
+def disbursement_schedule(
+    spending: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, *, weeks: int = 13
+) -> pd.DataFrame:
+    """The spending paid on each day after ``as_of`` within ``weeks`` Monday-weeks.
+
+    Parameters
+    ----------
+    spending : DataFrame
+        The typed spending table, with the open months' plan (``Analysis.spending``: the
+        book's table with the workbook's overrides); optional ``day`` (float or Int, NaN
+        when empty) and ``date`` (NaT when empty; such a row has no month) columns.
+    as_of : date
+        Payments on or before it are in the bank already.
+    fx : Fx
+    weeks : int, default 13
+        The horizon, in the cash-in's Monday-weeks (52 for the runway).
+
+    Returns
+    -------
+    DataFrame
+        ``company``, ``date``, ``category``, ``amount_rc`` (reporting currency, to the
+        cent) and ``basis`` (``recorded``, ``run rate`` or ``one-off``), by company and date.
+    """
+    day = to_date(as_of)
+    _, end = horizon(day, weeks)
+    dated = _column(spending, "date", "date")
+    monthly = spending.loc[dated.isna()]
+    monthly = monthly.assign(day=_resolved_days(monthly))
+    first = day.to_period("M").to_timestamp()
+    last = (end - pd.Timedelta(days=1)).to_period("M").to_timestamp()
+    months = pd.DatetimeIndex(pd.date_range(first, last, freq="MS"), dtype="datetime64[us]")
+    rows = _planned_rows(monthly, months)
+    rows["date"] = payment_dates(rows["month"], rows["day"], rows["category"])
+    rows["amount_rc"] = fx.convert(rows["amount"], rows["currency"], rows["month"])
+    one_off = spending.loc[dated.notna()].assign(date=dated[dated.notna()], basis="one-off")
+    one_off["amount_rc"] = fx.convert(one_off["amount"], one_off["currency"], one_off["date"])
+    out = pd.concat([rows[_COLUMNS], one_off[_COLUMNS]], ignore_index=True)
+    out["date"] = pd.to_datetime(out["date"]).astype("datetime64[us]")
+    out = out.loc[(out["date"] > day) & (out["date"] < end) & (out["amount_rc"] != 0)]
+    out = out.assign(amount_rc=out["amount_rc"].astype(float).round(2))
+    return out.sort_values(["company", "date", "category"], kind="stable").reset_index(drop=True)
+
+
+def spending_day_checks(spending: pd.DataFrame) -> list[tuple[pd.Series, str, str, str]]:
+    """The row checks of the optional ``day`` and ``date`` columns, for the book reader.
+
+    Each item is ``(mask of bad rows, column, problem, fix)``, the arguments of the
+    validation collector's ``cells``: a ``day`` outside 1-31 or not whole; a row with both a
+    ``month`` and a ``date``, or neither.
+
+    >>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", None]),
+    ...     "day": [32.0, np.nan], "date": pd.to_datetime([None, None])})
+    >>> [(c, m.tolist()) for m, c, _, _ in spending_day_checks(spe)]
+    [('day', [True, False]), ('date', [False, True])]
+    """
+    day = _column(spending, "day", "float")
+    bad_day = day.notna() & ((day < 1) | (day > 31) | (day % 1 != 0))
+    month = _column(spending, "month", "date")
+    dated = _column(spending, "date", "date")
+    both_or_none = month.notna() == dated.notna()
+    return [
+        (
+            bad_day,
+            "day",
+            "a payment day outside 1-31 (31 = the month's last day)",
+            "give a whole day of the month from 1 to 31, or leave it empty for the default",
+        ),
+        (
+            both_or_none,
+            "date",
+            "a spending row needs a month or a date (a one-off payment), not both and not neither",
+            "give the month of a monthly amount, or the date of a one-off payment",
+        ),
+    ]

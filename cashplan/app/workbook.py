@@ -403,7 +403,7 @@ class Workbook:
 
     def _sales_plan_form(self) -> w.VBox:
         companies = self.analysis.book.companies
-        company = w.Dropdown(options=companies, value=companies[0], description="Company")
+        company = w.Dropdown(options=companies, value=companies[0], description="Invoicing of")
         company.style = _LABEL
         month = w.Text(
             value=f"{self.analysis.day + pd.offsets.MonthBegin(1):%Y-%m}",

@@ -18,7 +18,6 @@ from cashplan.app.analysis import Analysis, Settings
 from cashplan.core.dates import ALL
 from cashplan.core.fx import Fx
 from cashplan.planning.cash_position import (
-    bank_checks,
     cash_position,
     floor_summary,
     month_end_cash,
@@ -29,7 +28,6 @@ from cashplan.planning.disbursements import (
     disbursement_schedule,
     horizon,
     payment_dates,
-    spending_day_checks,
 )
 
 EUR = Fx.identity("EUR")
@@ -107,20 +105,6 @@ def test_given_day_is_kept_and_clipped_to_the_month() -> None:
     months = pd.to_datetime(["2026-10-01", "2026-02-01", "2026-02-01", "2026-04-01"])
     got = payment_dates(months, [10.0, 30.0, 31.0, 31.0], ["salaries"] * 4).astype(str).tolist()
     assert got == ["2026-10-10", "2026-02-28", "2026-02-28", "2026-04-30"]
-
-
-def test_spending_day_checks() -> None:
-    spe = pd.DataFrame(
-        {
-            "month": pd.to_datetime(["2026-10-01", "2026-10-01", None, "2026-10-01", None]),
-            "day": [0.0, 31.0, np.nan, 2.5, np.nan],
-            "date": pd.to_datetime([None, None, "2026-11-03", "2026-11-03", None]),
-        }
-    )
-    (bad_day, col1, *_), (bad_date, col2, *_) = spending_day_checks(spe)
-    assert (col1, col2) == ("day", "date")
-    assert bad_day.tolist() == [True, False, False, True, False]
-    assert bad_date.tolist() == [False, False, False, True, True]
 
 
 # ---------------------------------------------------------------- the schedule
@@ -238,13 +222,6 @@ def test_opening_cash_by_hand() -> None:
     assert o["ignored_later_rows"].to_dict() == {"FR01": 1, "UK01": 1, ALL: 2}
     assert o.loc["FR01", "oldest_balance_date"] == pd.Timestamp("2026-10-12")
     assert o.loc[ALL, "latest_balance_date"] == pd.Timestamp("2026-10-31")
-
-
-def test_bank_checks() -> None:
-    masks = {c: m.tolist() for m, c, _, _ in bank_checks(BANK, ["FR01"])}
-    assert masks["company"] == [False] * 4 + [True] * 5
-    assert masks["balance"] == [False] * 4 + [True, True] + [False] * 3
-    assert not any(masks["currency"])
 
 
 # ---------------------------------------------------------------- the weekly chain

@@ -30,7 +30,7 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cashplan.core.dates import to_date
+from cashplan.core.dates import ALL, to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
@@ -48,6 +48,13 @@ from cashplan.io.book import Book
 from cashplan.ledger.aging import DEFAULT_BUCKETS, aged_balance, bucket_labels
 from cashplan.ledger.items import open_items
 from cashplan.ledger.kpis import kpis
+from cashplan.planning.cash_position import (
+    cash_position,
+    floor_summary,
+    month_end_cash,
+    opening_cash,
+)
+from cashplan.planning.disbursements import disbursement_schedule, horizon
 from cashplan.planning.dunning import customer_stages
 from cashplan.planning.gap import monthly_gap
 from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, plan_candidates
@@ -82,6 +89,8 @@ class Settings:
     discount_rate: float = 0.02
     cost_of_funds: float = 0.05
     spending: Mapping[str, float] = field(default_factory=dict)
+    cash_floor: float | Mapping[str, float] = 0.0
+    opening_cash: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Each setting within its range, with the report parameters' checks and messages."""
@@ -94,6 +103,8 @@ class Settings:
                 "discount_rate": self.discount_rate,
                 "cost_of_funds": self.cost_of_funds,
                 "spending": self.spending,
+                "cash_floor": self.cash_floor,
+                "opening_cash": dict(self.opening_cash),
             }
         )
 
@@ -116,6 +127,11 @@ _DEPENDS: dict[str, set[str]] = {
     "cash_in": {"forecast", "new_sales"},
     "cash_in_months": {"forecast", "new_sales"},
     "gap": {"targets", "cash_in_months"},
+    "disbursements": {"spending", "as_of", "fx_rates"},
+    "opening": {"bank", "as_of", "fx_rates", "opening_cash"},
+    "position": {"cash_in", "disbursements", "opening", "cash_floor"},
+    "month_end": {"position", "disbursements"},
+    "runway": {"position", "disbursements"},
     "stages": {"forecast", "reliability", "customers", "company"},
     "candidates": {"forecast", "reliability", "customers", "discount_rate", "cost_of_funds"},
     "plan": {"candidates", "gap", "company"},
@@ -131,6 +147,7 @@ _TABLES = (
     "adjustments",
     "fx_rates",
     "sales_plan",
+    "bank",
 )
 
 
@@ -333,6 +350,53 @@ class Analysis:
     def gap(self) -> pd.DataFrame:
         """Target against collected and the whole cash-in by company and month (``monthly_gap``)."""
         return monthly_gap(self.targets, self.forecast.months, self.cash_in_months)
+
+    @cached_property
+    def disbursements(self) -> pd.DataFrame:
+        """The spending paid on its days over 52 weeks after as-of (the runway's horizon)."""
+        return disbursement_schedule(self.spending, self.day, self.book.fx, weeks=52)
+
+    @cached_property
+    def opening(self) -> pd.DataFrame | None:
+        """Cash on hand at as-of per company and ``ALL`` (the bank table, with the settings'
+        overrides); None when neither says anything (the position then starts from 0)."""
+        found = opening_cash(self.book.bank, self.day, self.book.fx)
+        given = dict(self.settings.opening_cash)
+        if self.book.bank.empty and not given:
+            return None
+        companies = [c for c in self.book.companies if c in given or c in set(found["company"])]
+        rows = found.loc[found["company"] != ALL].set_index("company").reindex(companies)
+        overrides = pd.Series(given, dtype=float).reindex(companies)
+        rows["opening_known"] = overrides.notna() | (rows["n_accounts"].fillna(0) > 0)
+        rows["opening_rc"] = overrides.fillna(rows["opening_rc"]).fillna(0.0)
+        rows = rows.rename_axis("company").reset_index()
+        total = {
+            "company": ALL,
+            "opening_rc": rows["opening_rc"].sum(),
+            "opening_known": bool(rows["opening_known"].all()),
+        }
+        return pd.concat([rows, pd.DataFrame([total])], ignore_index=True)
+
+    @cached_property
+    def position(self) -> pd.DataFrame:
+        """Opening + the whole cash-in - disbursements = closing, week by week (13 weeks)."""
+        end = horizon(self.day)[1]
+        paid = self.disbursements.loc[self.disbursements["date"] < end]
+        return cash_position(
+            self.cash_in, paid, self.day, opening=self.opening, cash_floor=self.settings.cash_floor
+        )
+
+    @cached_property
+    def month_end(self) -> pd.DataFrame:
+        """Closing cash at each month end within the 13 weeks (``monthly.csv``'s closing_cash)."""
+        end = horizon(self.day)[1]
+        paid = self.disbursements.loc[self.disbursements["date"] < end]
+        return month_end_cash(self.position, paid, self.day)
+
+    @cached_property
+    def runway(self) -> pd.DataFrame:
+        """Lowest point, first week under the floor (expected and p10), runway in weeks."""
+        return floor_summary(self.position, self.disbursements, self.day)
 
     @cached_property
     def stages(self) -> pd.DataFrame:

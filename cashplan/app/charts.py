@@ -136,6 +136,42 @@ def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") ->
     return {"data": data, "layout": layout}
 
 
+def cash_position_spec(position: pd.DataFrame, currency: str, title: str = "") -> Spec:
+    """Closing cash week by week: the expected line in its p10-p90 fan, and the floor.
+
+    ``position`` holds one company's rows of ``cash_position``.
+    """
+    end = position["week_start"] + pd.Timedelta(days=6)
+    week = _list(end.dt.strftime("%Y-%m-%d"))
+    data = [
+        {"type": "scatter", "name": "p90", "mode": "lines", "x": week,
+         "y": _list(position["closing_p90"]), "line": {"width": 0}, "hovertemplate": _MONEY},
+        {"type": "scatter", "name": "p10-p90", "mode": "lines", "x": week,
+         "y": _list(position["closing_p10"]), "line": {"width": 0}, "fill": "tonexty",
+         "fillcolor": "rgba(31,119,180,0.2)", "hovertemplate": _MONEY},
+        {"type": "scatter", "name": "closing cash (expected)", "mode": "lines+markers",
+         "x": week, "y": _list(position["closing"]), "line": {"color": _BLUE, "width": 2},
+         "hovertemplate": _MONEY},
+        {"type": "scatter", "name": "floor", "mode": "lines", "x": week,
+         "y": _list(position["floor"]), "line": {"color": _RED, "dash": "dash"},
+         "hovertemplate": _MONEY},
+    ]  # fmt: skip
+    known = bool(position["opening_known"].all()) if len(position) else False
+    title = title or (
+        "Closing cash at each week's end, with its p10-p90 and the floor"
+        if known
+        else "Net cash flow from zero (opening balance unknown), with its p10-p90"
+    )
+    layout = _layout(title, currency, xaxis={"title": {"text": "week ending"}})
+    layout["yaxis"] = {**layout["yaxis"], "rangemode": "normal"}
+    return {"data": data, "layout": layout}
+
+
+def cash_position_chart(position: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+    """The figure of :func:`cash_position_spec`."""
+    return go.Figure(cash_position_spec(position, currency, title))
+
+
 def aged_balance_spec(aged: pd.DataFrame, labels: list[str], currency: str,
                       by: str = "company") -> Spec:  # fmt: skip
     """The aged balance as stacked bars, one bar per ``by`` value."""

@@ -30,9 +30,11 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from cashplan.app.analysis import Analysis, Settings
+from cashplan.core.dates import ALL
 from cashplan.core.errors import CashplanError
 from cashplan.fast.frames import skip_slow_uri_grammar
 from cashplan.io.book import read_book
+from cashplan.planning.cash_position import position_sentence
 
 __all__ = ["lineage", "load", "markdown_text", "setup", "styled", "summary_markdown"]
 
@@ -57,6 +59,7 @@ def setup() -> None:
 def load(
     book: str,
     as_of: str,
+    *,
     company: str = "",
     currency: str = "EUR",
     spending: Mapping[str, float] | None = None,
@@ -66,25 +69,26 @@ def load(
     dispute_policy: str = "exclude",
     discount_rate: float = 0.02,
     cost_of_funds: float = 0.05,
+    cash_floor: float | Mapping[str, float] = 0.0,
 ) -> Analysis:
-    """Read ``book`` and set up its analysis from the report's parameters."""
+    """Read ``book`` and set up its analysis from the report's parameters (keyword only:
+    two swapped numbers never pass unnoticed; ``Settings`` checks each range)."""
     data = read_book(book, reporting_currency=currency)
     if company and company not in data.companies:
         raise CashplanError(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)
         )
-    if dispute_policy not in ("exclude", "long_delay"):
-        raise CashplanError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
     settings = Settings(
         as_of=str(pd.Timestamp(as_of).date()),
         company=company or None,
-        k=int(catch_up),
-        threshold=float(threshold),
-        safety_margin=float(safety_margin),
+        k=catch_up,
+        threshold=threshold,
+        safety_margin=safety_margin,
         dispute_policy=dispute_policy,  # type: ignore[arg-type]
-        discount_rate=float(discount_rate),
-        cost_of_funds=float(cost_of_funds),
+        discount_rate=discount_rate,
+        cost_of_funds=cost_of_funds,
         spending=dict(spending or {}),
+        cash_floor=cash_floor,
     )
     return Analysis(data, settings)
 
@@ -153,8 +157,11 @@ def summary_markdown(a: Analysis) -> str:
     open_rows = rows.loc[rows["status"] == "open"]
     items = a.scoped(a.items)
     overdue = items.loc[items["days_past_due"] > 0, "open_amount_rc"].sum()
+    sentence = position_sentence(a.runway, company=company or ALL, currency=cur)
     lines = [
         f"**{scope}**, as of **{a.day:%Y-%m-%d}**, amounts in {markdown_text(cur)}.",
+        "",
+        markdown_text(sentence),
         "",
         f"Open receivables: **{_money(items['open_amount_rc'].sum(), cur)}** on "
         f"{len(items):,} open items, of which {_money(overdue, cur)} overdue.",

@@ -69,6 +69,21 @@ _MONTHLY = [
     "total_p10",
     "total_p90",
     "gap_open_book",
+    "closing_cash",
+]
+_POSITION = [
+    "company",
+    "week_start",
+    "opening",
+    "collections",
+    "disbursements",
+    "closing",
+    "closing_p10",
+    "closing_p90",
+    "below_floor",
+    "floor",
+    "below_floor_p10",
+    "opening_known",
 ]
 _WEEKLY = [
     "company",
@@ -117,11 +132,14 @@ def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:
     fc = a.forecast
     weekly = fc.buckets.loc[fc.buckets["kind"] == "week"].rename(columns={"start": "week_start"})
     weekly = weekly.merge(a.cash_in.drop(columns="open_expected"), on=["company", "week_start"])
-    monthly = a.gap.assign(month=a.gap["month"].dt.strftime("%Y-%m"))
+    closing = a.month_end[["company", "month", "closing_cash"]]
+    monthly = a.gap.merge(closing, on=["company", "month"], how="left")
+    monthly = monthly.assign(month=monthly["month"].dt.strftime("%Y-%m"))
     return {
         "forecast_invoices": a.scoped(fc.invoices).sort_values(["company", "invoice_id"]),
         "forecast_weekly": a.scoped(weekly)[_WEEKLY],
         "monthly": a.scoped(monthly)[_MONTHLY],
+        "cash_position": a.scoped(a.position)[_POSITION],
         "customers": a.scoped(a.customer_table),
         "aging": a.scoped(a.aged),
         "kpis": a.scoped(a.kpis)[_KPIS],

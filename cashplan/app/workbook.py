@@ -48,7 +48,7 @@ __all__ = ["Workbook", "parse_money"]
 
 _ACCOUNT = "(whole account)"
 _DATA_KEYS = {"x", "y", "base", "text", "error_y", "customdata"}
-_CHARTS = ("gap", "weekly", "aged", "scores")
+_CHARTS = ("position", "gap", "weekly", "aged", "scores")
 
 _PLAN_ROWS = 25
 _PLAN_COLUMNS = {  # the plan as the CFO reads it: short headers
@@ -287,6 +287,10 @@ class Workbook:
                 ),
                 self.summary,
                 w.HBox(
+                    [self._cash_controls(), self.chart_views["position"]],
+                    layout=w.Layout(flex_flow="row wrap"),
+                ),
+                w.HBox(
                     [self.chart_views["gap"], self.chart_views["weekly"]],
                     layout=w.Layout(flex_flow="row wrap"),
                 ),
@@ -298,6 +302,30 @@ class Workbook:
                 self.plan,
             ]
         )
+
+    def _cash_controls(self) -> w.VBox:
+        """Cash on hand per company (the bank table's, else empty) and the floor, as boxes."""
+        a = self.analysis
+        cur = a.book.reporting_currency
+        opening = a.opening
+        found = {} if opening is None else opening.set_index("company")["opening_rc"].to_dict()
+        self._book_opening = {c: round(float(found.get(c, 0.0)), 2) for c in a.book.companies}
+        self.opening_boxes: dict[str, w.Text] = {}
+        for company, amount in self._book_opening.items():
+            box = _money_box(f"{company} cash on hand ({cur})", amount, "330px")
+            box.observe(self._guard(self._cash_changed), "value")
+            self.opening_boxes[company] = box
+        self.floor = _money_box(f"Cash floor, each company ({cur})", 0.0, "330px")
+        self.floor.observe(self._guard(self._cash_changed), "value")
+        known = "from the book's bank table" if a.opening is not None else "not in the book"
+        title = w.HTML(f"<b>Cash position</b> (cash on hand {known})")
+        return w.VBox([title, *self.opening_boxes.values(), self.floor])
+
+    def _cash_changed(self) -> None:
+        """A changed cash-on-hand box overrides its company's opening; the floor applies to all."""
+        typed = {c: parse_money(box.value) for c, box in self.opening_boxes.items()}
+        changed = {c: v for c, v in typed.items() if abs(v - self._book_opening[c]) > 0.004}
+        self.set(opening_cash=changed, cash_floor=parse_money(self.floor.value))
 
     def _spending_changed(self) -> None:
         base = self._book_spending
@@ -465,6 +493,7 @@ class Workbook:
         a = self.analysis
         scope = a.settings.company or "ALL"
         return {
+            "position": (a.position, scope),
             "gap": (a.gap, scope),
             "weekly": (a.cash_in, scope),
             "aged": (a.aged, scope),
@@ -474,6 +503,8 @@ class Workbook:
     def _figure(self, name: str) -> charts.Spec:
         a = self.analysis
         cur = a.book.reporting_currency
+        if name == "position":
+            return charts.cash_position_spec(a.view(a.position), cur)
         if name == "gap":
             return charts.target_vs_forecast_spec(a.view(a.gap), cur)
         if name == "weekly":

@@ -93,7 +93,26 @@ def _currency(name: str, value: Any) -> str:
     return value
 
 
+def _amounts(name: str, value: Any) -> float | dict[str, float]:
+    """One amount for every company, or a mapping company -> amount (finite numbers)."""
+    fix = f"give one amount, e.g. --param {name}=500000, or per company: {name}='{{\"FR01\": 5e5}}'"
+    if isinstance(value, Mapping):
+        out = {}
+        for key, amount in value.items():
+            try:
+                out[str(key)] = float(check_number(name, amount, -1e13, 1e13))
+            except CashplanError:
+                raise _refuse(name, f"an amount for {key!r}", amount, fix) from None
+        return out
+    try:
+        return float(check_number(name, value, -1e13, 1e13))
+    except CashplanError:
+        raise _refuse(name, "an amount or a mapping company -> amount", value, fix) from None
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "cash_floor": _amounts,
+    "opening_cash": _amounts,
     "currency": _currency,
     "spending": _spending,
     "catch_up": lambda n, v: check_number(n, v, 1, 12, integer=True),

@@ -190,6 +190,38 @@ def _promise_rules(pro: pd.DataFrame, col: Collector) -> None:
 
 def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
     spe["category"] = spe["category"].str.lower()
+    day, month, dated = spe["day"].astype(float), spe["month"], spe["date"]
+    col.cells(
+        day.notna() & ((day < 1) | (day > 31) | (day % 1 != 0)),
+        "day",
+        "a payment day outside 1-31 (31 = the month's last day)",
+        "give a whole day of the month from 1 to 31, or leave it empty for the default",
+    )
+    col.cells(
+        month.notna() == dated.notna(),
+        "date",
+        "a spending row needs a month or a date (a one-off payment), not both and not neither",
+        "give the month of a monthly amount, or the date of a one-off payment",
+    )
+    # a one-off payment counts in its month's need (never in the run rate: planning.targets)
+    spe["month"] = month.fillna(dated.dt.to_period("M").dt.to_timestamp().astype(month.dtype))
+
+
+def _bank_rules(bank: pd.DataFrame, col: Collector) -> None:
+    account = bank["account"].fillna("")
+    keys = [bank["company"], account]
+    col.cells(
+        bank.groupby(keys)["currency"].transform("nunique") > 1,
+        "currency",
+        "one account with balances in two currencies",
+        "give each currency its own account, or correct the currency",
+    )
+    col.cells(
+        bank.groupby([*keys, bank["date"]])["balance"].transform("nunique") > 1,
+        "balance",
+        "two different balances of one account on one day",
+        "keep the end-of-day balance only (or name the accounts apart)",
+    )
 
 
 def _sales_plan_rules(plan: pd.DataFrame, col: Collector) -> None:
@@ -230,6 +262,7 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "fx_rates": _fx_rules,
     "adjustments": _adjustment_rules,
     "sales_plan": _sales_plan_rules,
+    "bank": _bank_rules,
 }
 
 
@@ -265,14 +298,15 @@ def cross_rules(
             "the invoice belongs to another customer",
             "check the customer_id against the invoice",
         )
-    plan = tables["sales_plan"]
-    if "sales_plan" in cols and not plan.empty:
-        cols["sales_plan"].cells(
-            ~plan["company"].isin(inv["company"].unique()),
-            "company",
-            "no invoice of this company in the invoices table",
-            "use a company of the book (as written in invoices.csv), or remove the row",
-        )
+    for name in ("sales_plan", "bank"):
+        tab = tables[name]
+        if name in cols and not tab.empty:
+            cols[name].cells(
+                ~tab["company"].isin(inv["company"].unique()),
+                "company",
+                "no invoice of this company in the invoices table",
+                "use a company of the book (as written in invoices.csv), or remove the row",
+            )
     _fx_coverage(tables, cols, reporting_currency)
 
 

@@ -5,7 +5,7 @@ Examples
 >>> [c.name for c in TABLES["invoices"] if c.required]
 ['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
 >>> sorted(TABLES)
-['adjustments', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'spending']
+['adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'spending']
 """
 
 from __future__ import annotations
@@ -66,13 +66,24 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("note", "text"),
     ),
     "spending": (
-        _c("month", "month", True),
+        # a row has a month (paid every month on its `day`) or a `date` (paid once, 0.2)
+        _c("month", "month"),
         _c("category", "text", True),
         _c("amount", "decimal", True),
         _c("company", "text"),
         # extension of data-format.md (README, version notes): the currency the
         # amounts are in; default the reporting currency.
         _c("currency", "currency"),
+        _c("day", "int"),
+        _c("date", "date"),
+    ),
+    # cash on hand (0.2): the balance at the end of a day, per account
+    "bank": (
+        _c("company", "text", True),
+        _c("date", "date", True),
+        _c("balance", "decimal", True),
+        _c("currency", "currency"),
+        _c("account", "text"),
     ),
     "fx_rates": (
         _c("date", "date", True),

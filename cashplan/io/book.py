@@ -63,6 +63,7 @@ class Book:
     fx_rates: pd.DataFrame
     adjustments: pd.DataFrame
     sales_plan: pd.DataFrame
+    bank: pd.DataFrame
     reporting_currency: str = "EUR"
     sources: tuple[Source, ...] = field(default=())
     path: Path | None = None

@@ -42,7 +42,7 @@ Opening 1,000; two weeks collect 300 and 200 and pay 500 and 100:
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -53,7 +53,6 @@ from cashplan.planning.disbursements import horizon
 
 __all__ = [
     "WEEK_CORRELATION",
-    "bank_checks",
     "cash_position",
     "floor_summary",
     "month_end_cash",
@@ -195,7 +194,9 @@ def cash_position(
         amount_rc).
     as_of : date
     opening : DataFrame, optional
-        :func:`opening_cash`; None when the book has no bank table (start from 0).
+        :func:`opening_cash`; None when the book has no bank table (start from 0). An
+        ``opening_known`` column, when present, says which openings are known (else: a
+        company with a balance on some account).
     cash_floor : float or mapping, default 0
     weeks : int, default 13
     week_correlation : float, default :data:`WEEK_CORRELATION`
@@ -225,7 +226,8 @@ def cash_position(
     if opening is not None:
         o = opening.set_index("company")
         first = o["opening_rc"].reindex(companies, fill_value=0.0).to_numpy(dtype=float)
-        known = o["n_accounts"].reindex([*companies, ALL], fill_value=0).to_numpy() > 0
+        stated = o["opening_known"] if "opening_known" in o else o["n_accounts"] > 0
+        known = stated.reindex([*companies, ALL], fill_value=False).to_numpy(dtype=bool, copy=True)
         known[-1] = bool(known[:-1].all())
     got, paid = np.vstack([got, got.sum(axis=0)]), np.vstack([paid, paid.sum(axis=0)])
     first = np.append(first, first.sum())
@@ -487,44 +489,3 @@ def position_sentence(summary: pd.DataFrame, *, company: str = ALL, currency: st
         crossed = f"floor {floor} not crossed within {int(row['weeks'])} weeks ({later})"
     opening = _money(row["opening"], currency)
     return f"Cash on hand {opening}; {lowest}; {crossed}."
-
-
-def bank_checks(
-    bank: pd.DataFrame, companies: Iterable[str]
-) -> list[tuple[pd.Series, str, str, str]]:
-    """The row checks of the ``bank`` table, for the book reader (after typing its cells).
-
-    Each item is ``(mask of bad rows, column, problem, fix)``: a company the book does not
-    know; an account whose rows use two currencies; two different balances of one account
-    on one day. (Rates for each currency at the as-of date: the book's FX coverage rule.)
-
-    >>> bank = pd.DataFrame({"company": ["A", "B", "A"], "date": pd.to_datetime(["2026-10-30",
-    ...     "2026-10-30", "2026-10-30"]), "balance": [1.0, 2.0, 3.0], "currency": "EUR"})
-    >>> [(c, m.tolist()) for m, c, _, _ in bank_checks(bank, ["A"])]
-    [('company', [False, True, False]), ('currency', [False, False, False]), ('balance', [True, False, True])]
-    """  # noqa: E501
-    b = bank.assign(account=_accounts(bank))
-    unknown = ~b["company"].isin(list(companies))
-    account = b.groupby(["company", "account"])
-    mixed = account["currency"].transform("nunique") > 1
-    twice = b.groupby(["company", "account", "date"])["balance"].transform("nunique") > 1
-    return [
-        (
-            unknown,
-            "company",
-            "a company with no invoices or spending in the book",
-            "use the company code of the invoices (or add the company's invoices)",
-        ),
-        (
-            mixed,
-            "currency",
-            "one account with balances in two currencies",
-            "give each currency its own account, or correct the currency",
-        ),
-        (
-            twice,
-            "balance",
-            "two different balances of one account on one day",
-            "keep the end-of-day balance only (or name the accounts apart)",
-        ),
-    ]

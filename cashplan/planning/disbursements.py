@@ -45,7 +45,6 @@ __all__ = [
     "disbursement_schedule",
     "horizon",
     "payment_dates",
-    "spending_day_checks",
 ]
 
 DEFAULT_DAYS: dict[str, tuple[int, str]] = {
@@ -194,36 +193,3 @@ def disbursement_schedule(
     out = out.loc[(out["date"] > day) & (out["date"] < end) & (out["amount_rc"] != 0)]
     out = out.assign(amount_rc=out["amount_rc"].astype(float).round(2))
     return out.sort_values(["company", "date", "category"], kind="stable").reset_index(drop=True)
-
-
-def spending_day_checks(spending: pd.DataFrame) -> list[tuple[pd.Series, str, str, str]]:
-    """The row checks of the optional ``day`` and ``date`` columns, for the book reader.
-
-    Each item is ``(mask of bad rows, column, problem, fix)``, the arguments of the
-    validation collector's ``cells``: a ``day`` outside 1-31 or not whole; a row with both a
-    ``month`` and a ``date``, or neither.
-
-    >>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", None]),
-    ...     "day": [32.0, np.nan], "date": pd.to_datetime([None, None])})
-    >>> [(c, m.tolist()) for m, c, _, _ in spending_day_checks(spe)]
-    [('day', [True, False]), ('date', [False, True])]
-    """
-    day = _column(spending, "day", "float")
-    bad_day = day.notna() & ((day < 1) | (day > 31) | (day % 1 != 0))
-    month = _column(spending, "month", "date")
-    dated = _column(spending, "date", "date")
-    both_or_none = month.notna() == dated.notna()
-    return [
-        (
-            bad_day,
-            "day",
-            "a payment day outside 1-31 (31 = the month's last day)",
-            "give a whole day of the month from 1 to 31, or leave it empty for the default",
-        ),
-        (
-            both_or_none,
-            "date",
-            "a spending row needs a month or a date (a one-off payment), not both and not neither",
-            "give the month of a monthly amount, or the date of a one-off payment",
-        ),
-    ]

@@ -142,16 +142,19 @@ def cash_need(
     if safety_margin < 0:
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
     spe = spending.assign(
-        amount=fx.convert(spending["amount"], spending["currency"], spending["month"])
+        amount=fx.convert(spending["amount"], spending["currency"], spending["month"]),
+        one_off=_one_off(spending),
     )
-    spe = spe.groupby(["company", "month", "category"], as_index=False).agg(
+    spe = spe.groupby(["company", "month", "category", "one_off"], as_index=False).agg(
         amount=("amount", "sum")
     )
     frames = []
     for company, g in spe.groupby("company", sort=True):
-        table = g.pivot(index="month", columns="category", values="amount").fillna(0.0)
+        table = g.pivot_table(
+            index="month", columns="category", values="amount", aggfunc="sum"
+        ).fillna(0.0)
         recorded = table.reindex(months)
-        run_rate = table.tail(3).mean()
+        run_rate = _rate(g.loc[~g["one_off"]], table.columns)
         before = np.asarray(months < table.index.min())
         basis = np.select(
             [before, np.asarray(recorded.notna().all(axis=1))],
@@ -180,6 +183,22 @@ def cash_need(
             }
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _one_off(spending: pd.DataFrame) -> np.ndarray:
+    """Rows paid once on a date (a tax settlement, a capex payment): in their month's need,
+    never in the run rate."""
+    if "date" not in spending:
+        return np.zeros(len(spending), dtype=bool)
+    return spending["date"].notna().to_numpy()
+
+
+def _rate(recurring: pd.DataFrame, categories: pd.Index) -> pd.Series:
+    """The mean of the last three recorded months of recurring spending, per category."""
+    table = recurring.pivot_table(
+        index="month", columns="category", values="amount", aggfunc="sum"
+    ).fillna(0.0)
+    return table.tail(3).mean().reindex(categories, fill_value=0.0)
 
 
 def monthly_collections(invoices: pd.DataFrame, fx: Fx, as_of: str | pd.Timestamp) -> pd.DataFrame:
@@ -346,7 +365,8 @@ def planned_spending(
     rows = []
     for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
         table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
-        filled = table.reindex(months).fillna(table.fillna(0.0).tail(3).mean())
+        rate = _rate(g.loc[~_one_off(g)], table.columns)
+        filled = table.reindex(months).fillna(rate)
         for category, amount in filled.mean().items():
             rows.append((company, category, currency, float(amount)))
     return pd.DataFrame(rows, columns=["company", "category", "currency", "amount"])
@@ -361,7 +381,7 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
         if len(beyond) == 0:
             continue
         table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
-        rate = table.fillna(0.0).tail(3).mean()
+        rate = _rate(g.loc[~_one_off(g)], table.columns)
         frames.append(pd.DataFrame(
             [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
             columns=["month", "category", "amount", "company", "currency"],

@@ -52,6 +52,17 @@ KEY_COLUMNS = {  # data-format.md: the report folder's key columns, in order
         "total",
     ],
     "kpis": ["company", "dso", "best_possible_dso", "add", "cei"],
+    "cash_position": [
+        "company",
+        "week_start",
+        "opening",
+        "collections",
+        "disbursements",
+        "closing",
+        "closing_p10",
+        "closing_p90",
+        "below_floor",
+    ],
     "actions": [
         "company",
         "rank",

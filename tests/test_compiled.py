@@ -12,7 +12,8 @@ from cashplan import PayerScorer, read_book
 from cashplan.fast import frames as _fast
 from cashplan.fast import text as _text
 from cashplan.fast.arrays import UNPAID, ledger_arrays
-from cashplan.fast.kernels import civil, day_numbers, day_of, first_appearance
+from cashplan.fast.calendar import civil, day_numbers, day_of
+from cashplan.fast.grouping import first_appearance
 from cashplan.forecasting.collection import forecast
 
 texts = st.lists(st.text(max_size=12), min_size=0, max_size=60)

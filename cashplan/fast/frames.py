@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cashplan.fast.kernels import first_appearance
+from cashplan.fast.grouping import first_appearance
 from cashplan.fast.text import factorize_text, text_in, text_rows
 
 __all__ = [

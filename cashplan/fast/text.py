@@ -73,7 +73,7 @@ def _fill_hashes(off, data, out):
 
 
 def _hashes(off: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Each text's hash (arrays allocated by numpy: see ``cashplan.fast.kernels.zeros``)."""
+    """Each text's hash (arrays allocated by numpy: see ``cashplan.fast.config.zeros``)."""
     out = np.empty(len(off) - 1, dtype=np.uint64)
     _fill_hashes(off, data, out)
     return out

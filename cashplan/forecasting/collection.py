@@ -47,22 +47,16 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-import numba
 import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, arrays_for, day_number
+from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import text_from_codes
-from cashplan.fast.kernels import (
-    bucket_sums,
-    by_customer,
-    coarsen,
-    conditional,
-    decay_table,
-    delay_cdfs,
-)
+from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
+from cashplan.fast.history import decay_table
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
 from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecasting.promises import GRID as _GRID
@@ -141,14 +135,18 @@ def _delay_cdfs(arrays: LedgerArrays, day: pd.Timestamp, half_life_days: float,
                 prior_strength: float
                 ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
     """Each customer's blended delay CDF (rows), and its payment-run days."""
-    n_c = len(arrays.customers)
-    company_codes, companies = pd.factorize(arrays.customers["company"])
     when = day_number(day)
-    history = (arrays.codes, arrays.issue, arrays.due, arrays.paid, arrays.amount, when,
-               decay_table(arrays.paid, when, half_life_days))  # fmt: skip
-    cdf = delay_cdfs(*history, n_c, company_codes, len(companies), D_MIN, D_MAX, _UNIFORM,
-                     prior_strength, numba.get_num_threads())  # fmt: skip
-    return cdf, run_day_payers(*history, n_c)
+    decay = decay_table(arrays.paid, when, half_life_days)
+    cdf = delay_cdfs(
+        arrays,
+        when,
+        decay,
+        d_min=D_MIN,
+        d_max=D_MAX,
+        uniform=_UNIFORM,
+        prior_strength=prior_strength,
+    )
+    return cdf, run_day_payers(arrays, when, decay)
 
 
 @dataclass(frozen=True)

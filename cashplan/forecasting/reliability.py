@@ -53,7 +53,8 @@ from cashplan.fast.arrays import (
     days,
 )
 from cashplan.fast.frames import invoice_rows
-from cashplan.fast.kernels import decay_table, payer_sums
+from cashplan.fast.history import decay_table
+from cashplan.fast.scoring import payer_sums
 
 __all__ = ["PayerScorer"]
 
@@ -109,10 +110,10 @@ class PayerScorer:
         day = to_date(as_of)
         a = arrays_for(invoices, arrays)
         when = day_number(day)
+        decay = decay_table(a.paid, when, self.half_life_days)
         sums, count, open_amount, in_dispute, has_open, present = payer_sums(
-            a.codes, a.issue, a.due, a.paid, a.amount, a.disputed, when,
-            decay_table(a.paid, when, self.half_life_days), float(self.tolerance_days),
-            len(a.customers))  # fmt: skip
+            a, when, decay, float(self.tolerance_days)
+        )
         issued = a.issue <= when
         metrics = {
             **self._history_metrics(sums, count),

@@ -1,6 +1,11 @@
-"""Parts of the forecast that move invoices: adjustments, promises, and the conditional mean.
+"""What moves invoices in the forecast: adjustments and promises to pay.
 
-Kept apart from :mod:`cashplan.forecast` so that each module stays short; all pure.
+An adjustment shifts an invoice's (or a customer's) delay distribution by
+``shift_days``, or pins its payment to ``to_date``; a live promise puts a point
+mass on its date, weighing the customer's promise-keeping probability (an account
+promise covers the oldest open invoices up to its amount). Also the delay grid
+(``D_MIN`` to ``D_MAX`` days after the due date) the forecast reads. Kept apart
+from :mod:`cashplan.forecasting.collection` so that each module stays short; all pure.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ BASES = ("history", "default", "adjusted", "promise", "disputed")  # ``basis`` c
 Who = tuple[np.ndarray, pd.DataFrame]  # each item's customer number, and the customers
 _KEYS = ["company", "customer_id"]
 
-__all__ = ["BASES", "D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises"]
+__all__ = [
+    "BASES",
+    "D_MAX",
+    "D_MIN",
+    "GRID",
+    "apply_adjustments",
+    "mix_promises",
+    "promised_dates",
+]
 
 D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
 GRID = D_MAX - D_MIN + 1

@@ -31,7 +31,6 @@ __all__ = [
     "isin",
     "lookup",
     "pair_codes",
-    "skip_slow_uri_grammar",
     "text_from_codes",
 ]
 
@@ -165,14 +164,10 @@ def text_from_codes(codes: np.ndarray, labels: tuple[str, ...] | list[str]) -> p
 
 
 def skip_slow_uri_grammar() -> None:
-    """Stop ``jsonschema`` from building the ``rfc3987_syntax`` grammar (about 3 s).
+    """Moved to :func:`cashplan.app.jupyter.skip_slow_uri_grammar` (nothing to do with frames).
 
-    ``jsonschema`` imports that optional package, when installed, to check the
-    ``uri`` formats of schemas; nbformat, papermill and plotly's renderers import
-    ``jsonschema``, and none of them validates such a format for our notebooks. Marking
-    the module absent makes ``jsonschema`` skip that checker. Called explicitly by the
-    report command and the notebooks' ``setup``, never at import.
+    Kept for ``app/notebook.py`` and ``app/report.py`` until they import it from there.
     """
-    import sys
+    from cashplan.app.jupyter import skip_slow_uri_grammar as skip
 
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+    skip()

@@ -105,8 +105,9 @@ def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
     return raw, size
 
 
-def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
-                 among: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def invoice_rows(
+    invoices: pd.DataFrame, table: pd.DataFrame, among: np.ndarray | None = None
+) -> np.ndarray:
     """For each ``table`` row, the position of the invoice it names (-1 if none).
 
     An invoice is named by (``company``, ``invoice_id``); ``among`` limits the
@@ -134,8 +135,9 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
     return found_rows.fillna(-1).to_numpy(dtype=np.int64)
 
 
-def lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str],
-           columns: list[str]) -> pd.DataFrame:  # fmt: skip
+def lookup(
+    frame: pd.DataFrame, table: pd.DataFrame, keys: list[str], columns: list[str]
+) -> pd.DataFrame:
     """``columns`` of the first ``table`` row with each ``frame`` row's ``keys`` (NaN if none).
 
     A hash join on integer codes: much faster than a MultiIndex ``reindex`` on text keys.

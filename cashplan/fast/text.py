@@ -174,8 +174,7 @@ def _all_as_first(off, data, codes, k_off, k_data):
     return bad == 0
 
 
-def _packed(off: np.ndarray, data: np.ndarray, rows: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _packed(off: np.ndarray, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The texts of ``rows`` packed together (small enough to stay in cache): offsets, bytes."""
     k_off = np.empty(len(rows) + 1, dtype=np.int64)
     return k_off, _pack(off, data, rows, k_off)
@@ -213,8 +212,7 @@ def _probe(row_hash, hashes, table, match):
             slot = (slot + np.uint64(1)) & mask
 
 
-def _matches(values: pd.Series, wanted: pd.Series
-             ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+def _matches(values: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """For each row of ``values``, the number of the equal distinct ``wanted`` text (-1: none),
     and each ``wanted`` row's number; None if two different texts shared a hash."""
     w_off, w_data = text_buffers(wanted)

@@ -39,9 +39,14 @@ def run_day_payers(
     )
 
 
-def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: np.ndarray,
-                     day: pd.Timestamp, edges: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+def run_day_forecast(
+    c: np.ndarray,
+    due: np.ndarray,
+    run_day: np.ndarray,
+    dist: np.ndarray,
+    day: pd.Timestamp,
+    edges: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """For invoices of run-day payers: which rows, their bucket masses and dates.
 
     Invoices whose run days all fall before as-of (in the history's reach) are left
@@ -51,18 +56,29 @@ def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: 
     slots = _K_MAX - _K_MIN + 1
     ks = np.arange(_K_MIN, _K_MAX + 1)
     # the run days depend on (due date, run day) only: work them out once per pair
-    pair, inverse = np.unique(due[rows].astype(np.int64) * 32 + run_day[c[rows]],
-                              return_inverse=True)  # fmt: skip
-    when = _runs.run_days(np.repeat(pair // 32, slots), np.repeat(pair % 32, slots),
-                             np.tile(ks, len(pair)))  # fmt: skip
-    slots_of = np.clip(np.searchsorted(edges.astype(np.int64), when, side="right") - 1, 0,
-                       len(edges) - 1)  # fmt: skip
+    pair, inverse = np.unique(
+        due[rows].astype(np.int64) * 32 + run_day[c[rows]], return_inverse=True
+    )
+    when = _runs.run_days(
+        np.repeat(pair // 32, slots), np.repeat(pair % 32, slots), np.tile(ks, len(pair))
+    )
+    slots_of = np.clip(
+        np.searchsorted(edges.astype(np.int64), when, side="right") - 1, 0, len(edges) - 1
+    )
     when = when.reshape(len(pair), slots)
     today = np.int64(np.datetime64(day.date(), "D").astype(np.int64))
     total = _runs.run_day_totals(rows, inverse, c, dist, when, today)
     ok = total > 0.02
     mass, expected, p10, p90 = _runs.run_day_masses(
-        rows[ok], inverse[ok], total[ok], c, dist, when, slots_of.reshape(len(pair), slots),
-        today, len(edges))  # fmt: skip
+        rows[ok],
+        inverse[ok],
+        total[ok],
+        c,
+        dist,
+        when,
+        slots_of.reshape(len(pair), slots),
+        today,
+        len(edges),
+    )
     days = {"expected": expected, "p10": p10, "p90": p90}
     return rows[ok], mass, {k: v.astype("datetime64[D]") for k, v in days.items()}

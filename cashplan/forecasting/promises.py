@@ -53,8 +53,9 @@ def _concerned(items: pd.DataFrame, table: pd.DataFrame, who: Who) -> np.ndarray
     return np.flatnonzero(wanted[codes])
 
 
-def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
-              who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _per_item(
+    items: pd.DataFrame, table: pd.DataFrame, column: str, who: Who
+) -> tuple[np.ndarray, np.ndarray]:
     """The items concerned, and ``column`` of the latest row that names each of them,
     by invoice or else by customer (NaN/NaT when none)."""
     rows = _concerned(items, table, who)
@@ -67,8 +68,9 @@ def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
     return rows, np.where(inv.notna(), inv.to_numpy(), cus.to_numpy())
 
 
-def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
-                      day: pd.Timestamp, who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def apply_adjustments(
+    items: pd.DataFrame, adjustments: pd.DataFrame | None, day: pd.Timestamp, who: Who
+) -> tuple[np.ndarray, np.ndarray]:
     """Days to shift each item's distribution, and the date it is pinned to (or NaT)."""
     n = len(items)
     shift = np.zeros(n, dtype=np.int64)
@@ -77,15 +79,15 @@ def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
         return shift, pinned
     adj = _latest(adjustments, day)
     rows, days = _per_item(items, adj, "shift_days", who)
-    shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(
-        dtype=np.int64)  # fmt: skip
+    shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     rows, dates = _per_item(items, adj, "to_date", who)
     pinned[rows] = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[D]")
     return shift, pinned
 
 
-def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
-                   day: pd.Timestamp, who: Who | None = None) -> np.ndarray:  # fmt: skip
+def promised_dates(
+    items: pd.DataFrame, promises: pd.DataFrame | None, day: pd.Timestamp, who: Who | None = None
+) -> np.ndarray:
     """The live promised date of each item (NaT if none); ``who``: see ``_concerned``."""
     out = np.full(len(items), np.datetime64("NaT"), "datetime64[D]")
     if promises is None or promises.empty:
@@ -118,11 +120,18 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
     return out
 
 
-def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
-                 keeping: pd.Series | None, day: pd.Timestamp, mass: np.ndarray,
-                 dates: dict[str, np.ndarray], basis: np.ndarray, edges: np.ndarray,
-                 pinned: np.ndarray, who: Who
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+def mix_promises(
+    items: pd.DataFrame,
+    promises: pd.DataFrame | None,
+    keeping: pd.Series | None,
+    day: pd.Timestamp,
+    mass: np.ndarray,
+    dates: dict[str, np.ndarray],
+    basis: np.ndarray,
+    edges: np.ndarray,
+    pinned: np.ndarray,
+    who: Who,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Blend each promised (or pinned) item's history with a point mass at its date.
 
     A promise weighs the customer's promise-keeping probability; a pinned date

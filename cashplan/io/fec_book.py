@@ -17,10 +17,25 @@ from cashplan.fast.frames import pair_codes
 __all__ = ["FEC_COLUMNS", "FecImport", "Terms", "fec_to_book", "parse_terms"]
 
 FEC_COLUMNS = (
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
-)  # fmt: skip
+    "JournalCode",
+    "JournalLib",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLib",
+    "Debit",
+    "Credit",
+    "EcritureLet",
+    "DateLet",
+    "ValidDate",
+    "Montantdevise",
+    "Idevise",
+)
 _BANK = ("512", "511", "53")
 _SALES = ("70", "4457")
 _OPENING_CODES = ("AN", "RAN", "ANO", "ANX")
@@ -77,9 +92,23 @@ class FecImport:
     stats: dict[str, int | float] = field(default_factory=dict)
 
 
-_USED = ["line", "JournalCode", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-         "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLet", "DateLet", "Idevise",
-         "signed", "foreign"]  # fmt: skip
+_USED = [
+    "line",
+    "JournalCode",
+    "EcritureNum",
+    "EcritureDate",
+    "CompteNum",
+    "CompteLib",
+    "CompAuxNum",
+    "CompAuxLib",
+    "PieceRef",
+    "PieceDate",
+    "EcritureLet",
+    "DateLet",
+    "Idevise",
+    "signed",
+    "foreign",
+]
 
 
 def _classify(lines: pd.DataFrame) -> pd.Series:
@@ -280,15 +309,17 @@ def _terms_for(customer: str, default: Terms, by_customer: pd.Series | None) -> 
     return default
 
 
-def _invoices(items: pd.DataFrame, terms: Terms, customer_terms: pd.Series | None,
-              company: str) -> pd.DataFrame:  # fmt: skip
+def _invoices(
+    items: pd.DataFrame, terms: Terms, customer_terms: pd.Series | None, company: str
+) -> pd.DataFrame:
     ref = items["PieceRef"].where(items["PieceRef"] != "", "L" + items["line"].astype(str))
     dup = ref.duplicated(keep=False)
     ref = ref.where(~dup, ref + "-" + items["JournalCode"] + items["EcritureNum"])
     ref = ref.where(~ref.duplicated(keep=False), ref + "-L" + items["line"].astype(str))
     foreign = items["is_foreign"]
-    ratio = np.where(foreign, items["foreign"] / items["signed"].abs().where(lambda s: s > 0, 1.0),
-                     1.0)  # fmt: skip
+    ratio = np.where(
+        foreign, items["foreign"] / items["signed"].abs().where(lambda s: s > 0, 1.0), 1.0
+    )
     customers = items["customer_id"]
     lookup = {} if customer_terms is None else customer_terms.to_dict()
     term_of = {c: lookup.get(c, terms) for c in customers.unique()}
@@ -298,15 +329,20 @@ def _invoices(items: pd.DataFrame, terms: Terms, customer_terms: pd.Series | Non
     for i, t in enumerate(distinct):  # one pass per distinct terms, not per invoice
         rows = code == i
         due[rows] = t.due(items.loc[rows, "issue_date"])
-    out = pd.DataFrame({
-        "invoice_id": ref, "customer_id": customers, "company": company,
-        "issue_date": items["issue_date"], "due_date": due.astype("datetime64[us]"),
-        "amount": (items["signed"] * ratio).round(2),
-        "currency": np.where(foreign, items["Idevise"].str.upper(), "EUR"),
-        "paid_date": items["paid_date"].astype("datetime64[us]"),
-        "open_amount": (items["open_eur"] * ratio).round(2),
-        "disputed": False,
-    })  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "invoice_id": ref,
+            "customer_id": customers,
+            "company": company,
+            "issue_date": items["issue_date"],
+            "due_date": due.astype("datetime64[us]"),
+            "amount": (items["signed"] * ratio).round(2),
+            "currency": np.where(foreign, items["Idevise"].str.upper(), "EUR"),
+            "paid_date": items["paid_date"].astype("datetime64[us]"),
+            "open_amount": (items["open_eur"] * ratio).round(2),
+            "disputed": False,
+        }
+    )
     return out.sort_values(["issue_date", "invoice_id"], kind="stable").reset_index(drop=True)
 
 
@@ -315,7 +351,12 @@ def _fx_rates(items: pd.DataFrame) -> pd.DataFrame:
     f = items.loc[foreign]
     if f.empty:
         return pd.DataFrame(columns=["date", "currency", "rate"])
-    rates = pd.DataFrame({"date": f["issue_date"], "currency": f["Idevise"].str.upper(),
-                          "rate": f["signed"].abs() / f["foreign"]})  # fmt: skip
+    rates = pd.DataFrame(
+        {
+            "date": f["issue_date"],
+            "currency": f["Idevise"].str.upper(),
+            "rate": f["signed"].abs() / f["foreign"],
+        }
+    )
     rates = rates.groupby(["currency", "date"], as_index=False).agg(rate=("rate", "mean"))
     return rates[["date", "currency", "rate"]]

@@ -362,10 +362,12 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
             continue
         table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
         rate = table.fillna(0.0).tail(3).mean()
-        frames.append(pd.DataFrame(
-            [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
-            columns=["month", "category", "amount", "company", "currency"],
-        ))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
+                columns=["month", "category", "amount", "company", "currency"],
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     return out.astype({"month": spending["month"].dtype, "amount": float})
 
@@ -411,10 +413,15 @@ def override_spending(
             )
             frames.append(
                 pd.DataFrame(
-                    {"month": months, "category": category, "amount": float(amount),
-                     "company": c, "currency": currencies[c]}
+                    {
+                        "month": months,
+                        "category": category,
+                        "amount": float(amount),
+                        "company": c,
+                        "currency": currencies[c],
+                    }
                 )
-            )  # fmt: skip
+            )
     frames[0] = spending.loc[~drop]
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)

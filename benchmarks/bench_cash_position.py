@@ -40,8 +40,12 @@ def _bank(a: Analysis) -> pd.DataFrame:
     days = pd.date_range("2026-10-01", "2026-11-01")
     companies = sorted(set(a.cash_in["company"]) - {"ALL"})
     currency = a.book.invoices.groupby("company")["currency"].first()
-    rows = [(c, f"acc{k}", d, 100_000.0 * (k + 1), currency.get(c, "EUR"))
-            for c in companies for k in range(3) for d in days]  # fmt: skip
+    rows = [
+        (c, f"acc{k}", d, 100_000.0 * (k + 1), currency.get(c, "EUR"))
+        for c in companies
+        for k in range(3)
+        for d in days
+    ]
     return pd.DataFrame(rows, columns=["company", "account", "date", "balance", "currency"])
 
 
@@ -65,8 +69,10 @@ def timed(label: str, a: Analysis) -> None:
         t0 = time.perf_counter()
         sentence = position(a, bank)
         runs.append(time.perf_counter() - t0)
-    print(f"{label}: cash-in and spending {setup:.1f} s (not counted); the position: first "
-          f"{runs[0] * 1000:.0f} ms, best of 5 {min(runs[1:]) * 1000:.0f} ms")  # fmt: skip
+    print(
+        f"{label}: cash-in and spending {setup:.1f} s (not counted); the position: first "
+        f"{runs[0] * 1000:.0f} ms, best of 5 {min(runs[1:]) * 1000:.0f} ms"
+    )
     print(f"  {sentence}")
 
 

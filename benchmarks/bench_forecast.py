@@ -46,13 +46,15 @@ def best(fn: Callable[[], object], repeat: int = 3) -> float:
 def generated(n: int) -> Book:
     folder = BOOKS / f"{n}-parquet"
     if not (folder / "invoices.parquet").exists():
-        write_book(make_book(n_invoices=n, n_customers=max(250, n // 150), seed=11), folder,
-                   fmt="parquet")  # fmt: skip
+        write_book(
+            make_book(n_invoices=n, n_customers=max(250, n // 150), seed=11), folder, fmt="parquet"
+        )
     return read_book(folder)
 
 
-def score_and_forecast(label: str, inv: pd.DataFrame, fx: Fx, promises: pd.DataFrame,
-                       as_of: object, repeat: int = 5) -> None:  # fmt: skip
+def score_and_forecast(
+    label: str, inv: pd.DataFrame, fx: Fx, promises: pd.DataFrame, as_of: object, repeat: int = 5
+) -> None:
     """Scoring + forecast as the product runs them: the ledger's arrays once, then both.
 
     Best of ``repeat`` runs of the whole sequence, and the best of each step.
@@ -71,8 +73,10 @@ def score_and_forecast(label: str, inv: pd.DataFrame, fx: Fx, promises: pd.DataF
             steps[k].append(v)
     each = ", ".join(f"{k} {min(v):.3f} s" for k, v in steps.items() if k != "all")
     together = sorted(steps["all"])
-    print(f"{label} ({len(inv) - settled:,} open, {settled:,} settled): {each}; together "
-          f"best {together[0]:.3f} s, median {together[repeat // 2]:.3f} s")  # fmt: skip
+    print(
+        f"{label} ({len(inv) - settled:,} open, {settled:,} settled): {each}; together "
+        f"best {together[0]:.3f} s, median {together[repeat // 2]:.3f} s"
+    )
 
 
 def reopened(book: Book, n: int) -> pd.DataFrame:
@@ -99,12 +103,18 @@ def sample_reforecast() -> None:
     book = read_book(ROOT.parent / "data" / "sample")
     inv = book.invoices
     overdue = inv.loc[inv["paid_date"].isna() & (inv["due_date"] < AS_OF)].iloc[0]
-    extra = pd.DataFrame({"company": [overdue["company"]], "customer_id": [overdue["customer_id"]],
-                          "invoice_id": [overdue["invoice_id"]],
-                          "promised_date": [pd.Timestamp("2026-11-20")],
-                          "amount": [overdue["open_amount"]],
-                          "recorded_on": [pd.Timestamp(AS_OF)], "recorded_by": ["cfo"],
-                          "note": [""]})  # fmt: skip
+    extra = pd.DataFrame(
+        {
+            "company": [overdue["company"]],
+            "customer_id": [overdue["customer_id"]],
+            "invoice_id": [overdue["invoice_id"]],
+            "promised_date": [pd.Timestamp("2026-11-20")],
+            "amount": [overdue["open_amount"]],
+            "recorded_on": [pd.Timestamp(AS_OF)],
+            "recorded_by": ["cfo"],
+            "note": [""],
+        }
+    )
     promises = pd.concat([book.promises, extra], ignore_index=True)
     took = best(lambda: forecast(inv, AS_OF, book.fx, promises), repeat=5)
     print(f"sample book re-forecast after one promise: {took * 1000:.0f} ms")

@@ -57,51 +57,126 @@ def book_to_fec(invoices: pd.DataFrame, names: pd.Series | None = None, sep: str
     ht = np.round(amount / 1.2, 2)
     vat = np.round(amount - ht, 2)
     issue = inv["issue_date"].dt.strftime("%Y%m%d").to_numpy()
-    paid_on = np.where(settled, inv["paid_date"].dt.strftime("%Y%m%d").fillna("").to_numpy(),
-                       issue)  # fmt: skip
+    paid_on = np.where(settled, inv["paid_date"].dt.strftime("%Y%m%d").fillna("").to_numpy(), issue)
     paid_amount = np.where(settled, amount, amount - inv["open_amount"].to_numpy(dtype=float))
     cust = inv["customer_id"].to_numpy()
 
-    def block(journal: str, jlib: str, entry: np.ndarray, date: np.ndarray, account: str,
-              alib: str, aux: np.ndarray | str, auxlib: np.ndarray | str, signed: np.ndarray,
-              let: np.ndarray | str, datelet: np.ndarray | str, order: int,
-              rows: np.ndarray) -> pd.DataFrame:  # fmt: skip
+    def block(
+        journal: str,
+        jlib: str,
+        entry: np.ndarray,
+        date: np.ndarray,
+        account: str,
+        alib: str,
+        aux: np.ndarray | str,
+        auxlib: np.ndarray | str,
+        signed: np.ndarray,
+        let: np.ndarray | str,
+        datelet: np.ndarray | str,
+        order: int,
+        rows: np.ndarray,
+    ) -> pd.DataFrame:
         k = int(rows.sum())
 
         def pick(v: np.ndarray | str) -> np.ndarray:
             return np.full(k, v) if isinstance(v, str) else np.asarray(v)[rows]
 
         s = signed[rows]
-        return pd.DataFrame({
-            "JournalCode": journal, "JournalLib": jlib, "EcritureNum": pick(entry),
-            "EcritureDate": pick(date), "CompteNum": account, "CompteLib": alib,
-            "CompAuxNum": pick(aux), "CompAuxLib": pick(auxlib),
-            "PieceRef": inv["invoice_id"].to_numpy()[rows], "PieceDate": issue[rows],
-            "EcritureLib": np.char.add(f"{jlib} ", inv["invoice_id"].to_numpy(dtype=str)[rows]),
-            "Debit": np.where(s > 0, _amounts(s), "0,00"),
-            "Credit": np.where(s < 0, _amounts(s), "0,00"),
-            "EcritureLet": pick(let), "DateLet": pick(datelet), "ValidDate": pick(date),
-            "Montantdevise": "", "Idevise": "", "_order": order, "_key": pick(date),
-        })  # fmt: skip
+        return pd.DataFrame(
+            {
+                "JournalCode": journal,
+                "JournalLib": jlib,
+                "EcritureNum": pick(entry),
+                "EcritureDate": pick(date),
+                "CompteNum": account,
+                "CompteLib": alib,
+                "CompAuxNum": pick(aux),
+                "CompAuxLib": pick(auxlib),
+                "PieceRef": inv["invoice_id"].to_numpy()[rows],
+                "PieceDate": issue[rows],
+                "EcritureLib": np.char.add(f"{jlib} ", inv["invoice_id"].to_numpy(dtype=str)[rows]),
+                "Debit": np.where(s > 0, _amounts(s), "0,00"),
+                "Credit": np.where(s < 0, _amounts(s), "0,00"),
+                "EcritureLet": pick(let),
+                "DateLet": pick(datelet),
+                "ValidDate": pick(date),
+                "Montantdevise": "",
+                "Idevise": "",
+                "_order": order,
+                "_key": pick(date),
+            }
+        )
 
     everything = np.ones(n, dtype=bool)
     paid_rows = settled | partial
     sale = np.char.add("VT", num)
     bank = np.char.add("BQ", num)
     frames = [
-        block("VT", "Ventes", sale, issue, "411000", "Clients", cust, label.to_numpy(), amount,
-              letter, np.where(paid_rows, paid_on, ""), 0, everything),
-        block("VT", "Ventes", sale, issue, "706000", "Prestations", "", "", -ht, "", "", 1,
-              everything),
-        block("VT", "Ventes", sale, issue, "445710", "TVA collectee", "", "", -vat, "", "", 2,
-              everything),
-        block("BQ", "Banque", bank, paid_on, "411000", "Clients", cust, label.to_numpy(),
-              -paid_amount, letter, paid_on, 3, paid_rows),
-        block("BQ", "Banque", bank, paid_on, "512000", "Banque", "", "", paid_amount, "", "", 4,
-              paid_rows),
-    ]  # fmt: skip
+        block(
+            "VT",
+            "Ventes",
+            sale,
+            issue,
+            "411000",
+            "Clients",
+            cust,
+            label.to_numpy(),
+            amount,
+            letter,
+            np.where(paid_rows, paid_on, ""),
+            0,
+            everything,
+        ),
+        block(
+            "VT", "Ventes", sale, issue, "706000", "Prestations", "", "", -ht, "", "", 1, everything
+        ),
+        block(
+            "VT",
+            "Ventes",
+            sale,
+            issue,
+            "445710",
+            "TVA collectee",
+            "",
+            "",
+            -vat,
+            "",
+            "",
+            2,
+            everything,
+        ),
+        block(
+            "BQ",
+            "Banque",
+            bank,
+            paid_on,
+            "411000",
+            "Clients",
+            cust,
+            label.to_numpy(),
+            -paid_amount,
+            letter,
+            paid_on,
+            3,
+            paid_rows,
+        ),
+        block(
+            "BQ",
+            "Banque",
+            bank,
+            paid_on,
+            "512000",
+            "Banque",
+            "",
+            "",
+            paid_amount,
+            "",
+            "",
+            4,
+            paid_rows,
+        ),
+    ]
     lines = pd.concat(frames, ignore_index=True)
     lines = lines.sort_values(["_key", "JournalCode", "EcritureNum", "_order"], kind="stable")
-    body = lines[list(FEC_COLUMNS)].to_csv(sep=sep, index=False, lineterminator="\n",
-                                            quoting=3)  # fmt: skip
+    body = lines[list(FEC_COLUMNS)].to_csv(sep=sep, index=False, lineterminator="\n", quoting=3)
     return str(body)

@@ -156,5 +156,6 @@ def test_no_input_is_mutated_and_row_order_does_not_matter(sample_book):
     shuffled = inv.sample(frac=1.0, random_state=3)
     items2 = open_items(shuffled, "2026-10-31", sample_book.fx, customers=sample_book.customers)
     pd.testing.assert_frame_equal(aged_balance(items2, by=("company", "owner")), aged)
-    pd.testing.assert_frame_equal(kpis(shuffled, "2026-10-31", sample_book.fx), k,
-                                  check_exact=False, rtol=1e-9)  # fmt: skip
+    pd.testing.assert_frame_equal(
+        kpis(shuffled, "2026-10-31", sample_book.fx), k, check_exact=False, rtol=1e-9
+    )

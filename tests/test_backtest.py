@@ -12,8 +12,13 @@ from tests.conftest import SAMPLE
 
 @pytest.fixture(scope="module")
 def result(sample_book):
-    return backtest(sample_book.invoices, sample_book.fx, sample_book.promises,
-                    first="2025-09-30", last="2026-07-31")  # fmt: skip
+    return backtest(
+        sample_book.invoices,
+        sample_book.fx,
+        sample_book.promises,
+        first="2025-09-30",
+        last="2026-07-31",
+    )
 
 
 def test_the_forecast_beats_both_baselines_clearly_on_the_sample(result):
@@ -31,8 +36,9 @@ def test_actuals_are_the_collections_of_the_book_open_at_each_date(result, sampl
     start, end = weeks["week_start"].min(), weeks["week_start"].max() + pd.Timedelta(days=7)
     was_open = (inv["issue_date"] <= day) & (inv["paid_date"] > day)
     paid_in = was_open & (inv["paid_date"] >= start) & (inv["paid_date"] < end)
-    expected = sample_book.fx.convert(inv.loc[paid_in, "amount"], inv.loc[paid_in, "currency"],
-                                      [day] * int(paid_in.sum())).sum()  # fmt: skip
+    expected = sample_book.fx.convert(
+        inv.loc[paid_in, "amount"], inv.loc[paid_in, "currency"], [day] * int(paid_in.sum())
+    ).sum()
     assert weeks["actual"].sum() == pytest.approx(expected)
 
 
@@ -45,8 +51,21 @@ def test_dates_leave_room_for_13_weeks_of_actuals(sample_book):
 
 
 def test_cli_backtest_prints_and_writes(tmp_path, capsys):
-    assert main(["backtest", str(SAMPLE), "--from", "2026-05-31", "--to", "2026-06-30",
-                 "--out", str(tmp_path)]) == 0  # fmt: skip
+    assert (
+        main(
+            [
+                "backtest",
+                str(SAMPLE),
+                "--from",
+                "2026-05-31",
+                "--to",
+                "2026-06-30",
+                "--out",
+                str(tmp_path),
+            ]
+        )
+        == 0
+    )
     out = capsys.readouterr().out
     assert "2 as-of dates" in out and "mean_delay" in out and "%" in out
     assert (tmp_path / "backtest_weekly.csv").exists()

@@ -12,7 +12,8 @@ from cashplan import PayerScorer, read_book
 from cashplan.fast import frames as _fast
 from cashplan.fast import text as _text
 from cashplan.fast.arrays import UNPAID, ledger_arrays
-from cashplan.fast.kernels import civil, day_numbers, day_of, first_appearance
+from cashplan.fast.calendar import civil, day_numbers, day_of
+from cashplan.fast.grouping import first_appearance
 from cashplan.forecasting.collection import forecast
 
 texts = st.lists(st.text(max_size=12), min_size=0, max_size=60)
@@ -50,10 +51,12 @@ def test_texts_sharing_a_hash_are_never_taken_for_one(monkeypatch):
 def test_group_codes_of_a_large_frame_match_the_small_path(monkeypatch):
     rng = np.random.default_rng(3)
     n = 150_000  # above the size from which text keys are hashed by the compiled loops
-    frame = pd.DataFrame({
-        "company": as_str(rng.choice(["FR01", "UK01", "DE01"], n).tolist()),
-        "customer_id": as_str([f"C{i}" for i in rng.integers(0, 5_000, n)]),
-    })  # fmt: skip
+    frame = pd.DataFrame(
+        {
+            "company": as_str(rng.choice(["FR01", "UK01", "DE01"], n).tolist()),
+            "customer_id": as_str([f"C{i}" for i in rng.integers(0, 5_000, n)]),
+        }
+    )
     codes, table = _fast.group_codes(frame, ["company", "customer_id"])
     monkeypatch.setattr(_fast, "_LARGE", 10**12)  # pandas' factorize everywhere
     small_codes, small_table = _fast.group_codes(frame, ["company", "customer_id"])
@@ -83,8 +86,9 @@ def test_calendar_matches_numpy_over_four_centuries():
 
 def test_day_numbers_keep_empty_dates_apart():
     ticks = pd.Series(pd.to_datetime(["1969-12-31", "1970-01-02", None])).to_numpy()
-    got = day_numbers(ticks.astype("datetime64[us]").view(np.int64), np.int64(86_400_000_000),
-                      UNPAID)  # fmt: skip
+    got = day_numbers(
+        ticks.astype("datetime64[us]").view(np.int64), np.int64(86_400_000_000), UNPAID
+    )
     assert got.tolist() == [-1, 1, UNPAID]
 
 

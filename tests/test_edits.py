@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import multiprocessing
 from pathlib import Path
@@ -310,3 +311,22 @@ def test_the_workbook_shows_a_promise_saved_by_another_kernel(tmp_path: Path) ->
     wb.save_promise(item["customer_id"], "2026-11-25", 50.0, item["invoice_id"], note="mine")
     assert wb.analysis.book.promises["note"].iloc[-2:].tolist() == ["theirs again", "mine"]
     pd.testing.assert_frame_equal(wb.analysis.book.promises, read_book(folder).promises)
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet"])
+def test_the_returned_book_names_the_saved_file_by_its_new_sha256(tmp_path: Path, fmt: str) -> None:
+    folder = _book(tmp_path / "book", fmt)
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    book = _promise(book, item, note="lineage")
+    book = add_adjustment(
+        book,
+        AS_OF,
+        customer_id=item["customer_id"],
+        company=item["company"],
+        shift_days=5,
+        user="cfo",
+    )
+    for source in book.sources:  # the report's lineage: every file as it is now
+        assert source.sha256 == hashlib.sha256(Path(source.path).read_bytes()).hexdigest()
+    assert {"promises", "adjustments"} <= {s.table for s in book.sources}

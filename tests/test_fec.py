@@ -13,36 +13,91 @@ from cashplan.io.fec import Terms, fec_to_book, parse_terms, read_fec
 from tests.conftest import SAMPLE
 from tests.fec_writer import book_to_fec
 
-HEAD = "\t".join([
-    "JournalCode", "JournalLib", "EcritureNum", "EcritureDate", "CompteNum", "CompteLib",
-    "CompAuxNum", "CompAuxLib", "PieceRef", "PieceDate", "EcritureLib", "Debit", "Credit",
-    "EcritureLet", "DateLet", "ValidDate", "Montantdevise", "Idevise",
-])  # fmt: skip
+HEAD = "\t".join(
+    [
+        "JournalCode",
+        "JournalLib",
+        "EcritureNum",
+        "EcritureDate",
+        "CompteNum",
+        "CompteLib",
+        "CompAuxNum",
+        "CompAuxLib",
+        "PieceRef",
+        "PieceDate",
+        "EcritureLib",
+        "Debit",
+        "Credit",
+        "EcritureLet",
+        "DateLet",
+        "ValidDate",
+        "Montantdevise",
+        "Idevise",
+    ]
+)
 
 
-def line(j, num, date, account, aux, ref, debit, credit, let="", datelet="", name="Durand SA",
-         dev="", cur=""):  # fmt: skip
+def line(
+    j,
+    num,
+    date,
+    account,
+    aux,
+    ref,
+    debit,
+    credit,
+    let="",
+    datelet="",
+    name="Durand SA",
+    dev="",
+    cur="",
+):
     jlib = {"VT": "Ventes", "BQ": "Banque", "AN": "A nouveaux", "OD": "Divers"}[j]
-    return "\t".join([j, jlib, num, date, account, "x", aux, name if aux else "", ref, date,
-                      "lib", debit, credit, let, datelet, date, dev, cur])  # fmt: skip
+    return "\t".join(
+        [
+            j,
+            jlib,
+            num,
+            date,
+            account,
+            "x",
+            aux,
+            name if aux else "",
+            ref,
+            date,
+            "lib",
+            debit,
+            credit,
+            let,
+            datelet,
+            date,
+            dev,
+            cur,
+        ]
+    )
 
 
 def sale(num, date, aux, ref, amount, let="", datelet="", credit_note=False):
     """A sales entry: 411 and 706 (VAT left out for brevity)."""
     a = f"{amount:.2f}".replace(".", ",")
     d, c = (a, "0,00") if not credit_note else ("0,00", a)
-    return [line("VT", num, date, "411000", aux, ref, d, c, let, datelet),
-            line("VT", num, date, "706000", "", ref, c, d)]  # fmt: skip
+    return [
+        line("VT", num, date, "411000", aux, ref, d, c, let, datelet),
+        line("VT", num, date, "706000", "", ref, c, d),
+    ]
 
 
 def pay(num, date, aux, amount, let="", datelet=""):
     a = f"{amount:.2f}".replace(".", ",")
-    return [line("BQ", num, date, "411000", aux, f"VIR{num}", "0,00", a, let, datelet),
-            line("BQ", num, date, "512000", "", f"VIR{num}", a, "0,00")]  # fmt: skip
+    return [
+        line("BQ", num, date, "411000", aux, f"VIR{num}", "0,00", a, let, datelet),
+        line("BQ", num, date, "512000", "", f"VIR{num}", a, "0,00"),
+    ]
 
 
-def fec(tmp_path: Path, rows: list[str], name="123456789FEC20261231.txt", sep="\t",
-        encoding="utf-8") -> Path:  # fmt: skip
+def fec(
+    tmp_path: Path, rows: list[str], name="123456789FEC20261231.txt", sep="\t", encoding="utf-8"
+) -> Path:
     path = tmp_path / name
     text = "\n".join([HEAD, *rows]).replace("\t", sep) + "\n"
     path.write_bytes(text.encode(encoding))
@@ -55,7 +110,8 @@ def invoices(path: Path, **kw) -> pd.DataFrame:
 
 def test_full_lettrage_settles_on_the_payment_date(tmp_path):
     rows = sale("1", "20260110", "C1", "F1", 1000, "AA", "20260215") + pay(
-        "2", "20260214", "C1", 1000, "AA", "20260215")  # fmt: skip
+        "2", "20260214", "C1", 1000, "AA", "20260215"
+    )
     inv = invoices(fec(tmp_path, rows))
     assert inv.loc["F1", "paid_date"] == pd.Timestamp("2026-02-14")
     assert inv.loc["F1", "open_amount"] == 0.0
@@ -71,30 +127,42 @@ def test_partial_lettrage_leaves_the_rest_open(tmp_path):
 
 
 def test_one_payment_for_several_invoices(tmp_path):
-    rows = (sale("1", "20260110", "C1", "F1", 300, "AC") + sale("2", "20260112", "C1", "F2", 700,
-            "AC") + pay("3", "20260220", "C1", 1000, "AC"))  # fmt: skip
+    rows = (
+        sale("1", "20260110", "C1", "F1", 300, "AC")
+        + sale("2", "20260112", "C1", "F2", 700, "AC")
+        + pay("3", "20260220", "C1", 1000, "AC")
+    )
     inv = invoices(fec(tmp_path, rows))
     assert (inv["paid_date"] == pd.Timestamp("2026-02-20")).all()
     assert inv["open_amount"].tolist() == [0.0, 0.0]
 
 
 def test_several_payments_for_one_invoice_settle_on_the_last(tmp_path):
-    rows = (sale("1", "20260110", "C1", "F1", 1000, "AD") + pay("2", "20260120", "C1", 300, "AD")
-            + pay("3", "20260215", "C1", 700, "AD"))  # fmt: skip
+    rows = (
+        sale("1", "20260110", "C1", "F1", 1000, "AD")
+        + pay("2", "20260120", "C1", 300, "AD")
+        + pay("3", "20260215", "C1", 700, "AD")
+    )
     assert invoices(fec(tmp_path, rows)).loc["F1", "paid_date"] == pd.Timestamp("2026-02-15")
 
 
 def test_partial_payment_goes_to_the_oldest_invoice_first(tmp_path):
-    rows = (sale("1", "20260110", "C1", "F1", 300, "AE") + sale("2", "20260112", "C1", "F2", 700,
-            "AE") + pay("3", "20260220", "C1", 500, "AE"))  # fmt: skip
+    rows = (
+        sale("1", "20260110", "C1", "F1", 300, "AE")
+        + sale("2", "20260112", "C1", "F2", 700, "AE")
+        + pay("3", "20260220", "C1", 500, "AE")
+    )
     inv = invoices(fec(tmp_path, rows))
     assert inv.loc["F1", "paid_date"] == pd.Timestamp("2026-02-20")
     assert inv.loc["F2", "open_amount"] == 500.0
 
 
 def test_credit_note_lettered_with_invoice_and_payment(tmp_path):
-    rows = (sale("1", "20260110", "C1", "F1", 1000, "AF") + sale("2", "20260115", "C1", "AV1",
-            200, "AF", credit_note=True) + pay("3", "20260210", "C1", 800, "AF"))  # fmt: skip
+    rows = (
+        sale("1", "20260110", "C1", "F1", 1000, "AF")
+        + sale("2", "20260115", "C1", "AV1", 200, "AF", credit_note=True)
+        + pay("3", "20260210", "C1", 800, "AF")
+    )
     result = fec_to_book(read_fec(fec(tmp_path, rows)))
     inv = result.tables["invoices"].set_index("invoice_id")
     assert inv.loc["AV1", "amount"] == -200.0 and inv.loc["AV1", "open_amount"] == 0.0
@@ -108,7 +176,8 @@ def test_unallocated_payment_is_shown_not_netted(tmp_path):
     inv = result.tables["invoices"].set_index("invoice_id")
     assert inv.loc["F1", "open_amount"] == 1000.0  # not silently reduced
     assert result.unallocated[["customer_id", "amount", "line"]].to_dict("records") == [
-        {"customer_id": "C1", "amount": 250.0, "line": 4}]  # fmt: skip
+        {"customer_id": "C1", "amount": 250.0, "line": 4}
+    ]
 
 
 def test_overpayment_in_a_group_is_unallocated(tmp_path):
@@ -119,8 +188,10 @@ def test_overpayment_in_a_group_is_unallocated(tmp_path):
 
 
 def test_opening_entries_carry_open_items_over(tmp_path):
-    rows = [line("AN", "1", "20260101", "411000", "C1", "F2025-9", "500,00", "0,00", "AH"),
-            line("AN", "1", "20260101", "890000", "", "AN", "0,00", "500,00")]  # fmt: skip
+    rows = [
+        line("AN", "1", "20260101", "411000", "C1", "F2025-9", "500,00", "0,00", "AH"),
+        line("AN", "1", "20260101", "890000", "", "AN", "0,00", "500,00"),
+    ]
     rows += pay("2", "20260115", "C1", 500, "AH", "20260115")
     rows += [line("AN", "1", "20260101", "411000", "C2", "F2025-7", "80,00", "0,00")]
     inv = invoices(fec(tmp_path, rows))
@@ -135,7 +206,7 @@ def test_montant_sens_pipe_and_iso_8859_15(tmp_path):
         "1234,56\tD\t\t\t20260110\t\t",
         "VT\tVentes\t1\t20260110\t706000\tVentes\t\t\tF1\t20260110\tlib\t1234,56\tC\t\t\t"
         "20260110\t\t",
-    ]  # fmt: skip
+    ]
     path = tmp_path / "FEC.txt"
     path.write_bytes(("\n".join([head, *rows]) + "\n").replace("\t", "|").encode("iso8859_15"))
     result = fec_to_book(read_fec(path))
@@ -144,9 +215,12 @@ def test_montant_sens_pipe_and_iso_8859_15(tmp_path):
 
 
 def test_foreign_currency_lines(tmp_path):
-    rows = [line("VT", "1", "20260110", "411000", "C1", "F1", "920,00", "0,00", dev="1000,00",
-                 cur="USD"),
-            line("VT", "1", "20260110", "706000", "", "F1", "0,00", "920,00")]  # fmt: skip
+    rows = [
+        line(
+            "VT", "1", "20260110", "411000", "C1", "F1", "920,00", "0,00", dev="1000,00", cur="USD"
+        ),
+        line("VT", "1", "20260110", "706000", "", "F1", "0,00", "920,00"),
+    ]
     result = fec_to_book(read_fec(fec(tmp_path, rows)))
     inv = result.tables["invoices"]
     assert (inv["currency"].iloc[0], inv["amount"].iloc[0]) == ("USD", 1000.0)
@@ -159,8 +233,10 @@ def test_terms_forms():
     assert parse_terms("60 jours") == Terms(60, False)
     assert parse_terms("30 days end of month") == Terms(30, True)
     issue = pd.Series(pd.to_datetime(["2026-01-10", "2026-01-31"]))
-    assert Terms(45, True).due(issue).tolist() == [pd.Timestamp("2026-02-28"),
-                                                   pd.Timestamp("2026-03-31")]  # fmt: skip
+    assert Terms(45, True).due(issue).tolist() == [
+        pd.Timestamp("2026-02-28"),
+        pd.Timestamp("2026-03-31"),
+    ]
     with pytest.raises(ValueError, match="not understood"):
         parse_terms("net soon")
 
@@ -175,13 +251,18 @@ def test_not_a_fec_says_what_a_fec_is(tmp_path):
 
 
 def test_malformed_lines_are_all_reported_with_their_line(tmp_path):
-    rows = [line("VT", "1", "2026-01-10", "411000", "C1", "F1", "1 000,00", "0,00"),
-            line("VT", "1", "20260110", "", "", "F1", "0,00", "1000,00")]  # fmt: skip
+    rows = [
+        line("VT", "1", "2026-01-10", "411000", "C1", "F1", "1 000,00", "0,00"),
+        line("VT", "1", "20260110", "", "", "F1", "0,00", "1000,00"),
+    ]
     with pytest.raises(BookError) as info:
         read_fec(fec(tmp_path, rows))
     found = info.value.to_frame()
     assert set(zip(found["line"], found["column"], strict=True)) >= {
-        (2, "EcritureDate"), (2, "Debit"), (3, "CompteNum")}  # fmt: skip
+        (2, "EcritureDate"),
+        (2, "Debit"),
+        (3, "CompteNum"),
+    }
 
 
 def test_sample_round_trip_through_a_fec(tmp_path, sample_book):
@@ -191,7 +272,8 @@ def test_sample_round_trip_through_a_fec(tmp_path, sample_book):
     path = tmp_path / "123456789FEC20261031.txt"
     path.write_text(book_to_fec(inv, names))
     terms = sample_book.customers.set_index("customer_id")["payment_terms_days"].map(
-        lambda d: Terms(int(d)))  # fmt: skip
+        lambda d: Terms(int(d))
+    )
     got = invoices(path, customer_terms=terms, company="FR01").sort_index()
     expected = inv.set_index("invoice_id").sort_index()
     for column in ("customer_id", "issue_date", "due_date", "amount", "open_amount", "paid_date"):

@@ -15,19 +15,31 @@ AS_OF = "2026-10-31"  # a Saturday
 def history(customer: str, delays: list[int], start: str = "2025-01-10") -> list[dict]:
     dues = pd.date_range(start, periods=len(delays), freq="14D")
     return [
-        {"invoice_id": f"{customer}-H{i}", "customer_id": customer,
-         "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
-         "due_date": d.strftime("%Y-%m-%d"), "amount": "100",
-         "paid_date": (d + pd.Timedelta(days=late)).strftime("%Y-%m-%d")}
+        {
+            "invoice_id": f"{customer}-H{i}",
+            "customer_id": customer,
+            "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+            "due_date": d.strftime("%Y-%m-%d"),
+            "amount": "100",
+            "paid_date": (d + pd.Timedelta(days=late)).strftime("%Y-%m-%d"),
+        }
         for i, (d, late) in enumerate(zip(dues, delays, strict=True))
-    ]  # fmt: skip
+    ]
 
 
-def open_invoice(customer: str, invoice: str, due: str, amount: str = "1000",
-                 disputed: str = "false") -> dict:  # fmt: skip
+def open_invoice(
+    customer: str, invoice: str, due: str, amount: str = "1000", disputed: str = "false"
+) -> dict:
     issue = (pd.Timestamp(due) - pd.Timedelta(days=30)).strftime("%Y-%m-%d")
-    return {"invoice_id": invoice, "customer_id": customer, "issue_date": issue,
-            "due_date": due, "amount": amount, "paid_date": "", "disputed": disputed}  # fmt: skip
+    return {
+        "invoice_id": invoice,
+        "customer_id": customer,
+        "issue_date": issue,
+        "due_date": due,
+        "amount": amount,
+        "paid_date": "",
+        "disputed": disputed,
+    }
 
 
 def book_of(rows: list[dict], **tables: pd.DataFrame) -> Book:
@@ -58,8 +70,11 @@ def test_buckets_are_13_monday_weeks_then_months_to_six_months():
 
 def test_a_steady_payer_pays_its_delay_after_the_due_date():
     """Always 10 days late: an invoice due 2026-11-19 is expected about 2026-11-29."""
-    fc = forecast(book_of([*history("C1", [10] * 40), open_invoice("C1", "F1", "2026-11-19")])
-                  .invoices, AS_OF, Fx.identity())  # fmt: skip
+    fc = forecast(
+        book_of([*history("C1", [10] * 40), open_invoice("C1", "F1", "2026-11-19")]).invoices,
+        AS_OF,
+        Fx.identity(),
+    )
     r = row(fc, "F1")
     assert abs((r["expected_date"] - pd.Timestamp("2026-11-29")).days) <= 1
     assert r["p10_date"] == r["p90_date"] == pd.Timestamp("2026-11-29")
@@ -76,8 +91,9 @@ def test_overdue_invoices_are_conditioned_on_being_unpaid_so_far():
 
 def test_conservation_per_company_on_the_sample(sample_book):
     for policy in ("exclude", "long_delay"):
-        fc = forecast(sample_book.invoices, AS_OF, sample_book.fx, sample_book.promises,
-                      dispute_policy=policy)  # fmt: skip
+        fc = forecast(
+            sample_book.invoices, AS_OF, sample_book.fx, sample_book.promises, dispute_policy=policy
+        )
         open_rc = fc.invoices.groupby("company")["open_amount_rc"].sum()
         got = fc.buckets.groupby("company")["expected"].sum()
         for company, amount in open_rc.items():
@@ -92,9 +108,15 @@ def test_conservation_per_company_on_the_sample(sample_book):
 
 def test_a_promise_moves_its_invoice_into_the_promised_week():
     rows = [*history("C1", [45] * 30), open_invoice("C1", "F1", "2026-10-20")]
-    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["F1"],
-                             "promised_date": ["2026-11-12"], "amount": ["1000"],
-                             "recorded_on": ["2026-10-30"]})  # fmt: skip
+    promises = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "invoice_id": ["F1"],
+            "promised_date": ["2026-11-12"],
+            "amount": ["1000"],
+            "recorded_on": ["2026-10-30"],
+        }
+    )
     book = book_of(rows, promises=promises)
     keep = pd.Series([1.0], index=pd.MultiIndex.from_tuples([("default", "C1")]))
     fc = forecast(book.invoices, AS_OF, Fx.identity(), book.promises, promise_keeping=keep)
@@ -110,24 +132,42 @@ def test_a_promise_moves_its_invoice_into_the_promised_week():
 
 def test_a_promise_recorded_after_as_of_is_not_known_yet():
     rows = [*history("C1", [45] * 30), open_invoice("C1", "F1", "2026-10-20")]
-    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": ["F1"],
-                             "promised_date": ["2026-11-12"], "amount": ["1000"],
-                             "recorded_on": ["2026-11-05"]})  # fmt: skip
+    promises = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "invoice_id": ["F1"],
+            "promised_date": ["2026-11-12"],
+            "amount": ["1000"],
+            "recorded_on": ["2026-11-05"],
+        }
+    )
     book = book_of(rows, promises=promises)
-    assert row(forecast(book.invoices, AS_OF, Fx.identity(), book.promises), "F1")[
-        "basis"] == "history"  # fmt: skip
+    assert (
+        row(forecast(book.invoices, AS_OF, Fx.identity(), book.promises), "F1")["basis"]
+        == "history"
+    )
 
 
 def test_an_account_promise_covers_the_oldest_invoices_first():
-    rows = [*history("C1", [45] * 30), open_invoice("C1", "OLD", "2026-09-01", "300"),
-            open_invoice("C1", "MID", "2026-09-15", "300"),
-            open_invoice("C1", "NEW", "2026-10-15", "300")]  # fmt: skip
-    promises = pd.DataFrame({"customer_id": ["C1"], "invoice_id": [""],
-                             "promised_date": ["2026-11-20"], "amount": ["450"],
-                             "recorded_on": ["2026-10-30"]})  # fmt: skip
+    rows = [
+        *history("C1", [45] * 30),
+        open_invoice("C1", "OLD", "2026-09-01", "300"),
+        open_invoice("C1", "MID", "2026-09-15", "300"),
+        open_invoice("C1", "NEW", "2026-10-15", "300"),
+    ]
+    promises = pd.DataFrame(
+        {
+            "customer_id": ["C1"],
+            "invoice_id": [""],
+            "promised_date": ["2026-11-20"],
+            "amount": ["450"],
+            "recorded_on": ["2026-10-30"],
+        }
+    )
     book = book_of(rows, promises=promises)
     basis = forecast(book.invoices, AS_OF, Fx.identity(), book.promises).invoices.set_index(
-        "invoice_id")["basis"]  # fmt: skip
+        "invoice_id"
+    )["basis"]
     assert basis.to_dict() == {"OLD": "promise", "MID": "promise", "NEW": "history"}
 
 
@@ -152,9 +192,15 @@ def test_adjustments_shift_or_pin():
         open_invoice("C1", "F1", "2026-11-19"),
         open_invoice("C2", "F2", "2026-11-19"),
     ]
-    adjustments = pd.DataFrame({"customer_id": ["C1", "C2"], "invoice_id": ["", "F2"],
-                                "shift_days": ["30", ""], "to_date": ["", "2027-01-05"],
-                                "recorded_on": ["2026-10-30", "2026-10-30"]})  # fmt: skip
+    adjustments = pd.DataFrame(
+        {
+            "customer_id": ["C1", "C2"],
+            "invoice_id": ["", "F2"],
+            "shift_days": ["30", ""],
+            "to_date": ["", "2027-01-05"],
+            "recorded_on": ["2026-10-30", "2026-10-30"],
+        }
+    )
     book = book_of(rows, adjustments=adjustments)
     fc = forecast(book.invoices, AS_OF, Fx.identity(), adjustments=book.adjustments)
     assert abs((row(fc, "F1")["expected_date"] - pd.Timestamp("2026-12-29")).days) <= 1
@@ -166,13 +212,18 @@ def test_row_order_does_not_matter_and_nothing_is_mutated(sample_book):
     inv = sample_book.invoices
     before = inv.copy()
     a = forecast(inv, AS_OF, sample_book.fx, sample_book.promises)
-    b = forecast(inv.sample(frac=1.0, random_state=5), AS_OF, sample_book.fx,
-                 sample_book.promises.sample(frac=1.0, random_state=6))  # fmt: skip
+    b = forecast(
+        inv.sample(frac=1.0, random_state=5),
+        AS_OF,
+        sample_book.fx,
+        sample_book.promises.sample(frac=1.0, random_state=6),
+    )
     pd.testing.assert_frame_equal(inv, before)
     key = ["company", "invoice_id"]
     pd.testing.assert_frame_equal(
         a.invoices.sort_values(key).reset_index(drop=True),
-        b.invoices.sort_values(key).reset_index(drop=True))  # fmt: skip
+        b.invoices.sort_values(key).reset_index(drop=True),
+    )
     np.testing.assert_allclose(a.buckets["expected"], b.buckets["expected"], rtol=1e-9)
 
 
@@ -181,12 +232,16 @@ def test_a_payment_run_payer_is_expected_on_its_run_day():
     2026-11-03 is expected on 2026-11-25 and all of it lands in that week."""
     dues = pd.date_range("2025-01-03", periods=21, freq="MS") + pd.Timedelta(days=2)
     rows = [
-        {"invoice_id": f"H{i}", "customer_id": "RUN",
-         "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
-         "due_date": d.strftime("%Y-%m-%d"), "amount": "100",
-         "paid_date": d.replace(day=25).strftime("%Y-%m-%d")}
+        {
+            "invoice_id": f"H{i}",
+            "customer_id": "RUN",
+            "issue_date": (d - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+            "due_date": d.strftime("%Y-%m-%d"),
+            "amount": "100",
+            "paid_date": d.replace(day=25).strftime("%Y-%m-%d"),
+        }
         for i, d in enumerate(dues)
-    ] + [open_invoice("RUN", "F1", "2026-11-03")]  # fmt: skip
+    ] + [open_invoice("RUN", "F1", "2026-11-03")]
     fc = forecast(book_of(rows).invoices, AS_OF, Fx.identity())
     r = row(fc, "F1")
     assert r["expected_date"] == r["p10_date"] == r["p90_date"] == pd.Timestamp("2026-11-25")

@@ -14,17 +14,26 @@ def ledger(rows: list[tuple[str, str, int]], extra: list[tuple[str, str]] = ()) 
     """Settled invoices (customer, due date, days late) of 1,000 each; ``extra`` are open
     invoices (customer, due date)."""
     data = [
-        {"invoice_id": f"F{i}", "customer_id": c,
-         "issue_date": (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
-         "due_date": d, "amount": "1000",
-         "paid_date": (pd.Timestamp(d) + pd.Timedelta(days=late)).strftime("%Y-%m-%d")}
+        {
+            "invoice_id": f"F{i}",
+            "customer_id": c,
+            "issue_date": (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+            "due_date": d,
+            "amount": "1000",
+            "paid_date": (pd.Timestamp(d) + pd.Timedelta(days=late)).strftime("%Y-%m-%d"),
+        }
         for i, (c, d, late) in enumerate(rows)
     ] + [
-        {"invoice_id": f"O{i}", "customer_id": c,
-         "issue_date": (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
-         "due_date": d, "amount": "1000", "paid_date": ""}
+        {
+            "invoice_id": f"O{i}",
+            "customer_id": c,
+            "issue_date": (pd.Timestamp(d) - pd.Timedelta(days=30)).strftime("%Y-%m-%d"),
+            "due_date": d,
+            "amount": "1000",
+            "paid_date": "",
+        }
         for i, (c, d) in enumerate(extra)
-    ]  # fmt: skip
+    ]
     return Book.from_frames(invoices=pd.DataFrame(data))
 
 
@@ -52,8 +61,10 @@ def test_punctual_late_and_erratic_are_ordered():
 
 def test_a_deteriorating_payer_scores_lower_than_a_year_before():
     """Days late grow from 0 to about 60 over three years: the score must fall."""
-    book = ledger(monthly("WORSE", "2023-11-01", 36, lambda i: 2 * i)
-                  + monthly("STEADY", "2023-11-01", 36, lambda i: 3))  # fmt: skip
+    book = ledger(
+        monthly("WORSE", "2023-11-01", 36, lambda i: 2 * i)
+        + monthly("STEADY", "2023-11-01", 36, lambda i: 3)
+    )
     now = scores(PayerScorer().fit(book.invoices, "2026-10-31"))
     before = scores(PayerScorer().fit(book.invoices, "2025-10-31"))
     assert now["WORSE"] < before["WORSE"] - 10
@@ -79,15 +90,24 @@ def test_thin_history_is_shrunk_toward_the_company_and_no_history_is_kept():
 
 def test_broken_promises_lower_the_score():
     rows = monthly("KEEPS", "2025-01-01", 20, lambda i: 20) + monthly(
-        "BREAKS", "2025-01-01", 20, lambda i: 20)  # fmt: skip
+        "BREAKS", "2025-01-01", 20, lambda i: 20
+    )
     book = ledger(rows)
     inv = book.invoices
-    promises = pd.DataFrame({
-        "company": "default", "customer_id": inv["customer_id"], "invoice_id": inv["invoice_id"],
-        "promised_date": np.where(inv["customer_id"] == "KEEPS", inv["paid_date"],
-                                  inv["due_date"] + pd.Timedelta(days=5)),
-        "amount": inv["amount"], "recorded_on": inv["due_date"],
-    })  # fmt: skip
+    promises = pd.DataFrame(
+        {
+            "company": "default",
+            "customer_id": inv["customer_id"],
+            "invoice_id": inv["invoice_id"],
+            "promised_date": np.where(
+                inv["customer_id"] == "KEEPS",
+                inv["paid_date"],
+                inv["due_date"] + pd.Timedelta(days=5),
+            ),
+            "amount": inv["amount"],
+            "recorded_on": inv["due_date"],
+        }
+    )
     scorer = PayerScorer().fit(inv, "2026-10-31", promises)
     summary = scorer.summary_.set_index("customer_id")
     assert (

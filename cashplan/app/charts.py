@@ -91,24 +91,55 @@ def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -
     short = gap["gap"].clip(lower=0.0).to_numpy()
     stack = {"type": "bar", "hovertemplate": _MONEY}
     data = [
-        {**stack, "name": "collected", "x": _list(month), "y": _list(collected),
-         "marker": {"color": _GREY}},
-        {**stack, "name": "open book (forecast)", "x": _list(month[~closed]),
-         "y": _list(gap["forecast"].to_numpy()[~closed]), "marker": {"color": _BLUE}},
-        {"type": "scatter", "name": "target", "mode": "lines+markers", "x": _list(month),
-         "y": _list(gap["target"]), "line": {"color": _RED, "width": 2},
-         "hovertemplate": _MONEY},
-        {"type": "scatter", "name": "gap (shortfall)", "mode": "markers",
-         "x": _list(month[~closed]), "y": _list(short[~closed]),
-         "marker": {"symbol": "triangle-down", "size": 11, "color": _RED},
-         "hovertemplate": _MONEY},
-        {**stack, "name": "new sales (forecast)", "x": _list(month[~closed]),
-         "y": _list(gap["new_forecast"].to_numpy()[~closed]), "marker": {"color": _LIGHT},
-         "customdata": _list(total[~closed]),
-         "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
-         "error_y": {"type": "data", "symmetric": False, "array": _list(over[~closed]),
-                     "arrayminus": _list(under[~closed]), "color": "#444"}},
-    ]  # fmt: skip
+        {
+            **stack,
+            "name": "collected",
+            "x": _list(month),
+            "y": _list(collected),
+            "marker": {"color": _GREY},
+        },
+        {
+            **stack,
+            "name": "open book (forecast)",
+            "x": _list(month[~closed]),
+            "y": _list(gap["forecast"].to_numpy()[~closed]),
+            "marker": {"color": _BLUE},
+        },
+        {
+            "type": "scatter",
+            "name": "target",
+            "mode": "lines+markers",
+            "x": _list(month),
+            "y": _list(gap["target"]),
+            "line": {"color": _RED, "width": 2},
+            "hovertemplate": _MONEY,
+        },
+        {
+            "type": "scatter",
+            "name": "gap (shortfall)",
+            "mode": "markers",
+            "x": _list(month[~closed]),
+            "y": _list(short[~closed]),
+            "marker": {"symbol": "triangle-down", "size": 11, "color": _RED},
+            "hovertemplate": _MONEY,
+        },
+        {
+            **stack,
+            "name": "new sales (forecast)",
+            "x": _list(month[~closed]),
+            "y": _list(gap["new_forecast"].to_numpy()[~closed]),
+            "marker": {"color": _LIGHT},
+            "customdata": _list(total[~closed]),
+            "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
+            "error_y": {
+                "type": "data",
+                "symmetric": False,
+                "array": _list(over[~closed]),
+                "arrayminus": _list(under[~closed]),
+                "color": "#444",
+            },
+        },
+    ]
     title = title or "Target against collected and forecast (open book + new sales), by month"
     return {"data": data, "layout": _layout(title, currency, barmode="stack")}
 
@@ -123,14 +154,31 @@ def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") ->
     over = (weeks["total_p90"] - weeks["total_expected"]).to_numpy()
     under = (weeks["total_expected"] - weeks["total_p10"]).to_numpy()
     data = [
-        {"type": "bar", "name": "open book", "x": start, "y": _list(weeks["open_expected"]),
-         "marker": {"color": _BLUE}, "hovertemplate": _MONEY},
-        {"type": "bar", "name": "new sales", "x": start, "y": _list(weeks["new_expected"]),
-         "marker": {"color": _LIGHT}, "customdata": _list(weeks["total_expected"]),
-         "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
-         "error_y": {"type": "data", "symmetric": False, "array": _list(over),
-                     "arrayminus": _list(under), "color": "#444"}},
-    ]  # fmt: skip
+        {
+            "type": "bar",
+            "name": "open book",
+            "x": start,
+            "y": _list(weeks["open_expected"]),
+            "marker": {"color": _BLUE},
+            "hovertemplate": _MONEY,
+        },
+        {
+            "type": "bar",
+            "name": "new sales",
+            "x": start,
+            "y": _list(weeks["new_expected"]),
+            "marker": {"color": _LIGHT},
+            "customdata": _list(weeks["total_expected"]),
+            "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
+            "error_y": {
+                "type": "data",
+                "symmetric": False,
+                "array": _list(over),
+                "arrayminus": _list(under),
+                "color": "#444",
+            },
+        },
+    ]
     title = title or "Cash-in forecast, week by week: open book + new sales, total p10-p90"
     layout = _layout(title, currency, barmode="stack", xaxis={"title": {"text": "week starting"}})
     return {"data": data, "layout": layout}
@@ -144,18 +192,45 @@ def cash_position_spec(position: pd.DataFrame, currency: str, title: str = "") -
     end = position["week_start"] + pd.Timedelta(days=6)
     week = _list(end.dt.strftime("%Y-%m-%d"))
     data = [
-        {"type": "scatter", "name": "p90", "mode": "lines", "x": week,
-         "y": _list(position["closing_p90"]), "line": {"width": 0}, "hovertemplate": _MONEY},
-        {"type": "scatter", "name": "p10-p90", "mode": "lines", "x": week,
-         "y": _list(position["closing_p10"]), "line": {"width": 0}, "fill": "tonexty",
-         "fillcolor": "rgba(31,119,180,0.2)", "hovertemplate": _MONEY},
-        {"type": "scatter", "name": "closing cash (expected)", "mode": "lines+markers",
-         "x": week, "y": _list(position["closing"]), "line": {"color": _BLUE, "width": 2},
-         "hovertemplate": _MONEY},
-        {"type": "scatter", "name": "floor", "mode": "lines", "x": week,
-         "y": _list(position["floor"]), "line": {"color": _RED, "dash": "dash"},
-         "hovertemplate": _MONEY},
-    ]  # fmt: skip
+        {
+            "type": "scatter",
+            "name": "p90",
+            "mode": "lines",
+            "x": week,
+            "y": _list(position["closing_p90"]),
+            "line": {"width": 0},
+            "hovertemplate": _MONEY,
+        },
+        {
+            "type": "scatter",
+            "name": "p10-p90",
+            "mode": "lines",
+            "x": week,
+            "y": _list(position["closing_p10"]),
+            "line": {"width": 0},
+            "fill": "tonexty",
+            "fillcolor": "rgba(31,119,180,0.2)",
+            "hovertemplate": _MONEY,
+        },
+        {
+            "type": "scatter",
+            "name": "closing cash (expected)",
+            "mode": "lines+markers",
+            "x": week,
+            "y": _list(position["closing"]),
+            "line": {"color": _BLUE, "width": 2},
+            "hovertemplate": _MONEY,
+        },
+        {
+            "type": "scatter",
+            "name": "floor",
+            "mode": "lines",
+            "x": week,
+            "y": _list(position["floor"]),
+            "line": {"color": _RED, "dash": "dash"},
+            "hovertemplate": _MONEY,
+        },
+    ]
     known = bool(position["opening_known"].all()) if len(position) else False
     title = title or (
         "Closing cash at each week's end, with its p10-p90 and the floor"
@@ -172,19 +247,28 @@ def cash_position_chart(position: pd.DataFrame, currency: str, title: str = "") 
     return go.Figure(cash_position_spec(position, currency, title))
 
 
-def aged_balance_spec(aged: pd.DataFrame, labels: list[str], currency: str,
-                      by: str = "company") -> Spec:  # fmt: skip
+def aged_balance_spec(
+    aged: pd.DataFrame, labels: list[str], currency: str, by: str = "company"
+) -> Spec:
     """The aged balance as stacked bars, one bar per ``by`` value."""
     totals = aged.groupby(by, sort=True)[labels].sum()
     colours = [_GREEN, "#bcbd22", "#ff7f0e", "#e377c2", _RED]
     x = _labels(totals.index)
     data = [
-        {"type": "bar", "name": label, "x": x, "y": _list(totals[label]),
-         "marker": {"color": colour}, "hovertemplate": _MONEY}
+        {
+            "type": "bar",
+            "name": label,
+            "x": x,
+            "y": _list(totals[label]),
+            "marker": {"color": colour},
+            "hovertemplate": _MONEY,
+        }
         for label, colour in zip(labels, colours * 2, strict=False)
-    ]  # fmt: skip
-    return {"data": data, "layout": _layout("Aged balance (days past due)", currency,
-                                            barmode="stack")}  # fmt: skip
+    ]
+    return {
+        "data": data,
+        "layout": _layout("Aged balance (days past due)", currency, barmode="stack"),
+    }
 
 
 def score_vs_open_spec(customers: pd.DataFrame, currency: str, threshold: float) -> Spec:
@@ -192,19 +276,37 @@ def score_vs_open_spec(customers: pd.DataFrame, currency: str, threshold: float)
     data = []
     for label, colour in (("reliable", _GREEN), ("unreliable", _RED)):
         rows = customers.loc[customers["reliability"] == label]
-        data.append({
-            "type": "scatter", "mode": "markers", "name": label, "x": _list(rows["score"]),
-            "y": _list(rows["open_amount_rc"]), "text": _labels(rows["customer_id"]),
-            "marker": {"color": colour, "size": 7, "opacity": 0.7},
-            "hovertemplate": "%{text}: score %{x:.0f}, open %{y:,.0f}<extra></extra>",
-        })  # fmt: skip
+        data.append(
+            {
+                "type": "scatter",
+                "mode": "markers",
+                "name": label,
+                "x": _list(rows["score"]),
+                "y": _list(rows["open_amount_rc"]),
+                "text": _labels(rows["customer_id"]),
+                "marker": {"color": colour, "size": 7, "opacity": 0.7},
+                "hovertemplate": "%{text}: score %{x:.0f}, open %{y:,.0f}<extra></extra>",
+            }
+        )
     top = float(np.nanmax([customers["open_amount_rc"].max(), 1.0]))
-    data.append({"type": "scatter", "mode": "lines", "name": "threshold",
-                 "x": [threshold, threshold], "y": [0.0, top],
-                 "line": {"color": _GREY, "dash": "dash"}, "hoverinfo": "skip"})  # fmt: skip
+    data.append(
+        {
+            "type": "scatter",
+            "mode": "lines",
+            "name": "threshold",
+            "x": [threshold, threshold],
+            "y": [0.0, top],
+            "line": {"color": _GREY, "dash": "dash"},
+            "hoverinfo": "skip",
+        }
+    )
     title = "Reliability score against open amount, per customer"
-    layout = _layout(title, currency, hovermode="closest",
-                     xaxis={"title": {"text": "score (0-100)"}, "range": [0, 100]})  # fmt: skip
+    layout = _layout(
+        title,
+        currency,
+        hovermode="closest",
+        xaxis={"title": {"text": "score (0-100)"}, "range": [0, 100]},
+    )
     return {"data": data, "layout": layout}
 
 
@@ -218,8 +320,9 @@ def weekly_forecast(weeks: pd.DataFrame, currency: str, title: str = "") -> go.F
     return go.Figure(weekly_forecast_spec(weeks, currency, title))
 
 
-def aged_balance_chart(aged: pd.DataFrame, labels: list[str], currency: str,
-                       by: str = "company") -> go.Figure:  # fmt: skip
+def aged_balance_chart(
+    aged: pd.DataFrame, labels: list[str], currency: str, by: str = "company"
+) -> go.Figure:
     """The figure of :func:`aged_balance_spec`."""
     return go.Figure(aged_balance_spec(aged, labels, currency, by))
 

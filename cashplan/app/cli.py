@@ -51,7 +51,6 @@ def _book_arguments(parser: argparse.ArgumentParser) -> None:
 
 def _parser() -> argparse.ArgumentParser:
     from cashplan import __version__
-    from cashplan.sample import SAMPLE_AS_OF
 
     parser = argparse.ArgumentParser(
         prog="cashplan",
@@ -63,7 +62,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"cashplan {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    _summary_parser(sub)
+    _sample_parser(sub)
+    _import_fec_parser(sub)
+    _backtest_parser(sub)
+    _report_parser(sub)
+    _app_parser(sub)
+    return parser
 
+
+def _summary_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan summary`: targets, aged balance and KPIs printed."""
     summary = sub.add_parser(
         "summary",
         help="print targets, aged balance and KPIs of a book",
@@ -98,6 +107,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar="FRACTION",
         help="safety margin on the cash need, e.g. 0.1 for 10%% (default 0)",
     )
+
+
+def _sample_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan sample`: the sample book (or a larger one) written."""
+    from cashplan.sample import SAMPLE_AS_OF
 
     sample = sub.add_parser(
         "sample",
@@ -135,6 +149,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     sample.add_argument("--format", choices=("csv", "parquet"), default="csv")
     sample.add_argument("--force", action="store_true", help="overwrite an existing book")
+
+
+def _import_fec_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan import-fec`: a book folder from a FEC."""
     fec = sub.add_parser(
         "import-fec",
         help="write a book folder from a FEC (French legal ledger export)",
@@ -172,6 +190,10 @@ def _parser() -> argparse.ArgumentParser:
         help="company name of the rows (default: the SIREN of the file name)",
     )
     fec.add_argument("--force", action="store_true", help="overwrite an existing book")
+
+
+def _backtest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan backtest`: the forecast scored against what was collected."""
     bt = sub.add_parser(
         "backtest",
         help="score the 13-week forecast against what was collected, month by month",
@@ -203,6 +225,10 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help="folder to write backtest_weekly.csv and backtest_summary.csv",
     )
+
+
+def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan report`: the monthly report folder(s)."""
     rep = sub.add_parser(
         "report",
         help="write the monthly report folder (HTML, notebook, CSVs, battle plan, manifest)",
@@ -240,6 +266,10 @@ def _parser() -> argparse.ArgumentParser:
         "--jobs", type=int, default=2, metavar="N", help="reports run at once (default 2)"
     )
     rep.add_argument("--force", action="store_true", help="replace existing reports")
+
+
+def _app_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """`cashplan app`: the workbook served by Voila."""
     app = sub.add_parser(
         "app",
         help="open the workbook in the browser for a CFO, without code (Voila)",
@@ -273,7 +303,6 @@ def _parser() -> argparse.ArgumentParser:
         help="the token the app's URL must carry (default: a new random one each run)",
     )
     app.add_argument("--no-browser", action="store_true", help="do not open a browser")
-    return parser
 
 
 def _app(args: argparse.Namespace) -> None:

@@ -30,9 +30,9 @@ import pandas as pd
 from pandas.io.formats.style import Styler
 
 from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.dates import ALL
 from cashplan.core.errors import CashplanError
-from cashplan.fast.frames import skip_slow_uri_grammar
 from cashplan.io.book import read_book
 from cashplan.planning.cash_position import position_sentence
 

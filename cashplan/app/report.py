@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
-from cashplan.fast.frames import skip_slow_uri_grammar
 from cashplan.io.folders import check_target, write_whole
 
 __all__ = [

@@ -14,13 +14,15 @@ Examples
 >>> import tempfile, pathlib
 >>> from cashplan.io.export import write_book
 >>> from cashplan.sample import make_book
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> _ = write_book(make_book(n_invoices=1_500, n_customers=12), folder)
 >>> wb = Workbook(folder, as_of="2026-10-31", user="cfo")
 >>> before = wb.analysis.view(wb.analysis.gap)["target"].sum()
 >>> wb.set(safety_margin=0.1)
 >>> bool(wb.analysis.view(wb.analysis.gap)["target"].sum() > before)
 True
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

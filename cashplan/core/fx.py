@@ -69,8 +69,9 @@ class Fx:
         quoted = self._quoted(codes, np.asarray(uniques, dtype=object), when)
         rep = self.reporting_currency
         if (self.rates["currency"] == rep).any():
-            quoted = quoted / self._quoted(np.zeros(len(codes), dtype=np.intp),
-                                           np.array([rep], dtype=object), when)  # fmt: skip
+            quoted = quoted / self._quoted(
+                np.zeros(len(codes), dtype=np.intp), np.array([rep], dtype=object), when
+            )
         missing = np.isnan(quoted)
         if missing.any():
             cur = np.asarray(uniques, dtype=object)[codes[missing]]

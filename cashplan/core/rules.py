@@ -330,8 +330,9 @@ def _fx_coverage(
         tab = tables[name]
         if name not in cols or tab.empty:
             continue
-        foreign = tab.loc[~tab["currency"].isin([reporting_currency, base]),
-                          ["currency", *date_cols]]  # fmt: skip
+        foreign = tab.loc[
+            ~tab["currency"].isin([reporting_currency, base]), ["currency", *date_cols]
+        ]
         if foreign.empty:
             continue
         cur = foreign["currency"]

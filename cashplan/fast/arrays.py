@@ -30,8 +30,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from cashplan.fast.calendar import day_numbers
 from cashplan.fast.frames import group_codes, lookup
-from cashplan.fast.kernels import day_numbers
 
 __all__ = [
     "KEYS",

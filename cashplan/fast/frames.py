@@ -22,7 +22,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from cashplan.fast.kernels import first_appearance
+from cashplan.fast.grouping import first_appearance
 from cashplan.fast.text import factorize_text, text_in, text_rows
 
 __all__ = [
@@ -31,7 +31,6 @@ __all__ = [
     "isin",
     "lookup",
     "pair_codes",
-    "skip_slow_uri_grammar",
     "text_from_codes",
 ]
 
@@ -106,8 +105,9 @@ def _key_codes(frame: pd.DataFrame, keys: list[str]) -> tuple[np.ndarray, int]:
     return raw, size
 
 
-def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
-                 among: np.ndarray | None = None) -> np.ndarray:  # fmt: skip
+def invoice_rows(
+    invoices: pd.DataFrame, table: pd.DataFrame, among: np.ndarray | None = None
+) -> np.ndarray:
     """For each ``table`` row, the position of the invoice it names (-1 if none).
 
     An invoice is named by (``company``, ``invoice_id``); ``among`` limits the
@@ -135,8 +135,9 @@ def invoice_rows(invoices: pd.DataFrame, table: pd.DataFrame,
     return found_rows.fillna(-1).to_numpy(dtype=np.int64)
 
 
-def lookup(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str],
-           columns: list[str]) -> pd.DataFrame:  # fmt: skip
+def lookup(
+    frame: pd.DataFrame, table: pd.DataFrame, keys: list[str], columns: list[str]
+) -> pd.DataFrame:
     """``columns`` of the first ``table`` row with each ``frame`` row's ``keys`` (NaN if none).
 
     A hash join on integer codes: much faster than a MultiIndex ``reindex`` on text keys.
@@ -162,17 +163,3 @@ def text_from_codes(codes: np.ndarray, labels: tuple[str, ...] | list[str]) -> p
     """
     coded = pa.DictionaryArray.from_arrays(pa.array(codes, type=pa.int32()), pa.array(labels))
     return pd.Series(pd.array(pc.cast(coded, pa.large_string()), dtype="str"))
-
-
-def skip_slow_uri_grammar() -> None:
-    """Stop ``jsonschema`` from building the ``rfc3987_syntax`` grammar (about 3 s).
-
-    ``jsonschema`` imports that optional package, when installed, to check the
-    ``uri`` formats of schemas; nbformat, papermill and plotly's renderers import
-    ``jsonschema``, and none of them validates such a format for our notebooks. Marking
-    the module absent makes ``jsonschema`` skip that checker. Called explicitly by the
-    report command and the notebooks' ``setup``, never at import.
-    """
-    import sys
-
-    sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]

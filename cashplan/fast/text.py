@@ -24,7 +24,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-from numba import njit, prange
+from numba import prange
+
+from cashplan.fast.config import jit
 
 __all__ = ["factorize_text", "text_buffers", "text_in", "text_rows"]
 
@@ -47,7 +49,7 @@ def text_buffers(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     return off, raw
 
 
-@njit(cache=True, nogil=True, inline="always")
+@jit(inline="always")
 def _hash(data, lo, hi):
     """A 64-bit hash of ``data[lo:hi]``, eight bytes at a time (then a finaliser)."""
     prime = np.uint64(0x100000001B3)
@@ -66,20 +68,20 @@ def _hash(data, lo, hi):
     return h
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def _fill_hashes(off, data, out):
     for i in prange(len(off) - 1):
         out[i] = _hash(data, off[i], off[i + 1])
 
 
 def _hashes(off: np.ndarray, data: np.ndarray) -> np.ndarray:
-    """Each text's hash (arrays allocated by numpy: see ``cashplan.fast.kernels.zeros``)."""
+    """Each text's hash (arrays allocated by numpy: see ``cashplan.fast.config.zeros``)."""
     out = np.empty(len(off) - 1, dtype=np.uint64)
     _fill_hashes(off, data, out)
     return out
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _insert_all(hashes, n, cap):
     table = np.full(cap, _EMPTY, dtype=np.int64)
     mask = np.uint64(cap - 1)
@@ -91,7 +93,7 @@ def _insert_all(hashes, n, cap):
     return table
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _fill_by_hash(row_hash, codes, first, hashes):
     """Number the rows by their hash, by first appearance: fill the codes, each code's first
     row and hash; return how many codes."""
@@ -130,7 +132,7 @@ def _by_hash(row_hash: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return codes, first[:found].copy(), hashes[:found].copy()
 
 
-@njit(cache=True, nogil=True, inline="always")
+@jit(inline="always")
 def _differ(off, data, i, other_off, other_data, j):
     a, b = off[i], other_off[j]
     n = off[i + 1] - a
@@ -142,7 +144,7 @@ def _differ(off, data, i, other_off, other_data, j):
     return 0
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def _all_same(off, data, rows, other_off, other_data, other_rows):
     """Whether text ``rows[i]`` equals text ``other_rows[i]`` of the other column, for all i."""
     bad = 0
@@ -151,7 +153,7 @@ def _all_same(off, data, rows, other_off, other_data, other_rows):
     return bad == 0
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _pack(off, data, rows, k_off):
     """The texts of ``rows`` packed one after the other (``k_off``: filled, their offsets)."""
     k_off[0] = 0
@@ -163,7 +165,7 @@ def _pack(off, data, rows, k_off):
     return k_data
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def _all_as_first(off, data, codes, k_off, k_data):
     """Whether every row's text equals the packed text of its code (``_pack``)."""
     bad = 0
@@ -172,8 +174,7 @@ def _all_as_first(off, data, codes, k_off, k_data):
     return bad == 0
 
 
-def _packed(off: np.ndarray, data: np.ndarray, rows: np.ndarray
-            ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _packed(off: np.ndarray, data: np.ndarray, rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The texts of ``rows`` packed together (small enough to stay in cache): offsets, bytes."""
     k_off = np.empty(len(rows) + 1, dtype=np.int64)
     return k_off, _pack(off, data, rows, k_off)
@@ -195,7 +196,7 @@ def _first_rows(codes: np.ndarray, n: int) -> np.ndarray:
     return first
 
 
-@njit(cache=True, nogil=True, parallel=True)
+@jit(parallel=True)
 def _probe(row_hash, hashes, table, match):
     """Fill ``match``: for each row, the wanted value with the same hash (-1: none)."""
     mask = np.uint64(len(table) - 1)
@@ -211,8 +212,7 @@ def _probe(row_hash, hashes, table, match):
             slot = (slot + np.uint64(1)) & mask
 
 
-def _matches(values: pd.Series, wanted: pd.Series
-             ) -> tuple[np.ndarray, np.ndarray] | None:  # fmt: skip
+def _matches(values: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """For each row of ``values``, the number of the equal distinct ``wanted`` text (-1: none),
     and each ``wanted`` row's number; None if two different texts shared a hash."""
     w_off, w_data = text_buffers(wanted)
@@ -237,7 +237,7 @@ def text_in(values: pd.Series, wanted: pd.Series) -> np.ndarray:
     return found[0] >= 0
 
 
-@njit(cache=True, nogil=True)
+@jit()
 def _first_of(match, among, n_codes):
     first = np.full(n_codes, -1, dtype=np.int64)
     for i in range(len(match)):

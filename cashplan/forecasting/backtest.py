@@ -56,15 +56,23 @@ class Backtest:
 def default_dates(invoices: pd.DataFrame) -> pd.DatetimeIndex:
     """Month-ends from one year into the history to 13 weeks before its last known day."""
     last_known = max(invoices["issue_date"].max(), invoices["paid_date"].max())
-    first = (invoices["issue_date"].min() + pd.DateOffset(years=1)).to_period("M").to_timestamp(
-        how="end").normalize()  # fmt: skip
+    first = (
+        (invoices["issue_date"].min() + pd.DateOffset(years=1))
+        .to_period("M")
+        .to_timestamp(how="end")
+        .normalize()
+    )
     stop = last_known - pd.Timedelta(weeks=_WEEKS)
     return pd.date_range(first, stop, freq="ME")
 
 
-def backtest(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = None,
-             first: str | pd.Timestamp | None = None,
-             last: str | pd.Timestamp | None = None) -> Backtest:  # fmt: skip
+def backtest(
+    invoices: pd.DataFrame,
+    fx: Fx,
+    promises: pd.DataFrame | None = None,
+    first: str | pd.Timestamp | None = None,
+    last: str | pd.Timestamp | None = None,
+) -> Backtest:
     """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
     dates = default_dates(invoices)
     if first is not None:
@@ -72,8 +80,10 @@ def backtest(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = Non
     if last is not None:
         dates = dates[dates <= to_date(last)]
     if len(dates) == 0:
-        raise ValueError("no as-of date to backtest: the book needs a year of history and "
-                         "13 weeks after the first date")  # fmt: skip
+        raise ValueError(
+            "no as-of date to backtest: the book needs a year of history and "
+            "13 weeks after the first date"
+        )
     known = invoices.assign(disputed=False)
     arrays = ledger_arrays(known)  # the same at every date
     frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
@@ -81,8 +91,13 @@ def backtest(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = Non
     return Backtest(weekly, _scores(weekly))
 
 
-def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
-              promises: pd.DataFrame | None, day: pd.Timestamp) -> pd.DataFrame:  # fmt: skip
+def _one_date(
+    invoices: pd.DataFrame,
+    arrays: LedgerArrays,
+    fx: Fx,
+    promises: pd.DataFrame | None,
+    day: pd.Timestamp,
+) -> pd.DataFrame:
     keep = None
     if promises is not None and len(promises):
         scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
@@ -91,8 +106,10 @@ def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
     weeks = buckets_for(day).iloc[:_WEEKS]
     model = fc.buckets.loc[fc.buckets["company"] == "ALL"].iloc[:_WEEKS]
     items = open_items(invoices, day, fx)
-    edges = np.append(weeks["start"].to_numpy(dtype="datetime64[D]"),
-                      weeks["end"].iloc[-1].to_datetime64().astype("datetime64[D]"))  # fmt: skip
+    edges = np.append(
+        weeks["start"].to_numpy(dtype="datetime64[D]"),
+        weeks["end"].iloc[-1].to_datetime64().astype("datetime64[D]"),
+    )
     amount = items["open_amount_rc"].to_numpy()
 
     def per_week(dates: np.ndarray) -> np.ndarray:
@@ -100,8 +117,9 @@ def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
         ok = ~np.isnat(dates) & (slot >= 0) & (slot < _WEEKS)
         return np.bincount(slot[ok], weights=amount[ok], minlength=_WEEKS)
 
-    first_week = edges[0] + np.timedelta64(max((day.normalize() - weeks["start"].iloc[0]).days + 1,
-                                               0), "D")  # fmt: skip
+    first_week = edges[0] + np.timedelta64(
+        max((day.normalize() - weeks["start"].iloc[0]).days + 1, 0), "D"
+    )
     due = items["due_date"].to_numpy(dtype="datetime64[D]")
     baseline_due = np.maximum(due, first_week)
     mean_late = (
@@ -111,13 +129,18 @@ def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
         .to_numpy()
     )
     baseline_mean = np.maximum(due + np.round(mean_late).astype("timedelta64[D]"), first_week)
-    return pd.DataFrame({
-        "as_of": day, "week_start": weeks["start"].to_numpy(),
-        "actual": per_week(items["paid_date"].to_numpy(dtype="datetime64[D]")),
-        "forecast": model["expected"].to_numpy(), "p10": model["p10"].to_numpy(),
-        "p90": model["p90"].to_numpy(), "due_date": per_week(baseline_due),
-        "mean_delay": per_week(baseline_mean),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "as_of": day,
+            "week_start": weeks["start"].to_numpy(),
+            "actual": per_week(items["paid_date"].to_numpy(dtype="datetime64[D]")),
+            "forecast": model["expected"].to_numpy(),
+            "p10": model["p10"].to_numpy(),
+            "p90": model["p90"].to_numpy(),
+            "due_date": per_week(baseline_due),
+            "mean_delay": per_week(baseline_mean),
+        }
+    )
 
 
 def _mean_delays(invoices: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
@@ -133,9 +156,12 @@ def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
     for method in ("forecast", "due_date", "mean_delay"):
         error = (weekly[method] - weekly["actual"]).abs()
         per_date = error.groupby(weekly["as_of"]).sum() / weekly.groupby("as_of")["actual"].sum()
-        rows.append({
-            "method": method, "wape": error.sum() / actual if actual else np.nan,
-            "median_wape_per_date": float(per_date.median()),
-            "p10_p90_coverage": float(inside) if method == "forecast" else np.nan,
-        })  # fmt: skip
+        rows.append(
+            {
+                "method": method,
+                "wape": error.sum() / actual if actual else np.nan,
+                "median_wape_per_date": float(per_date.median()),
+                "p10_p90_coverage": float(inside) if method == "forecast" else np.nan,
+            }
+        )
     return pd.DataFrame(rows)

@@ -81,10 +81,15 @@ class _Cash:
         return np.concatenate([[0.0], np.cumsum(daily)])
 
 
-def backtest_cash_in(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | None = None, *,
-                     first: str | pd.Timestamp | None = None,
-                     last: str | pd.Timestamp | None = None,
-                     coverage: float = 0.8) -> CashInBacktest:  # fmt: skip
+def backtest_cash_in(
+    invoices: pd.DataFrame,
+    fx: Fx,
+    promises: pd.DataFrame | None = None,
+    *,
+    first: str | pd.Timestamp | None = None,
+    last: str | pd.Timestamp | None = None,
+    coverage: float = 0.8,
+) -> CashInBacktest:
     """Roll the as-of date month by month and score the 13-week total cash-in (module doc).
 
     Returns
@@ -101,8 +106,10 @@ def backtest_cash_in(invoices: pd.DataFrame, fx: Fx, promises: pd.DataFrame | No
     if last is not None:
         dates = dates[dates <= to_date(last)]
     if len(dates) == 0:
-        raise ValueError("no as-of date to backtest: the book needs a year of history and "
-                         "13 weeks after the first date")  # fmt: skip
+        raise ValueError(
+            "no as-of date to backtest: the book needs a year of history and "
+            "13 weeks after the first date"
+        )
     known = invoices.assign(disputed=False)
     arrays = ledger_arrays(known)
     cash = _cash(known, fx)
@@ -121,9 +128,14 @@ def _cash(invoices: pd.DataFrame, fx: Fx) -> _Cash:
     return _Cash(origin, paid.clip(0), issue, amount, n_days)
 
 
-def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
-              promises: pd.DataFrame | None, cash: _Cash, day: pd.Timestamp
-              ) -> pd.DataFrame:  # fmt: skip
+def _one_date(
+    invoices: pd.DataFrame,
+    arrays: LedgerArrays,
+    fx: Fx,
+    promises: pd.DataFrame | None,
+    cash: _Cash,
+    day: pd.Timestamp,
+) -> pd.DataFrame:
     keep = None
     if promises is not None and len(promises):
         scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
@@ -139,17 +151,21 @@ def _one_date(invoices: pd.DataFrame, arrays: LedgerArrays, fx: Fx,
     lo = np.maximum(start, t + 1)
     every, later = cash.sums(), cash.sums(cash.issue > t)
     year = 364
-    return pd.DataFrame({
-        "as_of": day, "week_start": weeks["start"].to_numpy(),
-        "actual": every[end] - every[lo], "actual_new": later[end] - later[lo],
-        "open_expected": total["open_expected"].to_numpy(),
-        "new_expected": total["new_expected"].to_numpy(),
-        "total_expected": total["total_expected"].to_numpy(),
-        "total_sd": total["total_sd"].to_numpy(),
-        "run_rate": (every[t + 1] - every[max(t - 90, 0)]) / 91 * (end - lo),
-        "last_year": every[np.clip(end - year, 0, None)] - every[np.clip(lo - year, 0, None)],
-        "ets": _ets(every, t, lo, end),
-    })  # fmt: skip
+    return pd.DataFrame(
+        {
+            "as_of": day,
+            "week_start": weeks["start"].to_numpy(),
+            "actual": every[end] - every[lo],
+            "actual_new": later[end] - later[lo],
+            "open_expected": total["open_expected"].to_numpy(),
+            "new_expected": total["new_expected"].to_numpy(),
+            "total_expected": total["total_expected"].to_numpy(),
+            "total_sd": total["total_sd"].to_numpy(),
+            "run_rate": (every[t + 1] - every[max(t - 90, 0)]) / 91 * (end - lo),
+            "last_year": every[np.clip(end - year, 0, None)] - every[np.clip(lo - year, 0, None)],
+            "ets": _ets(every, t, lo, end),
+        }
+    )
 
 
 def _ets(every: np.ndarray, t: int, lo: np.ndarray, end: np.ndarray) -> np.ndarray:
@@ -185,19 +201,24 @@ def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
     inside = (actual >= weekly["total_p10"]) & (actual <= weekly["total_p90"])
     raw = (actual - weekly["total_expected"]).abs() <= _Z90 * weekly["total_sd"]
     rows = []
-    columns = {m: (m if m not in ("total", "open_book") else f"{m.split('_')[0]}_expected")
-               for m in _METHODS}  # fmt: skip
+    columns = {
+        m: (m if m not in ("total", "open_book") else f"{m.split('_')[0]}_expected")
+        for m in _METHODS
+    }
     targets = {**dict.fromkeys(_METHODS, "actual"), "new_sales": "actual_new"}
     columns["new_sales"] = "new_expected"
     for method, column in columns.items():
         truth = weekly[targets[method]]
         error = (weekly[column] - truth).abs()
         per_date = error.groupby(weekly["as_of"]).sum() / truth.groupby(weekly["as_of"]).sum()
-        rows.append({
-            "method": method, "wape": float(error.sum() / truth.sum()),
-            "median_wape_per_date": float(per_date.median()),
-            "p10_p90_coverage": float(inside.mean()) if method == "total" else np.nan,
-            "raw_coverage": float(raw.mean()) if method == "total" else np.nan,
-            "new_share": float(weekly["actual_new"].sum() / actual.sum()),
-        })  # fmt: skip
+        rows.append(
+            {
+                "method": method,
+                "wape": float(error.sum() / truth.sum()),
+                "median_wape_per_date": float(per_date.median()),
+                "p10_p90_coverage": float(inside.mean()) if method == "total" else np.nan,
+                "raw_coverage": float(raw.mean()) if method == "total" else np.nan,
+                "new_share": float(weekly["actual_new"].sum() / actual.sum()),
+            }
+        )
     return pd.DataFrame(rows)

@@ -70,9 +70,15 @@ class NewSales:
     monthly: pd.DataFrame
 
 
-def new_sales(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, *,
-              plan: pd.DataFrame | None = None, weeks: int = 13,
-              months: int = 6) -> NewSales:  # fmt: skip
+def new_sales(
+    invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    fx: Fx,
+    *,
+    plan: pd.DataFrame | None = None,
+    weeks: int = 13,
+    months: int = 6,
+) -> NewSales:
     """Fit both models at ``as_of`` and forecast the cash of new sales (see the module doc).
 
     ``plan``: company, month (month start), amount_rc; replaces the modelled invoicing there.
@@ -82,13 +88,20 @@ def new_sales(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx, *,
     return new_sales_forecast(invoicing, lags, plan=plan, weeks=weeks)
 
 
-def new_sales_forecast(invoicing: InvoicingForecaster, lags: IssueLagModel, *,
-                       plan: pd.DataFrame | None = None, weeks: int = 13) -> NewSales:  # fmt: skip
+def new_sales_forecast(
+    invoicing: InvoicingForecaster,
+    lags: IssueLagModel,
+    *,
+    plan: pd.DataFrame | None = None,
+    weeks: int = 13,
+) -> NewSales:
     """Cash per week and month window from fitted models (refit-free when the plan changes)."""
     day = invoicing.as_of_
     if lags.as_of_ != day:
-        raise ValueError(f"the lag model is of {lags.as_of_:%Y-%m-%d}, not {day:%Y-%m-%d}: "
-                         "Fix: fit both models at the same as-of date.")  # fmt: skip
+        raise ValueError(
+            f"the lag model is of {lags.as_of_:%Y-%m-%d}, not {day:%Y-%m-%d}: "
+            "Fix: fit both models at the same as-of date."
+        )
     table = invoicing.predict(plan)
     windows = invoicing.windows_
     week_rows = buckets_for(day, weeks, 0)
@@ -107,8 +120,14 @@ def new_sales_forecast(invoicing: InvoicingForecaster, lags: IssueLagModel, *,
     return NewSales(table, cash, weekly, monthly)
 
 
-def _per_bucket(cash: pd.DataFrame, table: pd.DataFrame, timing: pd.Series, starts: pd.Series,
-                ends: pd.Series, companies: list[str]) -> pd.DataFrame:  # fmt: skip
+def _per_bucket(
+    cash: pd.DataFrame,
+    table: pd.DataFrame,
+    timing: pd.Series,
+    starts: pd.Series,
+    ends: pd.Series,
+    companies: list[str],
+) -> pd.DataFrame:
     """Expected cash and its sd per company (and ALL) and bucket (rows of starts/ends)."""
     s = starts.to_numpy(dtype="datetime64[D]")
     e = ends.to_numpy(dtype="datetime64[D]")
@@ -119,8 +138,14 @@ def _per_bucket(cash: pd.DataFrame, table: pd.DataFrame, timing: pd.Series, star
     cv = (cv_table["sd"] / cv_table["invoiced"].where(cv_table["invoiced"] > 0)).fillna(0.0)
     keys = pd.MultiIndex.from_frame(cash[["company", "month"]])
     level = cash["amount_rc"].to_numpy() * cv.reindex(keys).fillna(0.0).to_numpy()
-    c = pd.DataFrame({"company": cash["company"].to_numpy()[ok], "bucket": b[ok],
-                      "mean": cash["amount_rc"].to_numpy()[ok], "level": level[ok]})  # fmt: skip
+    c = pd.DataFrame(
+        {
+            "company": cash["company"].to_numpy()[ok],
+            "bucket": b[ok],
+            "mean": cash["amount_rc"].to_numpy()[ok],
+            "level": level[ok],
+        }
+    )
     full = pd.MultiIndex.from_product([companies, range(len(s))], names=["company", "bucket"])
     g = c.groupby(["company", "bucket"])[["mean", "level"]].sum().reindex(full, fill_value=0.0)
     g = g.reset_index()
@@ -135,9 +160,15 @@ def _named(frame: pd.DataFrame, mean: str, keys: list[str]) -> pd.DataFrame:
     """p10/p90 from mean and sd, with the output column names (``new_...``)."""
     prefix = mean.split("_")[0]
     m, sd = frame["mean"].to_numpy(), frame["sd"].to_numpy()
-    return pd.DataFrame({**{k: frame[k].to_numpy() for k in keys}, mean: m,
-                         f"{prefix}_p10": np.clip(m - _Z90 * sd, 0.0, None),
-                         f"{prefix}_p90": m + _Z90 * sd, f"{prefix}_sd": sd})  # fmt: skip
+    return pd.DataFrame(
+        {
+            **{k: frame[k].to_numpy() for k in keys},
+            mean: m,
+            f"{prefix}_p10": np.clip(m - _Z90 * sd, 0.0, None),
+            f"{prefix}_p90": m + _Z90 * sd,
+            f"{prefix}_sd": sd,
+        }
+    )
 
 
 def _sources(table: pd.DataFrame, monthly: pd.DataFrame) -> np.ndarray:
@@ -146,12 +177,14 @@ def _sources(table: pd.DataFrame, monthly: pd.DataFrame) -> np.ndarray:
     own = table.set_index(["company", "month"])["source"]
     keys = pd.MultiIndex.from_frame(monthly[["company", "month"]])
     group = monthly["month"].map(per).to_numpy(dtype=object)
-    return np.where(monthly["company"] == "ALL", group,
-                    own.reindex(keys).to_numpy(dtype=object)).astype(str)  # fmt: skip
+    return np.where(
+        monthly["company"] == "ALL", group, own.reindex(keys).to_numpy(dtype=object)
+    ).astype(str)
 
 
-def total_cash_in(open_buckets: pd.DataFrame, new_weekly: pd.DataFrame, *, scale: float = 1.0
-                  ) -> pd.DataFrame:  # fmt: skip
+def total_cash_in(
+    open_buckets: pd.DataFrame, new_weekly: pd.DataFrame, *, scale: float = 1.0
+) -> pd.DataFrame:
     """Open book + new sales per company and week, with the combined p10/p90.
 
     Parameters
@@ -176,8 +209,9 @@ def total_cash_in(open_buckets: pd.DataFrame, new_weekly: pd.DataFrame, *, scale
     return out.rename(columns={"total_forecast": "total_expected"})
 
 
-def total_monthly(open_months: pd.DataFrame, new_monthly: pd.DataFrame, *, scale: float = 1.0
-                  ) -> pd.DataFrame:  # fmt: skip
+def total_monthly(
+    open_months: pd.DataFrame, new_monthly: pd.DataFrame, *, scale: float = 1.0
+) -> pd.DataFrame:
     """Open book + new sales per company and month window, as ``total_cash_in`` does weeks.
 
     ``open_months``: ``Forecast.months`` (company, month, expected, p10, p90);
@@ -188,26 +222,44 @@ def total_monthly(open_months: pd.DataFrame, new_monthly: pd.DataFrame, *, scale
     return _combine(open_months, right, "month", "new_forecast", "new_p90_", scale)
 
 
-def _combine(left: pd.DataFrame, right: pd.DataFrame, key: str, new: str, new_p90: str,
-             scale: float) -> pd.DataFrame:  # fmt: skip
+def _combine(
+    left: pd.DataFrame, right: pd.DataFrame, key: str, new: str, new_p90: str, scale: float
+) -> pd.DataFrame:
     """Means add; sds (read from each side's p90) combine as independent, times ``scale``."""
-    out = pd.DataFrame({"company": left["company"].to_numpy(), key: left[key].to_numpy(),
-                        "open_expected": left["expected"].to_numpy(),
-                        "open_sd": (left["p90"] - left["expected"]).to_numpy() / _Z90})  # fmt: skip
-    side = right.assign(new_sd_=(right[new_p90] - right[new]) / _Z90)[["company", key, new,
-                                                                        "new_sd_"]]  # fmt: skip
+    out = pd.DataFrame(
+        {
+            "company": left["company"].to_numpy(),
+            key: left[key].to_numpy(),
+            "open_expected": left["expected"].to_numpy(),
+            "open_sd": (left["p90"] - left["expected"]).to_numpy() / _Z90,
+        }
+    )
+    side = right.assign(new_sd_=(right[new_p90] - right[new]) / _Z90)[
+        ["company", key, new, "new_sd_"]
+    ]
     out = out.merge(side, on=["company", key], how="left")
     out[[new, "new_sd_"]] = out[[new, "new_sd_"]].fillna(0.0)
     out["total_forecast"] = out["open_expected"] + out[new]
     out["total_sd"] = scale * np.sqrt(out["open_sd"] ** 2 + out["new_sd_"] ** 2)
     out["total_p10"] = (out["total_forecast"] - _Z90 * out["total_sd"]).clip(lower=0.0)
     out["total_p90"] = out["total_forecast"] + _Z90 * out["total_sd"]
-    return out[["company", key, "open_expected", new, "total_forecast", "total_p10", "total_p90",
-                "total_sd"]]  # fmt: skip
+    return out[
+        [
+            "company",
+            key,
+            "open_expected",
+            new,
+            "total_forecast",
+            "total_p10",
+            "total_p90",
+            "total_sd",
+        ]
+    ]
 
 
-def calibration_scale(weekly: pd.DataFrame, as_of: str | pd.Timestamp, *, coverage: float = 0.8,
-                      min_weeks: int = 26) -> float:  # fmt: skip
+def calibration_scale(
+    weekly: pd.DataFrame, as_of: str | pd.Timestamp, *, coverage: float = 0.8, min_weeks: int = 26
+) -> float:
     """The sd factor that makes [p10, p90] hold ``coverage`` of the weeks over by ``as_of``.
 
     ``weekly``: a backtest's rows (as_of, week_start, actual, total_expected, total_sd

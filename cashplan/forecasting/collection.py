@@ -47,22 +47,16 @@ import itertools
 from dataclasses import dataclass
 from typing import Literal
 
-import numba
 import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, arrays_for, day_number
+from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import text_from_codes
-from cashplan.fast.kernels import (
-    bucket_sums,
-    by_customer,
-    coarsen,
-    conditional,
-    decay_table,
-    delay_cdfs,
-)
+from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
+from cashplan.fast.history import decay_table
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
 from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecasting.promises import GRID as _GRID
@@ -137,18 +131,22 @@ def month_windows(as_of: str | pd.Timestamp, months: int = 6) -> pd.DataFrame:
     return table.astype("datetime64[us]")
 
 
-def _delay_cdfs(arrays: LedgerArrays, day: pd.Timestamp, half_life_days: float,
-                prior_strength: float
-                ) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:  # fmt: skip
+def _delay_cdfs(
+    arrays: LedgerArrays, day: pd.Timestamp, half_life_days: float, prior_strength: float
+) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Each customer's blended delay CDF (rows), and its payment-run days."""
-    n_c = len(arrays.customers)
-    company_codes, companies = pd.factorize(arrays.customers["company"])
     when = day_number(day)
-    history = (arrays.codes, arrays.issue, arrays.due, arrays.paid, arrays.amount, when,
-               decay_table(arrays.paid, when, half_life_days))  # fmt: skip
-    cdf = delay_cdfs(*history, n_c, company_codes, len(companies), D_MIN, D_MAX, _UNIFORM,
-                     prior_strength, numba.get_num_threads())  # fmt: skip
-    return cdf, run_day_payers(*history, n_c)
+    decay = decay_table(arrays.paid, when, half_life_days)
+    cdf = delay_cdfs(
+        arrays,
+        when,
+        decay,
+        d_min=D_MIN,
+        d_max=D_MAX,
+        uniform=_UNIFORM,
+        prior_strength=prior_strength,
+    )
+    return cdf, run_day_payers(arrays, when, decay)
 
 
 @dataclass(frozen=True)
@@ -168,9 +166,14 @@ class DelayModel:
     item_customer: np.ndarray
 
 
-def delay_model(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
-                half_life_days: float = 365.0, prior_strength: float = 5.0,
-                arrays: LedgerArrays | None = None) -> DelayModel:  # fmt: skip
+def delay_model(
+    invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    fx: Fx,
+    half_life_days: float = 365.0,
+    prior_strength: float = 5.0,
+    arrays: LedgerArrays | None = None,
+) -> DelayModel:
     """The open book and the customers' delay distributions at ``as_of`` (see ``forecast``).
 
     ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.
@@ -183,13 +186,21 @@ def delay_model(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     return DelayModel(day, items, arrays.customers, cdf, runs, arrays.codes[rows])
 
 
-def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
-             promises: pd.DataFrame | None = None, adjustments: pd.DataFrame | None = None,
-             promise_keeping: pd.Series | None = None,
-             dispute_policy: Literal["exclude", "long_delay"] = "exclude",
-             half_life_days: float = 365.0, prior_strength: float = 5.0,
-             weeks: int = 13, months: int = 6, model: DelayModel | None = None,
-             arrays: LedgerArrays | None = None) -> Forecast:  # fmt: skip
+def forecast(
+    invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    fx: Fx,
+    promises: pd.DataFrame | None = None,
+    adjustments: pd.DataFrame | None = None,
+    promise_keeping: pd.Series | None = None,
+    dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+    half_life_days: float = 365.0,
+    prior_strength: float = 5.0,
+    weeks: int = 13,
+    months: int = 6,
+    model: DelayModel | None = None,
+    arrays: LedgerArrays | None = None,
+) -> Forecast:
     """Forecast the collection of every invoice open at ``as_of`` (see the module doc).
 
     Parameters
@@ -227,34 +238,20 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     elif model.as_of != day:
         raise ValueError(f"the delay model is of {model.as_of:%Y-%m-%d}, not {day:%Y-%m-%d}")
     items, c = model.items, model.item_customer
-    run_day, run_dist = model.runs
     due = items["due_date"].to_numpy(dtype="datetime64[D]")
     who = (c, model.customers)
     shift, pinned = apply_adjustments(items, adjustments, day, who)
     due = due + shift.astype("timedelta64[D]")
-    today = np.datetime64(day.date(), "D")
-    age = (today - due).astype(np.int64)  # days past the (shifted) due date
     buckets = buckets_for(day, weeks, months)
     windows = month_windows(day, months)
     fine = _fine_buckets(buckets, windows)
     edges = fine["start"].to_numpy(dtype="datetime64[D]")
     order = by_customer(c, len(model.customers))  # the items, customer by customer
-    mass, left, mean, p10, p90 = conditional(
-        c, due.astype(np.int64), today.astype(np.int64), edges.astype(np.int64), model.cdf,
-        D_MIN, order)  # fmt: skip
-    beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
-    nat = np.datetime64("NaT")
-    dates = {k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
-             for k, v in (("expected", mean), ("p10", p10), ("p90", p90))}  # fmt: skip
-    history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
-    basis = np.where(history_mass < 0.02, BASES.index("default"), BASES.index("history"))
+    mass, dates, basis = _from_history(model, due, day, edges, order)
     basis[shift != 0] = BASES.index("adjusted")
-    rows, run_mass, run_dates = run_day_forecast(c, due, run_day, run_dist, day, edges)
-    mass[rows] = run_mass
-    for k in dates:
-        dates[k][rows] = run_dates[k]
-    mass, dates, basis = mix_promises(items, promises, promise_keeping, day, mass, dates, basis,
-                                      edges, pinned, who)  # fmt: skip
+    mass, dates, basis = mix_promises(
+        items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who
+    )
     disputed = items["disputed"].to_numpy()
     if disputed.any():
         mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, fine)
@@ -266,11 +263,53 @@ def forecast(invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx,
     month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
     week_column = _columns(edges, buckets["start"])
     weekly = _bucket_table(items, c, order, model.customers, mass, week_column, buckets)
-    by_month = _bucket_table(items, c, order, model.customers, month_mass,
-                             np.arange(month_mass.shape[1]), windows)  # fmt: skip
-    return Forecast(out.reset_index(drop=True), weekly,
-                    by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
-                    windows, month_mass)  # fmt: skip
+    by_month = _bucket_table(
+        items, c, order, model.customers, month_mass, np.arange(month_mass.shape[1]), windows
+    )
+    return Forecast(
+        out.reset_index(drop=True),
+        weekly,
+        by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
+        windows,
+        month_mass,
+    )
+
+
+def _from_history(
+    model: DelayModel, due: np.ndarray, day: pd.Timestamp, edges: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """Each item's mass in the fine intervals starting at ``edges``, its dates and its basis,
+    from its customer's history (or payment runs) alone, given it is unpaid at ``day``.
+
+    ``due``: the items' due dates (shifted by the adjustments); ``order``: the items by
+    customer (``by_customer``).
+    """
+    c = model.item_customer
+    today = np.datetime64(day.date(), "D")
+    age = (today - due).astype(np.int64)  # days past the (shifted) due date
+    mass, left, mean, p10, p90 = conditional(
+        c,
+        due.astype(np.int64),
+        today.astype(np.int64),
+        edges.astype(np.int64),
+        model.cdf,
+        D_MIN,
+        order,
+    )
+    beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
+    nat = np.datetime64("NaT")
+    dates = {
+        k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
+        for k, v in (("expected", mean), ("p10", p10), ("p90", p90))
+    }
+    history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
+    basis = np.where(history_mass < 0.02, BASES.index("default"), BASES.index("history"))
+    run_day, run_dist = model.runs
+    rows, run_mass, run_dates = run_day_forecast(c, due, run_day, run_dist, day, edges)
+    mass[rows] = run_mass
+    for k in dates:
+        dates[k][rows] = run_dates[k]
+    return mass, dates, basis
 
 
 def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
@@ -281,8 +320,9 @@ def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"start": starts, "end": pd.DatetimeIndex(ends, dtype="datetime64[us]")})
 
 
-def _coarsen(mass: np.ndarray, edges: np.ndarray, starts: list[pd.Timestamp] | pd.Series
-             ) -> np.ndarray:  # fmt: skip
+def _coarsen(
+    mass: np.ndarray, edges: np.ndarray, starts: list[pd.Timestamp] | pd.Series
+) -> np.ndarray:
     """Sum fine-interval columns into the intervals that begin at ``starts`` (among ``edges``)."""
     at = np.searchsorted(edges, pd.DatetimeIndex(starts).to_numpy(dtype="datetime64[D]"))
     return coarsen(mass, at.astype(np.int64))
@@ -294,9 +334,14 @@ def _columns(edges: np.ndarray, starts: pd.Series) -> np.ndarray:
     return np.searchsorted(at, np.arange(len(edges)), side="right") - 1
 
 
-def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.ndarray,
-              dates: dict[str, np.ndarray], buckets: pd.DataFrame
-              ) -> tuple[np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+def _disputes(
+    disputed: np.ndarray,
+    policy: str,
+    day: pd.Timestamp,
+    mass: np.ndarray,
+    dates: dict[str, np.ndarray],
+    buckets: pd.DataFrame,
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     mass[disputed] = 0.0  # in place: the forecast's own array
     base = np.datetime64(day.date())
     if policy == "exclude":
@@ -315,10 +360,15 @@ def _disputes(disputed: np.ndarray, policy: str, day: pd.Timestamp, mass: np.nda
     return mass, dates
 
 
-def _bucket_table(items: pd.DataFrame, codes: np.ndarray, order: np.ndarray,
-                  customers: pd.DataFrame,
-                  mass: np.ndarray, column: np.ndarray,
-                  buckets: pd.DataFrame) -> pd.DataFrame:  # fmt: skip
+def _bucket_table(
+    items: pd.DataFrame,
+    codes: np.ndarray,
+    order: np.ndarray,
+    customers: pd.DataFrame,
+    mass: np.ndarray,
+    column: np.ndarray,
+    buckets: pd.DataFrame,
+) -> pd.DataFrame:
     """Expected amount and p10/p90 per company (and ``ALL``) and bucket.
 
     Column ``j`` of ``mass`` adds to bucket ``column[j]`` (the rows of ``buckets``
@@ -333,15 +383,22 @@ def _bucket_table(items: pd.DataFrame, codes: np.ndarray, order: np.ndarray,
     used = np.bincount(company_of[codes], minlength=len(names)) > 0  # companies with items
     names, company = names[used], (np.cumsum(used) - 1)[company_of[codes]]
     n_b = int(column.max()) + 1 if len(column) else 0
-    mean, apart, together = bucket_sums(codes, company, amount, np.ascontiguousarray(mass),
-                                        column, n_b, order, len(names))  # fmt: skip
+    mean, apart, together = bucket_sums(
+        codes, company, amount, np.ascontiguousarray(mass), column, n_b, order, len(names)
+    )
     frames = []
     for i, name in [*enumerate(names), (None, "ALL")]:
         pick = slice(None) if i is None else slice(i, i + 1)
         t, a, m = (x[pick, : len(buckets)].sum(axis=0) for x in (together, apart, mean))
         sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
-        frames.append(buckets.assign(company=name, expected=m,
-                                     p10=np.clip(m - _Z90 * sigma, 0, None),
-                                     p90=m + _Z90 * sigma, sd=sigma))  # fmt: skip
+        frames.append(
+            buckets.assign(
+                company=name,
+                expected=m,
+                p10=np.clip(m - _Z90 * sigma, 0, None),
+                p90=m + _Z90 * sigma,
+                sd=sigma,
+            )
+        )
     table = pd.concat(frames, ignore_index=True)
     return table[["company", *buckets.columns, "expected", "p10", "p90", "sd"]]

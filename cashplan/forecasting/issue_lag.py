@@ -78,9 +78,15 @@ class IssueLagModel:
         timing spread).
     """
 
-    def __init__(self, *, max_lag: int = 365, half_life_days: float = 365.0,
-                 history_days: int = 730, recent_months: int = 6,
-                 prior_invoices: float = 30.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        max_lag: int = 365,
+        half_life_days: float = 365.0,
+        history_days: int = 730,
+        recent_months: int = 6,
+        prior_invoices: float = 30.0,
+    ) -> None:
         self.max_lag = max_lag
         self.half_life_days = half_life_days
         self.history_days = history_days
@@ -88,16 +94,21 @@ class IssueLagModel:
         self.prior_invoices = prior_invoices
 
     def __repr__(self) -> str:
-        return (f"IssueLagModel(max_lag={self.max_lag}, half_life_days={self.half_life_days}, "
-                f"history_days={self.history_days}, recent_months={self.recent_months}, "
-                f"prior_invoices={self.prior_invoices})")  # fmt: skip
+        return (
+            f"IssueLagModel(max_lag={self.max_lag}, half_life_days={self.half_life_days}, "
+            f"history_days={self.history_days}, recent_months={self.recent_months}, "
+            f"prior_invoices={self.prior_invoices})"
+        )
 
     def fit(self, invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx) -> IssueLagModel:
         """Learn the lags from the invoices issued by ``as_of`` (payments after it unknown)."""
         day = to_date(as_of)
         issue = invoices["issue_date"]
-        keep = ((issue <= day) & (issue > day - pd.Timedelta(days=self.history_days))
-                & (invoices["amount"] > 0)).to_numpy()  # fmt: skip
+        keep = (
+            (issue <= day)
+            & (issue > day - pd.Timedelta(days=self.history_days))
+            & (invoices["amount"] > 0)
+        ).to_numpy()
         inv = invoices.loc[keep]
         amount = fx.convert(inv["amount"], inv["currency"], inv["issue_date"])
         today = np.datetime64(day.date(), "D")
@@ -112,12 +123,20 @@ class IssueLagModel:
         companies = inv["company"].to_numpy()
         for company in np.unique(companies):
             at = companies == company
-            w = weight[at] * _mix(inv["customer_id"].to_numpy()[at], amount[at], weight[at],
-                                  age[at], self.recent_months)  # fmt: skip
+            w = weight[at] * _mix(
+                inv["customer_id"].to_numpy()[at],
+                amount[at],
+                weight[at],
+                age[at],
+                self.recent_months,
+            )
             self.mass_[company] = self._distribution(lag[at], known[at], day_k[at], w)
             recent = age[at] < self.recent_months * 30.4
-            rows.append(_summary(company, int(at.sum()), self.mass_[company], w, day_k[at],
-                                 amount[at][recent]))  # fmt: skip
+            rows.append(
+                _summary(
+                    company, int(at.sum()), self.mass_[company], w, day_k[at], amount[at][recent]
+                )
+            )
         self.summary_ = pd.DataFrame(
             rows,
             columns=[
@@ -131,8 +150,9 @@ class IssueLagModel:
         )
         return self
 
-    def _distribution(self, lag: np.ndarray, event: np.ndarray, day_k: np.ndarray,
-                      w: np.ndarray) -> np.ndarray:  # fmt: skip
+    def _distribution(
+        self, lag: np.ndarray, event: np.ndarray, day_k: np.ndarray, w: np.ndarray
+    ) -> np.ndarray:
         """Kaplan-Meier lag mass per issue day (rows), shrunk toward the pooled one."""
         n = self.max_lag + 1
         event = event & (lag <= self.max_lag)
@@ -149,8 +169,9 @@ class IssueLagModel:
         share = (n_eff / (n_eff + self.prior_invoices))[:, None]
         return share * by_day + (1 - share) * pooled
 
-    def cash(self, daily: pd.DataFrame, start: str | pd.Timestamp, end: str | pd.Timestamp
-             ) -> pd.DataFrame:  # fmt: skip
+    def cash(
+        self, daily: pd.DataFrame, start: str | pd.Timestamp, end: str | pd.Timestamp
+    ) -> pd.DataFrame:
         """Expected cash per day in ``[start, end)`` from a daily invoicing series.
 
         Parameters
@@ -180,10 +201,16 @@ class IssueLagModel:
             cell = (m[:, None] * n_out + slot)[ok]
             table = np.bincount(cell, spread[ok], len(months) * n_out).reshape(len(months), n_out)
             mm, dd = np.nonzero(table)
-            frames.append(pd.DataFrame({
-                "company": company, "month": months[mm].astype("datetime64[us]"),
-                "date": (first + dd.astype("timedelta64[D]")).astype("datetime64[us]"),
-                "amount_rc": table[mm, dd]}))  # fmt: skip
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "company": company,
+                        "month": months[mm].astype("datetime64[us]"),
+                        "date": (first + dd.astype("timedelta64[D]")).astype("datetime64[us]"),
+                        "amount_rc": table[mm, dd],
+                    }
+                )
+            )
         cols = ["company", "month", "date", "amount_rc"]
         return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
 
@@ -197,8 +224,13 @@ def _km(events: np.ndarray, leaving: np.ndarray) -> np.ndarray:
     return before - survival
 
 
-def _mix(customer: np.ndarray, amount: np.ndarray, weight: np.ndarray, age: np.ndarray,
-         recent_months: int) -> np.ndarray:  # fmt: skip
+def _mix(
+    customer: np.ndarray,
+    amount: np.ndarray,
+    weight: np.ndarray,
+    age: np.ndarray,
+    recent_months: int,
+) -> np.ndarray:
     """Each invoice's customer mix factor (see the module doc)."""
     codes, uniques = pd.factorize(customer)
     n = len(uniques)
@@ -217,8 +249,14 @@ def _mix(customer: np.ndarray, amount: np.ndarray, weight: np.ndarray, age: np.n
     return np.clip(factor, 0.1, 10.0)[codes]
 
 
-def _summary(company: str, n: int, mass: np.ndarray, w: np.ndarray, day_k: np.ndarray,
-             recent_amount: np.ndarray) -> dict[str, object]:  # fmt: skip
+def _summary(
+    company: str,
+    n: int,
+    mass: np.ndarray,
+    w: np.ndarray,
+    day_k: np.ndarray,
+    recent_amount: np.ndarray,
+) -> dict[str, object]:
     """One row of ``summary_``: the company's lag, weighted by its issue days."""
     per_day = np.bincount(day_k, w, _DAYS_OF_MONTH)
     pooled = (per_day / per_day.sum()) @ mass if per_day.sum() > 0 else mass.mean(axis=0)
@@ -228,5 +266,11 @@ def _summary(company: str, n: int, mass: np.ndarray, w: np.ndarray, day_k: np.nd
     median = float(np.searchsorted(np.cumsum(pooled), 0.5 * inside)) if inside > 0 else np.nan
     pos = recent_amount[recent_amount > 0]
     size = float((pos**2).sum() / pos.sum()) if len(pos) else 0.0
-    return {"company": company, "n_history": n, "mean_lag": mean, "median_lag": median,
-            "beyond_share": float(1.0 - inside), "timing_size": size}  # fmt: skip
+    return {
+        "company": company,
+        "n_history": n,
+        "mean_lag": mean,
+        "median_lag": median,
+        "beyond_share": float(1.0 - inside),
+        "timing_size": size,
+    }

@@ -55,14 +55,27 @@ from cashplan.ledger.items import sales
 __all__ = ["InvoicingForecaster", "daily_invoicing"]
 
 _Z90 = 1.2815515655446004
-_COLUMNS = ["company", "month", "start", "end", "working_days", "invoiced", "p10", "p90", "sd",
-            "source", "method", "short_history"]  # fmt: skip
+_COLUMNS = [
+    "company",
+    "month",
+    "start",
+    "end",
+    "working_days",
+    "invoiced",
+    "p10",
+    "p90",
+    "sd",
+    "source",
+    "method",
+    "short_history",
+]
 
 
 def _working_days(start: npt.ArrayLike, end: npt.ArrayLike) -> np.ndarray:
     """Mon-Fri days in ``[start, end)``, elementwise."""
-    return np.busday_count(np.asarray(start, dtype="datetime64[D]"),
-                           np.asarray(end, dtype="datetime64[D]"))  # fmt: skip
+    return np.busday_count(
+        np.asarray(start, dtype="datetime64[D]"), np.asarray(end, dtype="datetime64[D]")
+    )
 
 
 class InvoicingForecaster:
@@ -95,8 +108,15 @@ class InvoicingForecaster:
         Per company, the forecast rate per working day and its sd for each window.
     """
 
-    def __init__(self, *, months: int = 6, min_months: int = 3, seasonal_months: int = 24,
-                 recent_months: int = 6, plan_cv: float = 0.05) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        months: int = 6,
+        min_months: int = 3,
+        seasonal_months: int = 24,
+        recent_months: int = 6,
+        plan_cv: float = 0.05,
+    ) -> None:
         self.months = months
         self.min_months = min_months
         self.seasonal_months = seasonal_months
@@ -104,12 +124,13 @@ class InvoicingForecaster:
         self.plan_cv = plan_cv
 
     def __repr__(self) -> str:
-        return (f"InvoicingForecaster(months={self.months}, min_months={self.min_months}, "
-                f"seasonal_months={self.seasonal_months}, recent_months={self.recent_months}, "
-                f"plan_cv={self.plan_cv})")  # fmt: skip
+        return (
+            f"InvoicingForecaster(months={self.months}, min_months={self.min_months}, "
+            f"seasonal_months={self.seasonal_months}, recent_months={self.recent_months}, "
+            f"plan_cv={self.plan_cv})"
+        )
 
-    def fit(self, invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx
-            ) -> InvoicingForecaster:  # fmt: skip
+    def fit(self, invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx) -> InvoicingForecaster:
         """Learn each company's invoicing from the invoices issued by ``as_of``."""
         day = to_date(as_of)
         known = invoices.loc[invoices["issue_date"] <= day]
@@ -122,8 +143,9 @@ class InvoicingForecaster:
             table = _full_months(g, day)
             history.append(table.assign(company=company))
             rate, sd, method = self._rates(table["rate"].to_numpy(), g, day, len(windows))
-            so_far = float(g.loc[g["month"] == day.to_period("M").to_timestamp(),
-                                 "amount_rc"].sum())  # fmt: skip
+            so_far = float(
+                g.loc[g["month"] == day.to_period("M").to_timestamp(), "amount_rc"].sum()
+            )
             self.rates_[company] = (rate, sd)
             rows.append(
                 {
@@ -135,14 +157,17 @@ class InvoicingForecaster:
                 }
             )
         cols = ["company", "month", "amount_rc", "working_days", "rate"]
-        self.history_ = (pd.concat(history, ignore_index=True)[cols] if history
-                         else pd.DataFrame(columns=cols))  # fmt: skip
-        self.summary_ = pd.DataFrame(rows, columns=["company", "method", "n_months", "level",
-                                                    "so_far"])  # fmt: skip
+        self.history_ = (
+            pd.concat(history, ignore_index=True)[cols] if history else pd.DataFrame(columns=cols)
+        )
+        self.summary_ = pd.DataFrame(
+            rows, columns=["company", "method", "n_months", "level", "so_far"]
+        )
         return self
 
-    def _rates(self, y: np.ndarray, g: pd.DataFrame, day: pd.Timestamp, h: int
-               ) -> tuple[np.ndarray, np.ndarray, str]:  # fmt: skip
+    def _rates(
+        self, y: np.ndarray, g: pd.DataFrame, day: pd.Timestamp, h: int
+    ) -> tuple[np.ndarray, np.ndarray, str]:
         """Rate per working day and its sd for the next ``h`` months, and the method."""
         if len(y) >= self.seasonal_months:
             from statsforecast.models import AutoETS  # heavy: imported when used
@@ -179,8 +204,9 @@ class InvoicingForecaster:
         wd = _working_days(w["start"], w["end"])
         frames = []
         for company, (rate, sd) in self.rates_.items():
-            frames.append(w.assign(company=company, working_days=wd, invoiced=rate * wd,
-                                   sd=sd * wd))  # fmt: skip
+            frames.append(
+                w.assign(company=company, working_days=wd, invoiced=rate * wd, sd=sd * wd)
+            )
         empty = w.assign(company="", working_days=0, invoiced=0.0, sd=0.0).iloc[:0]
         out = pd.concat(frames, ignore_index=True) if frames else empty
         out = out.merge(self.summary_[["company", "method", "so_far"]], on="company", how="left")
@@ -217,8 +243,14 @@ def _full_months(g: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     months = pd.date_range(start, last, freq="MS", inclusive="left")
     amount = g.groupby("month")["amount_rc"].sum().reindex(months, fill_value=0.0)
     wd = _working_days(months, months + pd.offsets.MonthBegin(1))
-    return pd.DataFrame({"month": months, "amount_rc": amount.to_numpy(), "working_days": wd,
-                         "rate": amount.to_numpy() / np.maximum(wd, 1)})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "month": months,
+            "amount_rc": amount.to_numpy(),
+            "working_days": wd,
+            "rate": amount.to_numpy() / np.maximum(wd, 1),
+        }
+    )
 
 
 def daily_invoicing(monthly: pd.DataFrame) -> pd.DataFrame:
@@ -244,6 +276,11 @@ def daily_invoicing(monthly: pd.DataFrame) -> pd.DataFrame:
     row, date = row[work], date[work]
     count = np.bincount(row, minlength=len(monthly))
     amount = monthly["invoiced"].to_numpy(dtype=float)[row] / count[row]
-    return pd.DataFrame({"company": monthly["company"].to_numpy()[row],
-                         "month": monthly["month"].to_numpy()[row],
-                         "date": date.astype("datetime64[us]"), "amount_rc": amount})  # fmt: skip
+    return pd.DataFrame(
+        {
+            "company": monthly["company"].to_numpy()[row],
+            "month": monthly["month"].to_numpy()[row],
+            "date": date.astype("datetime64[us]"),
+            "amount_rc": amount,
+        }
+    )

@@ -7,16 +7,16 @@ run day just before it), with k distributed as in its history, and conditioned o
 being after as-of. This places its cash on the run days instead of smearing it
 over the weeks around them.
 
-The run days themselves are ``cashplan.fast.kernels.run_days``.
+The compiled passes are in :mod:`cashplan.fast.runs`.
 """
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 import pandas as pd
 
-from cashplan.fast import kernels as _kernels
+from cashplan.fast import runs as _runs
+from cashplan.fast.arrays import LedgerArrays
 
 __all__ = ["run_day_forecast", "run_day_payers"]
 
@@ -25,25 +25,28 @@ _MIN_INVOICES = 6
 _K_MIN, _K_MAX = -1, 23
 
 
-def run_day_payers(codes: np.ndarray, issue: np.ndarray, due: np.ndarray, paid: np.ndarray,
-                   amount: np.ndarray, day: np.int64, decay: np.ndarray,
-                   n_customers: int) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def run_day_payers(
+    arrays: LedgerArrays, day: np.int64, decay: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
     """For each customer: its run day (0 if not a run-day payer) and its k distribution.
 
-    From the ledger's arrays (``cashplan.fast.arrays.LedgerArrays``, dates as day
-    numbers) and the history at ``day``, each invoice weighted by its amount times
-    ``decay[age]`` (``cashplan.fast.kernels.decay_table``).
+    From the ledger's arrays (dates as day numbers) and the history at ``day`` (a day
+    number), each invoice weighted by its amount times ``decay[age]``
+    (``cashplan.fast.history.decay_table``).
     """
-    lo = int(min(due.min(initial=day), paid.min(initial=day)))  # the calendar spans the
-    hi = int(max(due.max(initial=day), day))  # history's due and paid dates
-    return _kernels.run_day_payers(codes, issue, due, paid, amount, day, decay, n_customers,
-                                   _SHARE, _MIN_INVOICES, _K_MIN, _K_MAX, lo, hi,
-                                   numba.get_num_threads())  # fmt: skip
+    return _runs.run_day_payers(
+        arrays, day, decay, share=_SHARE, min_invoices=_MIN_INVOICES, k_min=_K_MIN, k_max=_K_MAX
+    )
 
 
-def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: np.ndarray,
-                     day: pd.Timestamp, edges: np.ndarray
-                     ) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:  # fmt: skip
+def run_day_forecast(
+    c: np.ndarray,
+    due: np.ndarray,
+    run_day: np.ndarray,
+    dist: np.ndarray,
+    day: pd.Timestamp,
+    edges: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray, dict[str, np.ndarray]]:
     """For invoices of run-day payers: which rows, their bucket masses and dates.
 
     Invoices whose run days all fall before as-of (in the history's reach) are left
@@ -53,18 +56,29 @@ def run_day_forecast(c: np.ndarray, due: np.ndarray, run_day: np.ndarray, dist: 
     slots = _K_MAX - _K_MIN + 1
     ks = np.arange(_K_MIN, _K_MAX + 1)
     # the run days depend on (due date, run day) only: work them out once per pair
-    pair, inverse = np.unique(due[rows].astype(np.int64) * 32 + run_day[c[rows]],
-                              return_inverse=True)  # fmt: skip
-    when = _kernels.run_days(np.repeat(pair // 32, slots), np.repeat(pair % 32, slots),
-                             np.tile(ks, len(pair)))  # fmt: skip
-    slots_of = np.clip(np.searchsorted(edges.astype(np.int64), when, side="right") - 1, 0,
-                       len(edges) - 1)  # fmt: skip
+    pair, inverse = np.unique(
+        due[rows].astype(np.int64) * 32 + run_day[c[rows]], return_inverse=True
+    )
+    when = _runs.run_days(
+        np.repeat(pair // 32, slots), np.repeat(pair % 32, slots), np.tile(ks, len(pair))
+    )
+    slots_of = np.clip(
+        np.searchsorted(edges.astype(np.int64), when, side="right") - 1, 0, len(edges) - 1
+    )
     when = when.reshape(len(pair), slots)
     today = np.int64(np.datetime64(day.date(), "D").astype(np.int64))
-    total = _kernels.run_day_totals(rows, inverse, c, dist, when, today)
+    total = _runs.run_day_totals(rows, inverse, c, dist, when, today)
     ok = total > 0.02
-    mass, expected, p10, p90 = _kernels.run_day_masses(
-        rows[ok], inverse[ok], total[ok], c, dist, when, slots_of.reshape(len(pair), slots),
-        today, len(edges))  # fmt: skip
+    mass, expected, p10, p90 = _runs.run_day_masses(
+        rows[ok],
+        inverse[ok],
+        total[ok],
+        c,
+        dist,
+        when,
+        slots_of.reshape(len(pair), slots),
+        today,
+        len(edges),
+    )
     days = {"expected": expected, "p10": p10, "p90": p90}
     return rows[ok], mass, {k: v.astype("datetime64[D]") for k, v in days.items()}

@@ -1,6 +1,11 @@
-"""Parts of the forecast that move invoices: adjustments, promises, and the conditional mean.
+"""What moves invoices in the forecast: adjustments and promises to pay.
 
-Kept apart from :mod:`cashplan.forecast` so that each module stays short; all pure.
+An adjustment shifts an invoice's (or a customer's) delay distribution by
+``shift_days``, or pins its payment to ``to_date``; a live promise puts a point
+mass on its date, weighing the customer's promise-keeping probability (an account
+promise covers the oldest open invoices up to its amount). Also the delay grid
+(``D_MIN`` to ``D_MAX`` days after the due date) the forecast reads. Kept apart
+from :mod:`cashplan.forecasting.collection` so that each module stays short; all pure.
 """
 
 from __future__ import annotations
@@ -15,7 +20,15 @@ BASES = ("history", "default", "adjusted", "promise", "disputed")  # ``basis`` c
 Who = tuple[np.ndarray, pd.DataFrame]  # each item's customer number, and the customers
 _KEYS = ["company", "customer_id"]
 
-__all__ = ["BASES", "D_MAX", "D_MIN", "GRID", "apply_adjustments", "mix_promises"]
+__all__ = [
+    "BASES",
+    "D_MAX",
+    "D_MIN",
+    "GRID",
+    "apply_adjustments",
+    "mix_promises",
+    "promised_dates",
+]
 
 D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
 GRID = D_MAX - D_MIN + 1
@@ -40,8 +53,9 @@ def _concerned(items: pd.DataFrame, table: pd.DataFrame, who: Who) -> np.ndarray
     return np.flatnonzero(wanted[codes])
 
 
-def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
-              who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def _per_item(
+    items: pd.DataFrame, table: pd.DataFrame, column: str, who: Who
+) -> tuple[np.ndarray, np.ndarray]:
     """The items concerned, and ``column`` of the latest row that names each of them,
     by invoice or else by customer (NaN/NaT when none)."""
     rows = _concerned(items, table, who)
@@ -54,8 +68,9 @@ def _per_item(items: pd.DataFrame, table: pd.DataFrame, column: str,
     return rows, np.where(inv.notna(), inv.to_numpy(), cus.to_numpy())
 
 
-def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
-                      day: pd.Timestamp, who: Who) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+def apply_adjustments(
+    items: pd.DataFrame, adjustments: pd.DataFrame | None, day: pd.Timestamp, who: Who
+) -> tuple[np.ndarray, np.ndarray]:
     """Days to shift each item's distribution, and the date it is pinned to (or NaT)."""
     n = len(items)
     shift = np.zeros(n, dtype=np.int64)
@@ -64,15 +79,15 @@ def apply_adjustments(items: pd.DataFrame, adjustments: pd.DataFrame | None,
         return shift, pinned
     adj = _latest(adjustments, day)
     rows, days = _per_item(items, adj, "shift_days", who)
-    shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(
-        dtype=np.int64)  # fmt: skip
+    shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
     rows, dates = _per_item(items, adj, "to_date", who)
     pinned[rows] = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[D]")
     return shift, pinned
 
 
-def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
-                   day: pd.Timestamp, who: Who | None = None) -> np.ndarray:  # fmt: skip
+def promised_dates(
+    items: pd.DataFrame, promises: pd.DataFrame | None, day: pd.Timestamp, who: Who | None = None
+) -> np.ndarray:
     """The live promised date of each item (NaT if none); ``who``: see ``_concerned``."""
     out = np.full(len(items), np.datetime64("NaT"), "datetime64[D]")
     if promises is None or promises.empty:
@@ -105,11 +120,18 @@ def promised_dates(items: pd.DataFrame, promises: pd.DataFrame | None,
     return out
 
 
-def mix_promises(items: pd.DataFrame, promises: pd.DataFrame | None,
-                 keeping: pd.Series | None, day: pd.Timestamp, mass: np.ndarray,
-                 dates: dict[str, np.ndarray], basis: np.ndarray, edges: np.ndarray,
-                 pinned: np.ndarray, who: Who
-                 ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:  # fmt: skip
+def mix_promises(
+    items: pd.DataFrame,
+    promises: pd.DataFrame | None,
+    keeping: pd.Series | None,
+    day: pd.Timestamp,
+    mass: np.ndarray,
+    dates: dict[str, np.ndarray],
+    basis: np.ndarray,
+    edges: np.ndarray,
+    pinned: np.ndarray,
+    who: Who,
+) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
     """Blend each promised (or pinned) item's history with a point mass at its date.
 
     A promise weighs the customer's promise-keeping probability; a pinned date

@@ -53,7 +53,8 @@ from cashplan.fast.arrays import (
     days,
 )
 from cashplan.fast.frames import invoice_rows
-from cashplan.fast.kernels import decay_table, payer_sums
+from cashplan.fast.history import decay_table
+from cashplan.fast.scoring import payer_sums
 
 __all__ = ["PayerScorer"]
 
@@ -86,8 +87,14 @@ class PayerScorer:
         How many invoices' worth the company's figures weigh against a customer's own.
     """
 
-    def __init__(self, *, half_life_days: float = 365.0, tolerance_days: int = 5,
-                 threshold: float = 60.0, prior_strength: float = 5.0) -> None:  # fmt: skip
+    def __init__(
+        self,
+        *,
+        half_life_days: float = 365.0,
+        tolerance_days: int = 5,
+        threshold: float = 60.0,
+        prior_strength: float = 5.0,
+    ) -> None:
         self.half_life_days = half_life_days
         self.tolerance_days = tolerance_days
         self.threshold = threshold
@@ -95,12 +102,18 @@ class PayerScorer:
 
     def __repr__(self) -> str:
         fitted = f", {len(self.summary_):,} customers" if hasattr(self, "summary_") else ""
-        return (f"PayerScorer(half_life_days={self.half_life_days}, tolerance_days="
-                f"{self.tolerance_days}, threshold={self.threshold}{fitted})")  # fmt: skip
+        return (
+            f"PayerScorer(half_life_days={self.half_life_days}, tolerance_days="
+            f"{self.tolerance_days}, threshold={self.threshold}{fitted})"
+        )
 
-    def fit(self, invoices: pd.DataFrame, as_of: str | pd.Timestamp,
-            promises: pd.DataFrame | None = None,
-            arrays: LedgerArrays | None = None) -> PayerScorer:  # fmt: skip
+    def fit(
+        self,
+        invoices: pd.DataFrame,
+        as_of: str | pd.Timestamp,
+        promises: pd.DataFrame | None = None,
+        arrays: LedgerArrays | None = None,
+    ) -> PayerScorer:
         """Learn each customer's metrics and score from what was known at ``as_of``.
 
         Every customer with an invoice issued by ``as_of`` gets a row. ``arrays``:
@@ -109,10 +122,10 @@ class PayerScorer:
         day = to_date(as_of)
         a = arrays_for(invoices, arrays)
         when = day_number(day)
+        decay = decay_table(a.paid, when, self.half_life_days)
         sums, count, open_amount, in_dispute, has_open, present = payer_sums(
-            a.codes, a.issue, a.due, a.paid, a.amount, a.disputed, when,
-            decay_table(a.paid, when, self.half_life_days), float(self.tolerance_days),
-            len(a.customers))  # fmt: skip
+            a, when, decay, float(self.tolerance_days)
+        )
         issued = a.issue <= when
         metrics = {
             **self._history_metrics(sums, count),
@@ -121,8 +134,10 @@ class PayerScorer:
             ),
             **self._promises(invoices, issued, a, promises, day),
         }
-        table = pd.DataFrame({k: v[present] for k, v in metrics.items()},
-                             index=pd.MultiIndex.from_frame(a.customers.loc[present]))  # fmt: skip
+        table = pd.DataFrame(
+            {k: v[present] for k, v in metrics.items()},
+            index=pd.MultiIndex.from_frame(a.customers.loc[present]),
+        )
         self.company_ = self._company_priors(table)
         self.summary_ = self._shrink_and_score(table).reset_index()
         return self
@@ -145,18 +160,25 @@ class PayerScorer:
             cov = rwtl / rw - (rwt / rw) * (rwl / rw)
             trend = np.where(var_t > 1e-3, cov / var_t, 0.0)  # under ~2 weeks: no trend
             out = {
-                "n_settled": count, "n_eff": np.where(has, w**2 / w2, 0.0),
-                "avg_days_late": mean, "share_late": wlate / w,
+                "n_settled": count,
+                "n_eff": np.where(has, w**2 / w2, 0.0),
+                "avg_days_late": mean,
+                "share_late": wlate / w,
                 "std_days_late": np.sqrt(np.clip(wl2 / w - mean**2, 0.0, None)),
                 "trend_days_per_year": np.nan_to_num(trend),
-            }  # fmt: skip
+            }
         for k in ("avg_days_late", "share_late", "std_days_late", "trend_days_per_year"):
             out[k] = np.where(has, out[k], np.nan)
         return out
 
-    def _promises(self, inv: pd.DataFrame, issued: np.ndarray, arrays: LedgerArrays,
-                  promises: pd.DataFrame | None,
-                  day: pd.Timestamp) -> dict[str, np.ndarray]:  # fmt: skip
+    def _promises(
+        self,
+        inv: pd.DataFrame,
+        issued: np.ndarray,
+        arrays: LedgerArrays,
+        promises: pd.DataFrame | None,
+        day: pd.Timestamp,
+    ) -> dict[str, np.ndarray]:
         """Per customer number: the share of its due promises broken, and how many."""
         n = len(arrays.customers)
         if promises is None or promises.empty:
@@ -175,8 +197,10 @@ class PayerScorer:
         code = who[known]
         count = np.bincount(code, minlength=n).astype(float)
         broken = np.bincount(code, weights=(~kept[known]).astype(float), minlength=n)
-        return {"broken_promise_share": np.where(count > 0, broken / np.maximum(count, 1), np.nan),
-                "n_promises": np.where(count > 0, count, np.nan)}  # fmt: skip
+        return {
+            "broken_promise_share": np.where(count > 0, broken / np.maximum(count, 1), np.nan),
+            "n_promises": np.where(count > 0, count, np.nan),
+        }
 
     def _company_priors(self, table: pd.DataFrame) -> pd.DataFrame:
         weights = table["n_eff"]
@@ -184,10 +208,13 @@ class PayerScorer:
         for company, g in table.groupby(level="company"):
             w = weights.loc[g.index]
             rows[company] = {
-                m: float(np.average(g[m].fillna(0.0), weights=w)) if w.sum() > 0
-                else float(g[m].mean()) if g[m].notna().any() else 0.0
+                m: float(np.average(g[m].fillna(0.0), weights=w))
+                if w.sum() > 0
+                else float(g[m].mean())
+                if g[m].notna().any()
+                else 0.0
                 for m in _METRICS
-            }  # fmt: skip
+            }
         return pd.DataFrame.from_dict(rows, orient="index").rename_axis("company")
 
     def _shrink_and_score(self, table: pd.DataFrame) -> pd.DataFrame:
@@ -212,8 +239,9 @@ class PayerScorer:
         for m, (per_unit, cap) in _PENALTY.items():
             penalty += np.clip(out[m].clip(lower=0.0).to_numpy() * per_unit, 0.0, cap)
         out["score"] = np.clip(100.0 - penalty, 0.0, 100.0).round(1)
-        out["grade"] = np.select([out["score"] >= lo for lo, _ in _GRADES],
-                                 [g for _, g in _GRADES], default="E")  # fmt: skip
+        out["grade"] = np.select(
+            [out["score"] >= lo for lo, _ in _GRADES], [g for _, g in _GRADES], default="E"
+        )
         out["reliability"] = np.where(out["score"] >= self.threshold, "reliable", "unreliable")
         out["basis"] = np.where(out["n_settled"] > 0, "history", "company prior")
         return out[["score", "reliability", "grade", "basis", "n_settled", "n_eff", *_METRICS]]

@@ -77,8 +77,9 @@ class Book:
         return cls.from_tables(frames, reporting_currency)
 
     @classmethod
-    def from_tables(cls, tables: Mapping[str, pd.DataFrame], reporting_currency: str = "EUR"
-                    ) -> Book:  # fmt: skip
+    def from_tables(
+        cls, tables: Mapping[str, pd.DataFrame], reporting_currency: str = "EUR"
+    ) -> Book:
         """Like :meth:`from_frames`, from a mapping of table name to frame."""
         unknown = sorted(set(tables) - set(TABLES))
         if unknown:

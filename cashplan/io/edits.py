@@ -29,7 +29,8 @@ Examples
 >>> from cashplan.io.book import read_book
 >>> from cashplan.io.export import write_book
 >>> from cashplan.sample import make_book
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> _ = write_book(make_book(n_invoices=600, n_customers=6), folder)
 >>> book = read_book(folder)
 >>> item = book.invoices.loc[book.invoices["paid_date"].isna()].iloc[0]
@@ -41,6 +42,7 @@ Examples
 True
 >>> (folder / "promises.csv").read_text().splitlines()[-1].endswith(",2026-10-31,cfo,")
 True
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -11,7 +11,8 @@ is written as it is, so ids and notes round-trip unchanged.
 Examples
 --------
 >>> import pandas as pd, tempfile, pathlib
->>> folder = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> folder = pathlib.Path(tmp.name)
 >>> frame = pd.DataFrame({"name": ["=HYPERLINK()", "Durand SA"], "amount": [1234.5, -2.0],
 ...                       "day": pd.to_datetime(["2026-10-31", None]), "invoice_id": ["-1", "=2"]})
 >>> path = write_csv(frame, folder / "t.csv")
@@ -20,6 +21,7 @@ name,amount,day,invoice_id
 '=HYPERLINK(),1234.50,2026-10-31,-1
 Durand SA,-2.00,,=2
 <BLANKLINE>
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

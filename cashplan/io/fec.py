@@ -96,17 +96,26 @@ def read_fec(path: str | Path) -> pd.DataFrame:
             else f"columns missing: {', '.join(missing) or 'Debit/Credit (or Montant/Sens)'}"
         )
         raise BookError.from_rows(
-            [{"file": name, "line": 1, "column": "", "value": header[:80],
-              "problem": f"not a FEC ({why})", "fix": _WHAT_IS_A_FEC}]
-        )  # fmt: skip
+            [
+                {
+                    "file": name,
+                    "line": 1,
+                    "column": "",
+                    "value": header[:80],
+                    "problem": f"not a FEC ({why})",
+                    "fix": _WHAT_IS_A_FEC,
+                }
+            ]
+        )
     newline = data.find(b"\n")
     raw_body = data[newline + 1 :] if utf8 and newline >= 0 else None
     frame = _split(text, sep, cols, name, raw_body)
     return _typed_lines(frame, name)
 
 
-def _split(text: str, sep: str, cols: list[str], name: str, raw_body: bytes | None = None
-           ) -> pd.DataFrame:  # fmt: skip
+def _split(
+    text: str, sep: str, cols: list[str], name: str, raw_body: bytes | None = None
+) -> pd.DataFrame:
     """The text cells of every line (stripped), with the line number.
 
     ``raw_body``: the file's bytes after the header, when they are UTF-8 already.
@@ -136,17 +145,30 @@ def _split(text: str, sep: str, cols: list[str], name: str, raw_body: bytes | No
     off = (cells != len(cols)) & (rows.str.strip() != "")
     off.iloc[0] = False
     if off.any():
-        raise BookError.from_rows([
-            {"file": name, "line": i + 1, "column": "", "value": rows.iloc[i][:60],
-             "problem": f"a line with the wrong number of cells ({cells.iloc[i]})",
-             "fix": f"every line has as many '{sep}'-separated cells as the header "
-             f"({len(cols)})"}
-            for i in np.flatnonzero(off.to_numpy())
-        ])  # fmt: skip
+        raise BookError.from_rows(
+            [
+                {
+                    "file": name,
+                    "line": i + 1,
+                    "column": "",
+                    "value": rows.iloc[i][:60],
+                    "problem": f"a line with the wrong number of cells ({cells.iloc[i]})",
+                    "fix": f"every line has as many '{sep}'-separated cells as the header "
+                    f"({len(cols)})",
+                }
+                for i in np.flatnonzero(off.to_numpy())
+            ]
+        )
     frame = pd.read_csv(
-        io.StringIO(text), sep=sep, dtype=str, keep_default_na=False,
-        quoting=3, header=0, names=cols, skip_blank_lines=False,
-    )  # fmt: skip
+        io.StringIO(text),
+        sep=sep,
+        dtype=str,
+        keep_default_na=False,
+        quoting=3,
+        header=0,
+        names=cols,
+        skip_blank_lines=False,
+    )
     frame = frame.apply(lambda s: s.str.strip())
     frame["line"] = np.arange(2, len(frame) + 2)
     return frame.loc[(frame.drop(columns="line") != "").any(axis=1)]
@@ -157,13 +179,25 @@ def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     report = collector.cells
 
     out = pd.DataFrame({"line": frame["line"]})
-    for c in ("JournalCode", "JournalLib", "EcritureNum", "CompteNum", "CompteLib", "CompAuxNum",
-              "CompAuxLib", "PieceRef", "EcritureLib", "EcritureLet", "Idevise"):  # fmt: skip
+    for c in (
+        "JournalCode",
+        "JournalLib",
+        "EcritureNum",
+        "CompteNum",
+        "CompteLib",
+        "CompAuxNum",
+        "CompAuxLib",
+        "PieceRef",
+        "EcritureLib",
+        "EcritureLet",
+        "Idevise",
+    ):
         out[c] = frame[c] if c in frame.columns else ""
     for c in _DATES:
         raw = frame[c] if c in frame.columns else pd.Series("", index=frame.index)
-        parsed = pd.to_datetime(raw.where(raw.str.fullmatch(r"\d{8}")), format="%Y%m%d",
-                                errors="coerce")  # fmt: skip
+        parsed = pd.to_datetime(
+            raw.where(raw.str.fullmatch(r"\d{8}")), format="%Y%m%d", errors="coerce"
+        )
         if c in frame.columns:
             bad = (raw != "") & parsed.isna()
             report(bad, c, "not a FEC date", "write dates as AAAAMMJJ, e.g. 20261031")
@@ -174,8 +208,12 @@ def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
     def number(c: str) -> pd.Series:
         raw = frame[c] if c in frame.columns else pd.Series("", index=frame.index)
         ok = raw.str.fullmatch(r"[+-]?\d+(?:[.,]\d+)?") | (raw == "")
-        report(~ok, c, "not an amount",
-               "write amounts with a decimal comma, no thousands separator: 1234,56")  # fmt: skip
+        report(
+            ~ok,
+            c,
+            "not an amount",
+            "write amounts with a decimal comma, no thousands separator: 1234,56",
+        )
         text = pa.array(raw.where(ok & (raw != ""), "0"), type=pa.string())
         values = pc.cast(pc.replace_substring(text, ",", "."), pa.float64())
         out = pd.Series(values.to_numpy(zero_copy_only=False), index=raw.index)
@@ -195,8 +233,12 @@ def _typed_lines(frame: pd.DataFrame, name: str) -> pd.DataFrame:
         report(~valid, "Sens", "Sens is neither D nor C", "write D (debit) or C (credit)")
         out["signed"] = number("Montant").abs() * np.where(sens.isin(["C", "-1"]), -1.0, 1.0)
     out["foreign"] = number("Montantdevise").abs() if "Montantdevise" in frame.columns else 0.0
-    report(frame["CompteNum"] == "", "CompteNum", "CompteNum is empty",
-           "every line needs its account number")  # fmt: skip
+    report(
+        frame["CompteNum"] == "",
+        "CompteNum",
+        "CompteNum is empty",
+        "every line needs its account number",
+    )
     if collector.parts:
         raise BookError(pd.concat(collector.parts, ignore_index=True))
     return out.reset_index(drop=True)
@@ -208,16 +250,25 @@ def read_terms_file(path: str | Path) -> pd.Series:
     path = Path(path)
     raw = path.read_bytes()
     text, _ = decode(raw, fallback="iso8859_15", file=path.name)
-    frame = pd.read_csv(io.StringIO(text), sep=None, engine="python", dtype=str,
-                        keep_default_na=False)  # fmt: skip
+    frame = pd.read_csv(
+        io.StringIO(text), sep=None, engine="python", dtype=str, keep_default_na=False
+    )
     frame.columns = [str(c).strip().lower() for c in frame.columns]
     column = next((c for c in ("payment_terms", "payment_terms_days") if c in frame.columns), None)
     if "customer_id" not in frame.columns or column is None:
-        raise BookError.from_rows([{
-            "file": path.name, "line": 1, "column": "", "value": ", ".join(frame.columns),
-            "problem": "a customers file needs customer_id and payment_terms (or "
-            "payment_terms_days)",
-            "fix": "add those columns (other columns are ignored)"}])  # fmt: skip
+        raise BookError.from_rows(
+            [
+                {
+                    "file": path.name,
+                    "line": 1,
+                    "column": "",
+                    "value": ", ".join(frame.columns),
+                    "problem": "a customers file needs customer_id and payment_terms (or "
+                    "payment_terms_days)",
+                    "fix": "add those columns (other columns are ignored)",
+                }
+            ]
+        )
     terms, rows = {}, []
     for i, (cid, value) in enumerate(zip(frame["customer_id"], frame[column], strict=True)):
         if not value.strip():
@@ -225,15 +276,28 @@ def read_terms_file(path: str | Path) -> pd.Series:
         try:  # a few thousand customers at most: a loop reads clearest here
             terms[cid.strip()] = parse_terms(value)
         except ValueError as exc:
-            rows.append({"file": path.name, "line": i + 2, "column": column, "value": value,
-                         "problem": "payment terms not understood", "fix": str(exc)})  # fmt: skip
+            rows.append(
+                {
+                    "file": path.name,
+                    "line": i + 2,
+                    "column": column,
+                    "value": value,
+                    "problem": "payment terms not understood",
+                    "fix": str(exc),
+                }
+            )
     if rows:
         raise BookError.from_rows(rows)
     return pd.Series(terms, dtype=object)
 
 
-def import_fec(fec_file: str | Path, out: str | Path, terms: str | int = 30,
-               customers: str | Path | None = None, company: str | None = None) -> str:  # fmt: skip
+def import_fec(
+    fec_file: str | Path,
+    out: str | Path,
+    terms: str | int = 30,
+    customers: str | Path | None = None,
+    company: str | None = None,
+) -> str:
     """Read a FEC, check the book it makes, then write the book folder; return a summary.
 
     Everything is read and checked before anything is written: a FEC with a

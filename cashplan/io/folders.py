@@ -15,7 +15,8 @@ free, and only those.
 Examples
 --------
 >>> import tempfile, pathlib
->>> root = pathlib.Path(tempfile.mkdtemp())
+>>> tmp = tempfile.TemporaryDirectory()
+>>> root = pathlib.Path(tmp.name)
 >>> def build(tmp):
 ...     (tmp / "manifest.json").write_text('{"cashplan": "0", "outputs": []}')
 >>> _ = write_whole(root / "r", build, kind="report")
@@ -25,6 +26,7 @@ Examples
 Traceback (most recent call last):
 ...
 cashplan.core.errors.CashplanError: ...holds the input...
+>>> tmp.cleanup()
 """
 
 from __future__ import annotations

@@ -42,8 +42,9 @@ __all__ = [
 ]
 
 
-def open_rows(invoices: pd.DataFrame, as_of: str | pd.Timestamp,
-              arrays: LedgerArrays | None = None) -> np.ndarray:  # fmt: skip
+def open_rows(
+    invoices: pd.DataFrame, as_of: str | pd.Timestamp, arrays: LedgerArrays | None = None
+) -> np.ndarray:
     """Positions of the invoices open at ``as_of`` (see ``open_items``).
 
     ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.

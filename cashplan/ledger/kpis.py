@@ -18,6 +18,7 @@ Examples
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -121,18 +122,60 @@ def kpis(
         ``add_invoices``, ``cei``.
     """
     day = to_date(as_of)
-    items = open_items(invoices, day, fx)
     opening_day = day - pd.DateOffset(months=cei_months)
-    opening = open_items(invoices, opening_day, fx)
     sold = sales(invoices, fx)
+    period, month_days = _countback_periods(sold["issue_date"], day)
+    late, late_days, late_rc = _paid_late(invoices, day, fx)
+    at = _Ledger(
+        items=open_items(invoices, day, fx),
+        opening=open_items(invoices, opening_day, fx),
+        sold=sold,
+        in_year=(sold["issue_date"] > day - pd.Timedelta(days=365)) & (sold["issue_date"] <= day),
+        in_cei=(sold["issue_date"] > opening_day) & (sold["issue_date"] <= day),
+        period=period,
+        month_days=month_days,
+        late=late,
+        late_days=late_days,
+        late_rc=late_rc,
+    )
+    companies = sorted(invoices["company"].unique().tolist())
+    return pd.DataFrame([_kpi_row(at, company) for company in [*companies, ALL]])
+
+
+@dataclass(frozen=True)
+class _Ledger:
+    """What ``kpis`` reads of a ledger at a date, for every company."""
+
+    items: pd.DataFrame  # open at as-of
+    opening: pd.DataFrame  # open at the start of the CEI period
+    sold: pd.DataFrame  # every sale
+    in_year: pd.Series  # sales of the 365 days ending on as-of
+    in_cei: pd.Series  # sales of the CEI period
+    period: np.ndarray  # each sale's count-back period (0-11; else outside)
+    month_days: np.ndarray  # the days of each count-back period
+    late: pd.DataFrame  # invoices paid late in the last 365 days
+    late_days: np.ndarray  # their days late
+    late_rc: np.ndarray  # their amounts in the reporting currency
+
+
+def _countback_periods(issue: pd.Series, day: pd.Timestamp) -> tuple[np.ndarray, np.ndarray]:
+    """Each sale's calendar-month period, and the days of each of the 12 periods.
+
+    0 = the month ending on ``day``, ..., 11 = the oldest; issue dates in
+    (bounds[i + 1], bounds[i]] fall in period i, anything else outside 0-11.
+    """
     bounds = pd.DatetimeIndex([day - pd.DateOffset(months=i) for i in range(13)])
     month_days = np.asarray((bounds[:-1] - bounds[1:]).days, dtype=float)
-    in_year = (sold["issue_date"] > day - pd.Timedelta(days=365)) & (sold["issue_date"] <= day)
-    in_cei = (sold["issue_date"] > opening_day) & (sold["issue_date"] <= day)
-    # calendar-month period of each sale: 0 = the month ending on as_of, ..., 11 = the oldest;
-    # issue dates in (bounds[i + 1], bounds[i]] fall in period i, anything else outside 0-11
     ascending = bounds[::-1].to_numpy(dtype="datetime64[us]")
-    period = 12 - np.searchsorted(ascending, sold["issue_date"].to_numpy(), side="left")
+    period = 12 - np.searchsorted(ascending, issue.to_numpy(), side="left")
+    return period, month_days
+
+
+def _paid_late(
+    invoices: pd.DataFrame, day: pd.Timestamp, fx: Fx
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The invoices paid late in the 365 days ending on ``day``, their days late and their
+    amounts in the reporting currency (converted on their paid dates)."""
     late = invoices.loc[
         invoices["paid_date"].notna()
         & (invoices["paid_date"] <= day)
@@ -141,45 +184,42 @@ def kpis(
     ]
     late_days = (late["paid_date"] - late["due_date"]).dt.days.to_numpy(dtype=float)
     late_rc = fx.convert(late["amount"], late["currency"], late["paid_date"])
+    return late, late_days, late_rc
 
-    companies = sorted(invoices["company"].unique().tolist())
-    rows = []
-    for company in [*companies, ALL]:
 
-        def mask(frame: pd.DataFrame, c: str = company) -> np.ndarray:
-            return np.ones(len(frame), bool) if c == ALL else (frame["company"] == c).to_numpy()
+def _mask(frame: pd.DataFrame, company: str) -> np.ndarray:
+    """The rows of ``company`` (all of them for ``ALL``)."""
+    if company == ALL:
+        return np.ones(len(frame), bool)
+    return (frame["company"] == company).to_numpy()
 
-        it, sm = items.loc[mask(items)], mask(sold)
-        ar = float(it["open_amount_rc"].sum())
-        current = float(it.loc[it["days_past_due"] <= 0, "open_amount_rc"].sum())
-        year_sales = float(sold.loc[sm & in_year, "amount_rc"].sum())
-        by_month = np.bincount(
-            period[sm & (period >= 0) & (period < 12)],
-            weights=sold.loc[sm & (period >= 0) & (period < 12), "amount_rc"],
-            minlength=12,
-        )
-        lm = mask(late)
-        w = late_rc[lm].clip(min=0)
-        rows.append(
-            {
-                "company": company,
-                "receivables": ar,
-                "current_receivables": current,
-                "sales_12m": year_sales,
-                "dso": dso_standard(ar, year_sales, 365),
-                "dso_countback": dso_countback(ar, by_month.tolist(), month_days.tolist()),
-                "best_possible_dso": best_possible_dso(current, year_sales, 365),
-                "add": dso_standard(ar, year_sales, 365)
-                - best_possible_dso(current, year_sales, 365),
-                "add_invoices": float(np.average(late_days[lm], weights=w))
-                if w.sum() > 0
-                else float("nan"),
-                "cei": cei(
-                    float(opening.loc[mask(opening), "open_amount_rc"].sum()),
-                    float(sold.loc[sm & in_cei, "amount_rc"].sum()),
-                    ar,
-                    current,
-                ),
-            }
-        )
-    return pd.DataFrame(rows)
+
+def _kpi_row(at: _Ledger, company: str) -> dict[str, object]:
+    """The KPIs of one company (or ``ALL``): a row of ``kpis``."""
+    sold, period = at.sold, at.period
+    it, sm = at.items.loc[_mask(at.items, company)], _mask(sold, company)
+    ar = float(it["open_amount_rc"].sum())
+    current = float(it.loc[it["days_past_due"] <= 0, "open_amount_rc"].sum())
+    year_sales = float(sold.loc[sm & at.in_year, "amount_rc"].sum())
+    by_month = np.bincount(
+        period[sm & (period >= 0) & (period < 12)],
+        weights=sold.loc[sm & (period >= 0) & (period < 12), "amount_rc"],
+        minlength=12,
+    )
+    lm = _mask(at.late, company)
+    w = at.late_rc[lm].clip(min=0)
+    opening = float(at.opening.loc[_mask(at.opening, company), "open_amount_rc"].sum())
+    return {
+        "company": company,
+        "receivables": ar,
+        "current_receivables": current,
+        "sales_12m": year_sales,
+        "dso": dso_standard(ar, year_sales, 365),
+        "dso_countback": dso_countback(ar, by_month.tolist(), at.month_days.tolist()),
+        "best_possible_dso": best_possible_dso(current, year_sales, 365),
+        "add": dso_standard(ar, year_sales, 365) - best_possible_dso(current, year_sales, 365),
+        "add_invoices": float(np.average(at.late_days[lm], weights=w))
+        if w.sum() > 0
+        else float("nan"),
+        "cei": cei(opening, float(sold.loc[sm & at.in_cei, "amount_rc"].sum()), ar, current),
+    }

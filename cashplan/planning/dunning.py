@@ -100,10 +100,10 @@ def customer_stages(
     due = rows["due_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     oldest = np.full(len(out), np.iinfo(np.int64).max)
     np.minimum.at(oldest, codes, due)
-    out["overdue_rc"] = np.bincount(codes, weights=rows["open_amount_rc"].to_numpy(),
-                                    minlength=len(out))  # fmt: skip
-    out["days_overdue"] = (np.datetime64(day.date(), "D").astype(np.int64) - oldest).astype(
-        "int64")  # fmt: skip
+    out["overdue_rc"] = np.bincount(
+        codes, weights=rows["open_amount_rc"].to_numpy(), minlength=len(out)
+    )
+    out["days_overdue"] = (np.datetime64(day.date(), "D").astype(np.int64) - oldest).astype("int64")
     stage = 1 + np.searchsorted(np.asarray(stage_days), out["days_overdue"].to_numpy(), "left")
     if reliability is not None:
         rel = lookup(out, reliability, keys, ["reliability", "broken_promise_share"])

@@ -226,8 +226,9 @@ def plan_candidates(
     n = len(actions)
 
     def by_action(values: np.ndarray) -> np.ndarray:
-        columns = [np.bincount(codes, weights=values[:, k], minlength=n)
-                   for k in range(values.shape[1])]  # fmt: skip
+        columns = [
+            np.bincount(codes, weights=values[:, k], minlength=n) for k in range(values.shape[1])
+        ]
         return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
 
     weights = {"n_invoices": None, "open_rc": inv["open_amount_rc"].to_numpy()}

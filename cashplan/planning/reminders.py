@@ -1,9 +1,10 @@
 """One reminder per customer with overdue invoices, in French and English, from templates.
 
 The templates are Jinja2 text files, ``reminder.<language>.txt.j2``; their first
-line is the subject. The package's own are in ``cashplan/planning/templates``; pass
-``template_dir`` to use edited copies (``cashplan templates DIR`` writes them
-out). Their tone follows the customer's dunning stage (``dunning.TONE_OF_STAGE``).
+line is the subject. The package's own are in ``cashplan/planning/templates``
+(``TEMPLATES``); to change them, copy them into a folder, edit the copies and pass
+that folder as ``template_dir`` (a language without a copy there keeps the package's
+template). Their tone follows the customer's dunning stage (``dunning.TONE_OF_STAGE``).
 
 The statement lists every overdue invoice of the customer: those in dispute or
 under a live promise are shown but not requested; open credit notes are
@@ -27,7 +28,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Hashable, Sequence
 from operator import itemgetter
 from pathlib import Path
 from typing import Any
@@ -43,6 +44,7 @@ from cashplan.forecasting.promises import promised_dates
 __all__ = ["LANGUAGES", "TEMPLATES", "fmt_date", "fmt_money", "one_line", "reminders"]
 
 LANGUAGES = ("fr", "en")
+_KEYS = ["company", "customer_id"]
 TEMPLATES = Path(__file__).parent / "templates"
 _COLUMNS = [
     "company",
@@ -137,9 +139,50 @@ def reminders(
         contact, subject, body.
     """
     day = to_date(as_of)
-    keys = ["company", "customer_id"]
     env = _environment(template_dir)
     templates = {lang: _template(env, lang) for lang in languages}
+    lines, credits = _statements(items, forecast_invoices, stages, day, promises)
+    # plain records, grouped once: pandas per-customer indexing costs ms per customer
+    by_credit = {
+        k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*_KEYS))
+    }
+    info = _customer_info(customers, _KEYS)
+    stage_of = stages.set_index(_KEYS)[["stage", "tone"]].to_dict("index")
+    rows: list[dict[str, Any]] = []
+    for key, group in itertools.groupby(lines.to_dict("records"), key=itemgetter(*_KEYS)):
+        statement = list(group)
+        stage = stage_of[key]
+        who = info.get(key, {})
+        context = _context(key, statement, by_credit.get(key, []), who, stage["tone"], day)
+        for lang, template in templates.items():
+            subject, _, body = template.render(**context).partition("\n")
+            rows.append(
+                {
+                    "company": key[0],
+                    "customer_id": key[1],
+                    "language": lang,
+                    "stage": int(stage["stage"]),
+                    "tone": stage["tone"],
+                    "n_invoices": len(statement),
+                    "overdue_rc": sum(line["open_amount_rc"] for line in statement),
+                    "contact": context["customer"]["contact"],
+                    "subject": one_line(subject.split(":", 1)[-1]).strip(),
+                    "body": body.strip("\n") + "\n",
+                }
+            )
+    return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+def _statements(
+    items: pd.DataFrame,
+    forecast_invoices: pd.DataFrame,
+    stages: pd.DataFrame,
+    day: pd.Timestamp,
+    promises: pd.DataFrame | None,
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The overdue invoices (with their status and days overdue) and the open credit notes
+    of the customers of ``stages``, by customer."""
+    keys = _KEYS
     basis = forecast_invoices.set_index(["company", "invoice_id"])["basis"]
     items = items.assign(
         status=basis.reindex(pd.MultiIndex.from_frame(items[["company", "invoice_id"]]))
@@ -171,49 +214,33 @@ def reminders(
     for frame in (lines, credits):  # as shown in the text (the keys stay exact)
         for column in ("invoice_id", "currency"):
             frame[column] = frame[column].astype(str).str.replace(_CONTROL, " ", regex=True)
-    # plain records, grouped once: pandas per-customer indexing costs ms per customer
-    by_credit = {
-        k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*keys))
+    return lines, credits
+
+
+def _context(
+    key: tuple[str, str],
+    statement: list[dict[Hashable, Any]],
+    credits: list[dict[Hashable, Any]],
+    who: dict[str, str],
+    tone: str,
+    day: pd.Timestamp,
+) -> dict[str, Any]:
+    """What a template reads of one customer: ``statement`` (its overdue invoices),
+    ``credits`` (its open credit notes), ``who`` (name, contact, owner)."""
+    return {
+        "customer": {
+            "id": one_line(key[1]),
+            "name": who.get("name", ""),
+            "contact": who.get("contact", ""),
+        },
+        "company": one_line(key[0]),
+        "as_of": day,
+        "tone": tone,
+        "lines": statement,
+        "credits": credits,
+        "totals": _totals(statement, credits),
+        "sender": who.get("owner") or "Credit management",
     }
-    info = _customer_info(customers, keys)
-    stage_of = stages.set_index(keys)[["stage", "tone"]].to_dict("index")
-    rows: list[dict[str, Any]] = []
-    for key, group in itertools.groupby(lines.to_dict("records"), key=itemgetter(*keys)):
-        statement = list(group)
-        who = info.get(key, {})
-        mine_credits = by_credit.get(key, [])
-        stage = stage_of[key]
-        context = {
-            "customer": {
-                "id": one_line(key[1]),
-                "name": who.get("name", ""),
-                "contact": who.get("contact", ""),
-            },
-            "company": one_line(key[0]),
-            "as_of": day,
-            "tone": stage["tone"],
-            "lines": statement,
-            "credits": mine_credits,
-            "totals": _totals(statement, mine_credits),
-            "sender": who.get("owner") or "Credit management",
-        }
-        for lang, template in templates.items():
-            subject, _, body = template.render(**context).partition("\n")
-            rows.append(
-                {
-                    "company": key[0],
-                    "customer_id": key[1],
-                    "language": lang,
-                    "stage": int(stage["stage"]),
-                    "tone": stage["tone"],
-                    "n_invoices": len(statement),
-                    "overdue_rc": sum(line["open_amount_rc"] for line in statement),
-                    "contact": context["customer"]["contact"],
-                    "subject": one_line(subject.split(":", 1)[-1]).strip(),
-                    "body": body.strip("\n") + "\n",
-                }
-            )
-    return pd.DataFrame(rows, columns=_COLUMNS)
 
 
 def _customer_info(
@@ -226,7 +253,9 @@ def _customer_info(
     return table.to_dict("index")
 
 
-def _totals(lines: list[dict[str, Any]], credits: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def _totals(
+    lines: list[dict[Hashable, Any]], credits: list[dict[Hashable, Any]]
+) -> list[dict[str, Any]]:
     owed: dict[str, float] = {}
     for line in [*(x for x in lines if x["status"] == "due"), *credits]:
         owed[line["currency"]] = owed.get(line["currency"], 0.0) + float(line["open_amount"])

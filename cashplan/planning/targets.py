@@ -382,10 +382,12 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
             continue
         table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
         rate = _rate(g.loc[~_one_off(g)], table.columns)
-        frames.append(pd.DataFrame(
-            [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
-            columns=["month", "category", "amount", "company", "currency"],
-        ))  # fmt: skip
+        frames.append(
+            pd.DataFrame(
+                [(m, cat, float(v), company, currency) for m in beyond for cat, v in rate.items()],
+                columns=["month", "category", "amount", "company", "currency"],
+            )
+        )
     out = pd.concat(frames, ignore_index=True)
     return out.astype({"month": spending["month"].dtype, "amount": float})
 
@@ -431,10 +433,15 @@ def override_spending(
             )
             frames.append(
                 pd.DataFrame(
-                    {"month": months, "category": category, "amount": float(amount),
-                     "company": c, "currency": currencies[c]}
+                    {
+                        "month": months,
+                        "category": category,
+                        "amount": float(amount),
+                        "company": c,
+                        "currency": currencies[c],
+                    }
                 )
-            )  # fmt: skip
+            )
     frames[0] = spending.loc[~drop]
     out = pd.concat(frames, ignore_index=True)
     return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)

@@ -197,8 +197,54 @@ class Workbook:
         return run
 
     def _build(self) -> None:
-        a = self.analysis
-        companies = a.book.companies
+        controls = w.VBox(
+            [
+                w.HTML("<b>Settings</b>"),
+                *self._setting_widgets(),
+                w.HTML("<b>Monthly spending, open months</b> (prefilled from the book)"),
+                w.GridBox(
+                    self._spending_boxes(),
+                    layout=w.Layout(grid_template_columns="repeat(2, 335px)"),
+                ),
+            ],
+            layout=w.Layout(margin="0 24px 0 0"),
+        )
+        self.status = w.HTML()
+        self.promise = self._promise_form()
+        self.adjust = self._adjust_form()
+        self.plan_form = self._sales_plan_form()
+        edits = w.Tab(children=[self.promise, self.adjust, self.plan_form])
+        for i, title in enumerate(("Promise to pay", "Shift or pin", "Sales plan")):
+            edits.set_title(i, title)
+        # the figures (what each chart shows) and the outputs showing them in the browser
+        self.charts = {name: go.Figure(self._figure(name)) for name in _CHARTS}
+        self.chart_views = {name: _chart_view(name) for name in _CHARTS}
+        for name in _CHARTS:
+            _show(self.charts[name], self.chart_views[name])
+        self._drawn = self._chart_inputs()
+        self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.summary = w.HTML()
+        views = self.chart_views
+        rows = [
+            [controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])],
+            [self._cash_controls(), views["position"]],
+            [views["gap"], views["weekly"]],
+            [views["aged"], views["scores"]],
+        ]
+        wrap = w.Layout(flex_flow="row wrap")
+        self.root = w.VBox(
+            [
+                w.HBox(rows[0], layout=wrap),
+                self.summary,
+                *[w.HBox(row, layout=wrap) for row in rows[1:]],
+                w.HTML("<b>Battle plan</b>"),
+                self.plan,
+            ]
+        )
+
+    def _setting_widgets(self) -> list[w.Widget]:
+        """The scope and the planning settings, each calling :meth:`set` when moved."""
+        companies = self.analysis.book.companies
         self.company = w.Dropdown(
             options=[("All (consolidated)", ""), *[(c, c) for c in companies]],
             value="",
@@ -241,9 +287,13 @@ class Workbook:
         self.threshold.observe(
             self._guard(lambda: self.set(threshold=self.threshold.value)), "value"
         )
+        return [self.company, self.margin, self.catch_up, self.threshold]
+
+    def _spending_boxes(self) -> list[w.Text]:
+        """One box per company and category: the mean monthly spending of the open months."""
+        a = self.analysis
         self.spending: dict[str, w.Text] = {}
         self._book_spending: dict[str, float] = {}  # what each box shows until changed
-        rows = []
         planned = planned_spending(a.book.spending, a.day).sort_values(["company", "category"])
         for company, category, currency, amount in planned.itertuples(index=False, name=None):
             if category not in CATEGORIES:
@@ -252,58 +302,7 @@ class Workbook:
             box.observe(self._guard(self._spending_changed), "value")
             self.spending[f"{company}/{category}"] = box
             self._book_spending[f"{company}/{category}"] = round(float(amount), 2)
-            rows.append(box)
-        self.status = w.HTML()
-        self.promise = self._promise_form()
-        self.adjust = self._adjust_form()
-        # the figures (what each chart shows) and the outputs showing them in the browser
-        self.charts = {name: go.Figure(self._figure(name)) for name in _CHARTS}
-        self.chart_views = {name: _chart_view(name) for name in _CHARTS}
-        for name in _CHARTS:
-            _show(self.charts[name], self.chart_views[name])
-        self._drawn = self._chart_inputs()
-        self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
-        self.summary = w.HTML()
-        controls = w.VBox(
-            [
-                w.HTML("<b>Settings</b>"),
-                self.company,
-                self.margin,
-                self.catch_up,
-                self.threshold,
-                w.HTML("<b>Monthly spending, open months</b> (prefilled from the book)"),
-                w.GridBox(rows, layout=w.Layout(grid_template_columns="repeat(2, 335px)")),
-            ],
-            layout=w.Layout(margin="0 24px 0 0"),
-        )
-        self.plan_form = self._sales_plan_form()
-        edits = w.Tab(children=[self.promise, self.adjust, self.plan_form])
-        edits.set_title(0, "Promise to pay")
-        edits.set_title(1, "Shift or pin")
-        edits.set_title(2, "Sales plan")
-        self.root = w.VBox(
-            [
-                w.HBox(
-                    [controls, w.VBox([w.HTML("<b>Edits</b>"), edits, self.status])],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                self.summary,
-                w.HBox(
-                    [self._cash_controls(), self.chart_views["position"]],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                w.HBox(
-                    [self.chart_views["gap"], self.chart_views["weekly"]],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                w.HBox(
-                    [self.chart_views["aged"], self.chart_views["scores"]],
-                    layout=w.Layout(flex_flow="row wrap"),
-                ),
-                w.HTML("<b>Battle plan</b>"),
-                self.plan,
-            ]
-        )
+        return list(self.spending.values())
 
     def _cash_controls(self) -> w.VBox:
         """Cash on hand per company (the bank table's, else empty) and the floor, as boxes."""

@@ -239,8 +239,9 @@ class Analysis:
 
     @cached_property
     def scorer(self) -> PayerScorer:
-        """The payer scorer fitted at as-of."""
-        return PayerScorer(threshold=self.settings.threshold).fit(
+        """The payer scorer fitted at as-of (its scores; the classes at the chosen threshold are
+        :attr:`reliability`, so a threshold change never refits)."""
+        return PayerScorer().fit(  # classes come from classify(threshold): no refit
             self.book.invoices, self.day, self.book.promises, arrays=self.arrays
         )
 

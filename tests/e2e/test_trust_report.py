@@ -22,11 +22,10 @@ import pytest
 from cashplan.app.cli import main
 from cashplan.app.report import run_report
 from cashplan.io.export import write_book
-from cashplan.io.folders import clean_stale, write_whole
 from cashplan.sample import make_book
+from tests.conftest import ROOT
 
 AS_OF = "2026-10-31"
-ROOT = Path(__file__).resolve().parent.parent
 DEADLINE = 300.0  # s: a report on a loaded 2-core machine, with a generous margin
 
 
@@ -225,19 +224,6 @@ def test_each_parameter_is_checked_with_its_range(
     err = capsys.readouterr().err
     assert f"`{name}`" in err and "Fix:" in err and "Traceback" not in err
     assert not out.exists() and _temporary(out) == []
-
-
-def test_clean_stale_leaves_a_running_job_alone(tmp_path: Path) -> None:
-    out = tmp_path / "r"
-    seen: list[list[Path]] = []
-
-    def build(tmp: Path) -> None:
-        (tmp / "manifest.json").write_text('{"cashplan": "0", "outputs": []}')
-        seen.append(clean_stale(out))  # another run starting meanwhile removes nothing live
-        assert tmp.exists()
-
-    write_whole(out, build, kind="report")
-    assert seen == [[]] and (out / "manifest.json").exists()
 
 
 def test_the_workbook_and_the_notebook_check_settings_as_the_report_does() -> None:

@@ -317,3 +317,25 @@ def test_a_line_with_missing_cells_is_named(tmp_path):
         read_fec(fec(tmp_path, rows))
     p = info.value.to_frame().iloc[0]
     assert "wrong number of cells" in p["problem"] and "18" in p["fix"]
+
+
+def test_a_utf8_fec_with_one_latin9_line_is_refused_naming_that_line(tmp_path):
+    rows = sale("1", "20260110", "C1", "Fé1", 100) + sale("2", "20260111", "C1", "Fé2", 100)
+    head = (HEAD + "\n").encode("utf-8")
+    body = [(r + "\n").encode("iso8859_15" if i == 2 else "utf-8") for i, r in enumerate(rows)]
+    path = tmp_path / "FEC.txt"
+    path.write_bytes(head + b"".join(body))
+    with pytest.raises(BookError) as info:
+        read_fec(path)
+    assert info.value.to_frame()["line"].tolist() == [4]
+
+
+def test_fec_amounts_beyond_the_limit_are_refused(tmp_path):
+    rows = sale("1", "20260110", "C1", "F1", 100)
+    rows[0] = rows[0].replace("100,00", "999999999999999,99")
+    path = tmp_path / "FEC.txt"
+    path.write_text("\n".join([HEAD, *rows]) + "\n")
+    with pytest.raises(BookError) as info:
+        read_fec(path)
+    found = info.value.to_frame()
+    assert found[["line", "column"]].values.tolist() == [[2, "Debit"]]

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import openpyxl
 import pandas as pd
@@ -12,8 +10,6 @@ import pytest
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.forecasting.collection import Forecast, month_windows
 from cashplan.io.export import write_xlsx
-from cashplan.planning.dunning import customer_stages
-from cashplan.planning.gap import monthly_gap
 from cashplan.planning.plan import LEVERS, PlanPolicy, battle_plan, discount_cost
 
 AS_OF = "2026-10-31"
@@ -118,53 +114,6 @@ def test_discount_cost_worked_example() -> None:
     assert disc["cost_rc"] == pytest.approx(0.35 * float(discount_cost(10_000.0, 0.02, 0.06, 66)))
 
 
-def test_dunning_stage_from_age_profile_and_segment() -> None:
-    inv = HAND.invoices
-    rel = RELIABILITY.assign(reliability="unreliable")
-    base = customer_stages(inv, AS_OF).set_index("customer_id")
-    bumped = customer_stages(inv, AS_OF, rel).set_index("customer_id")
-    assert base.loc["C1", "lever"] == "call" and bumped.loc["C1", "lever"] == "escalate"
-    assert base.loc["C2", "tone"] == "firm" and bumped.loc["C2", "tone"] == "formal_notice"
-    assert "C3" not in base.index and "C4" not in base.index  # promised, disputed
-    key = pd.DataFrame({"company": "A", "customer_id": ["C1"], "segment": ["key_account"]})
-    assert (
-        customer_stages(inv, AS_OF, customers=key).set_index("customer_id").loc["C1", "lever"]
-        == "sales_rep"
-    )
-    old = inv.assign(due_date=pd.Timestamp("2026-01-01"))
-    stages = customer_stages(old, AS_OF, litigation_min=2_000.0).set_index("customer_id")
-    assert stages.loc["C2", "lever"] == "litigation"  # 4,000 is worth it
-    assert stages.loc["C1", "lever"] == "cut_off"  # 1,000 is not
-
-
-def test_monthly_gap_probability_and_cumulative() -> None:
-    targets = pd.DataFrame(
-        {
-            "company": "A",
-            "month": pd.to_datetime(["2026-10-01", "2026-11-01", "2026-12-01"]),
-            "cash_need": 100.0,
-            "carried": [0.0, 20.0, 0.0],
-            "target": [100.0, 120.0, 100.0],
-            "collected": [80.0, np.nan, np.nan],
-            "closed": [True, False, False],
-        }
-    )
-    months = pd.DataFrame(
-        {
-            "company": "A",
-            "month": pd.to_datetime(["2026-11-01", "2026-12-01"]),
-            "expected": [120.0, 90.0],
-            "p10": 0.0,
-            "p90": 0.0,
-            "sd": [10.0, 0.0],
-        }
-    )
-    gap = monthly_gap(targets, months)
-    assert gap["gap"].tolist() == [20.0, 0.0, 10.0]
-    assert gap["cumulative_gap"].iloc[1:].tolist() == [0.0, 10.0]
-    assert gap["probability"].iloc[1:].tolist() == pytest.approx([0.5, 0.0])
-
-
 @pytest.fixture(scope="module")
 def analysis(sample_book) -> Analysis:  # type: ignore[no-untyped-def]
     return Analysis(sample_book, Settings(as_of=AS_OF))
@@ -194,39 +143,6 @@ def test_sample_plan_reconciles_with_the_forecast(analysis: Analysis) -> None:
     assert priorities.is_monotonic_increasing  # cheapest lever first
     for _, group in plan.actions.groupby("lever"):
         assert group["open_rc"].is_monotonic_decreasing  # largest receivables first
-
-
-def test_reminder_lists_every_overdue_invoice_of_its_customer_and_no_other(
-    analysis: Analysis,
-) -> None:
-    drafts = analysis.reminders()
-    items = analysis.items
-    overdue = items.loc[(items["days_past_due"] > 0) & (items["open_amount"] > 0)]
-    assert set(drafts["language"]) == {"fr", "en"} and len(drafts) > 50
-    for row in drafts.itertuples():
-        pattern = r"Invoice (\S+) of" if row.language == "en" else r"Facture (\S+) du"
-        listed = re.findall(pattern, row.body)
-        mine = overdue.loc[
-            (overdue["company"] == row.company) & (overdue["customer_id"] == row.customer_id),
-            "invoice_id",
-        ]
-        assert sorted(listed) == sorted(mine), row.customer_id
-    formal = drafts.loc[drafts["tone"] == "formal_notice"].set_index("language")["body"]
-    assert formal["fr"].str.contains("mettons en demeure").all()
-    assert formal["en"].str.contains("formal notice").all()
-    friendly = drafts.loc[(drafts["tone"] == "friendly") & (drafts["language"] == "fr"), "body"]
-    assert not friendly.str.contains("mettons en demeure").any()
-
-
-def test_reminders_use_the_users_templates(analysis: Analysis, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    (tmp_path / "reminder.en.txt.j2").write_text(
-        "Subject: {{ customer.id }}\n{% for l in lines %}{{ l.invoice_id }};{% endfor %}\n"
-    )
-    drafts = analysis.reminders(languages=("en",), template_dir=str(tmp_path))
-    assert (drafts["subject"] == drafts["customer_id"]).all()
-    (tmp_path / "reminder.en.txt.j2").write_text("{% for x in %}")
-    with pytest.raises(Exception, match=r"reminder.en.txt.j2, line 1"):
-        analysis.reminders(languages=("en",), template_dir=str(tmp_path))
 
 
 def test_battle_plan_workbook_has_a_sheet_per_owner(analysis: Analysis, tmp_path) -> None:  # type: ignore[no-untyped-def]

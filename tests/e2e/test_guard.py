@@ -6,7 +6,7 @@ import pandas as pd
 
 from cashplan import read_book, write_book, write_csv
 from cashplan.app.cli import main
-from tests.test_fec import fec, pay, sale
+from tests.io.test_fec import fec, pay, sale
 
 RISKY = ["-OUV0", "=F1", "+F2", "@F3", "--REV1"]
 

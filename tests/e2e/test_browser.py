@@ -30,9 +30,8 @@ import pytest
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.app.workbook import parse_money
 from cashplan.io.book import read_book
-from tests.conftest import SAMPLE
+from tests.conftest import ROOT, SAMPLE
 
-ROOT = Path(__file__).resolve().parent.parent
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = ROOT / "test-artifacts"
 AS_OF = "2026-10-31"

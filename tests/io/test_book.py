@@ -284,3 +284,44 @@ def test_from_frames_validates_like_files():
                 }
             )
         )
+
+
+def test_cr_only_line_endings_are_read_with_their_line_numbers(book_dir):
+    rows = [HEADER, "F1,C1,2026-01-10,2026-02-09,10", "F2,C1,2026-01-11,2026-02-10,20"]
+    book = read_book(book_dir(invoices="\r".join(rows) + "\r"))
+    assert book.invoices["invoice_id"].tolist() == ["F1", "F2"]
+    assert book.invoices["amount"].tolist() == [10.0, 20.0]
+    bad = "\r".join([*rows, "F3,C1,2026-13-01,2026-02-10,5"]) + "\r"
+    found = problems(book_dir(invoices=bad))
+    assert found[["line", "column"]].values.tolist() == [[4, "issue_date"]]
+
+
+def test_a_header_cell_with_a_line_break_is_named(book_dir):
+    text = '"invoice\n_id",customer_id,issue_date,due_date,amount\nF1,C1,2026-01-10,2026-02-09,10\n'
+    found = problems(book_dir(invoices=text))
+    p = found.iloc[0]
+    assert len(found) == 1, found.to_string()
+    assert (p["file"], p["line"], p["column"]) == ("invoices.csv", 1, "invoice\n_id")
+    assert "line break" in p["problem"] and "one line" in p["fix"]
+
+
+def test_a_utf8_file_with_one_cp1252_line_is_refused_naming_that_line(book_dir):
+    data = (
+        (HEADER + "\nF1,Crème1,2026-01-10,2026-02-09,10\n").encode("utf-8")
+        + "F2,Crème1,2026-01-10,2026-02-09,10\n".encode("cp1252")
+        + "F3,Crème1,2026-01-10,2026-02-09,10\n".encode()
+    )
+    found = problems(book_dir(**{"invoices.csv": data}))
+    p = found.iloc[0]
+    assert len(found) == 1, found.to_string()
+    assert (p["file"], p["line"]) == ("invoices.csv", 3)
+    assert "UTF-8" in p["problem"] and "UTF-8" in p["fix"]
+    assert p["value"].startswith("F2,Cr")
+
+
+def test_a_whole_cp1252_file_still_loads(book_dir):
+    text = (
+        "invoice_id;customer_id;issue_date;due_date;amount\nF1;Crème1;31/01/2026;02/03/2026;1,5\n"
+    )
+    book = read_book(book_dir(encoding="cp1252", invoices=text))
+    assert book.invoices["customer_id"].tolist() == ["Crème1"]

@@ -18,8 +18,8 @@ import pytest
 from cashplan.app.report import run_report
 from cashplan.io.export import write_book
 from cashplan.sample import make_book
-from tests import test_browser
-from tests.test_browser import WAIT, _free_port, _server
+from tests.e2e import test_browser
+from tests.e2e.test_browser import WAIT, _free_port, _server
 
 browser = test_browser.browser  # the fixtures: Chromium (per module), a page with its screenshot
 page = test_browser.page

@@ -1,0 +1,236 @@
+"""Analysis and Settings: every figure of a book at a date, recomputing only what a change touches.
+
+``Analysis.replace`` carries over the pieces a change leaves as they were, following the
+hand-kept ``_DEPENDS`` of app/analysis.py. The property test guards that table: after any
+one change of a setting or of an edited table, every piece of the replaced analysis equals
+the piece of an analysis built afresh; the direct tests say which pieces are reused.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from cashplan.app import analysis as analysis_module
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.core.errors import CashplanError
+from cashplan.io.book import Book
+from cashplan.sample import make_book
+
+AS_OF = "2026-10-31"
+# the pieces: what _DEPENDS names and Analysis computes (new pieces join by themselves)
+PIECES = [name for name in analysis_module._DEPENDS if hasattr(Analysis, name)]
+
+
+@pytest.fixture(scope="module")
+def tables() -> dict[str, pd.DataFrame]:
+    return make_book(n_invoices=1500, n_customers=12)
+
+
+@pytest.fixture(scope="module")
+def book(tables: dict[str, pd.DataFrame]) -> Book:
+    return Book.from_frames(**tables)
+
+
+@pytest.fixture(scope="module")
+def base(book: Book) -> Analysis:
+    """The analysis every change starts from, with every piece computed (so that all can be
+    carried over)."""
+    a = Analysis(book, Settings(as_of=AS_OF))
+    for name in PIECES:
+        getattr(a, name)
+    return a
+
+
+def assert_same(a: Any, b: Any, where: str) -> None:
+    """Equal values, looking into the frames, arrays and fields of the pieces."""
+    if isinstance(a, pd.DataFrame):
+        pd.testing.assert_frame_equal(a, b, obj=where)
+    elif isinstance(a, pd.Series):
+        pd.testing.assert_series_equal(a, b, obj=where)
+    elif isinstance(a, pd.Index):
+        pd.testing.assert_index_equal(a, b, obj=where)
+    elif isinstance(a, np.ndarray):
+        np.testing.assert_array_equal(a, b, err_msg=where)
+    elif isinstance(a, dict):
+        assert a.keys() == b.keys(), where
+        for key in a:
+            assert_same(a[key], b[key], f"{where}[{key!r}]")
+    elif isinstance(a, list | tuple):
+        assert type(a) is type(b) and len(a) == len(b), where
+        for i, (x, y) in enumerate(zip(a, b, strict=True)):
+            assert_same(x, y, f"{where}[{i}]")
+    elif hasattr(a, "__dict__") and not callable(a):
+        assert type(a) is type(b), where
+        assert_same(vars(a), vars(b), where)
+    elif isinstance(a, float) and np.isnan(a):
+        assert isinstance(b, float) and np.isnan(b), where
+    else:
+        assert a == b, f"{where}: {a!r} != {b!r}"
+
+
+def assert_all_pieces_fresh(replaced: Analysis, book: Book, settings: Settings) -> None:
+    fresh = Analysis(book, settings)
+    assert replaced.settings == settings
+    for name in PIECES:
+        assert_same(getattr(replaced, name), getattr(fresh, name), name)
+
+
+# ---- every setting, and each edit of the tables -----------------------------------------------
+
+days = st.dates(dt.date(2025, 3, 31), dt.date(2026, 10, 31)).map(str)
+SETTINGS = {
+    "as_of": days,
+    "company": st.sampled_from(["FR01", "UK01"]),
+    "k": st.integers(2, 12),
+    "safety_margin": st.floats(0.01, 1.0),
+    "surplus_lowers": st.just(True),
+    "threshold": st.floats(0.0, 100.0).filter(lambda x: x != 60.0),
+    "dispute_policy": st.just("long_delay"),
+    "discount_rate": st.floats(0.0, 0.5).filter(lambda x: x != 0.02),
+    "cost_of_funds": st.floats(0.0, 1.0).filter(lambda x: x != 0.05),
+    "spending": st.dictionaries(
+        st.sampled_from(["salaries", "taxes", "external", "loans", "FR01/salaries", "UK01/loans"]),
+        st.floats(0.0, 5e6),
+        min_size=1,
+        max_size=3,
+    ),
+}
+EDITS = ["promise to come", "promise broken", "promise dropped", "shift", "pin"]
+
+
+def with_row(book: Book, table: str, row: dict[str, Any]) -> Book:
+    """``book`` with a row added to ``table``, validated like a file; the other tables kept."""
+    added = pd.concat([getattr(book, table).astype(object), pd.DataFrame([row])], ignore_index=True)
+    typed = Book.from_frames(invoices=book.invoices, fx_rates=book.fx_rates, **{table: added})
+    return dataclasses.replace(book, **{table: getattr(typed, table)})
+
+
+def edited(data: st.DataObject, book: Book, kind: str) -> Book:
+    """The book after one edit of its promises or adjustments (the other tables kept)."""
+    if kind == "promise dropped":
+        keep = np.ones(len(book.promises), bool)
+        keep[data.draw(st.integers(0, len(keep) - 1), label="dropped")] = False
+        return dataclasses.replace(book, promises=book.promises.loc[keep].reset_index(drop=True))
+    inv, as_of = book.invoices, pd.Timestamp(AS_OF)
+    open_ = inv.loc[inv["paid_date"].isna() | (inv["paid_date"] > as_of)]
+    row = open_.iloc[data.draw(st.integers(0, len(open_) - 1), label="invoice")]
+    ids = {"company": row["company"], "customer_id": row["customer_id"]}
+    ids |= {"invoice_id": row["invoice_id"] if data.draw(st.booleans(), label="one") else ""}
+    later = as_of + pd.Timedelta(days=data.draw(st.integers(1, 60), label="days"))
+    if kind == "promise to come":
+        recorded = as_of - pd.Timedelta(days=5)
+        new = {"promised_date": later, "amount": row["open_amount"] / 2, "recorded_on": recorded}
+        return with_row(book, "promises", ids | new)
+    if kind == "promise broken":  # its date has come: the scores learn from it
+        before = as_of - pd.Timedelta(days=data.draw(st.integers(1, 60), label="days before"))
+        new = {"promised_date": before, "amount": row["open_amount"] / 2}
+        return with_row(book, "promises", ids | new | {"recorded_on": before})
+    if kind == "shift":
+        new = {"shift_days": data.draw(st.integers(-30, 60).filter(bool), label="shift")}
+        return with_row(book, "adjustments", ids | new | {"to_date": None})
+    return with_row(book, "adjustments", ids | {"shift_days": None, "to_date": later})
+
+
+@pytest.mark.parametrize("what", [*SETTINGS, *EDITS])
+@settings(
+    max_examples=2,  # x 15 changes: each setting and edit is tried, in about a minute
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_replace_equals_an_analysis_built_afresh(
+    base: Analysis, what: str, data: st.DataObject
+) -> None:
+    if what in SETTINGS:
+        change = {what: data.draw(SETTINGS[what], label=what)}
+        replaced = base.replace(**change)
+        assert_all_pieces_fresh(replaced, base.book, dataclasses.replace(base.settings, **change))
+    else:
+        book = edited(data, base.book, what)
+        assert_all_pieces_fresh(base.replace(book=book), book, base.settings)
+
+
+# ---- what is reused, what recomputed -----------------------------------------------------------
+
+
+def reused(before: Analysis, after: Analysis) -> set[str]:
+    """The pieces ``after`` took from ``before`` (a piece that is None, such as the opening
+    cash of a book without a bank table, is the same object whether reused or not)."""
+    return {
+        name
+        for name in PIECES
+        if before.__dict__[name] is not None and after.__dict__.get(name) is before.__dict__[name]
+    }
+
+
+@pytest.mark.parametrize(
+    ("change", "kept", "recomputed"),
+    [
+        ({"safety_margin": 0.1}, {"forecast", "collected", "need", "candidates"}, {"targets"}),
+        ({"spending": {"salaries": 1e6}}, {"forecast", "collected", "kpis"}, {"need", "plan"}),
+        ({"k": 3}, {"forecast", "need", "stages", "customer_table"}, {"targets", "gap"}),
+        ({"threshold": 40.0}, {"scorer", "forecast", "targets", "gap"}, {"reliability"}),
+        ({"company": "UK01"}, {"forecast", "targets", "gap", "candidates"}, {"stages", "plan"}),
+        ({"dispute_policy": "long_delay"}, {"scorer", "model", "targets"}, {"forecast", "gap"}),
+        ({"discount_rate": 0.05}, {"forecast", "gap", "stages"}, {"candidates", "plan"}),
+        ({"as_of": "2026-09-30"}, {"arrays"}, set(PIECES) - {"arrays"}),
+        ({"threshold": 60.0}, set(PIECES), set()),  # the value it had: nothing changes
+    ],
+)
+def test_a_setting_recomputes_what_depends_on_it_and_reuses_the_rest(
+    base: Analysis, change: dict[str, Any], kept: set[str], recomputed: set[str]
+) -> None:
+    after = base.replace(**change)
+    nothing = {name for name in PIECES if base.__dict__[name] is None}  # no bank table: None
+    assert kept - nothing <= reused(base, after)
+    assert not recomputed & reused(base, after)
+
+
+def test_a_promise_to_come_keeps_the_scores_and_recomputes_the_forecast(base: Analysis) -> None:
+    row = base.items.iloc[0]
+    promise = {
+        "company": row["company"],
+        "customer_id": row["customer_id"],
+        "invoice_id": row["invoice_id"],
+        "promised_date": "2026-11-20",
+        "amount": "10",
+    }
+    after = base.replace(book=with_row(base.book, "promises", promise))
+    kept = reused(base, after)
+    assert {"scorer", "reliability", "model", "items", "targets", "customer_table"} <= kept
+    assert not {"forecast", "gap", "plan", "stages", "candidates"} & kept
+
+
+def test_pieces_are_computed_once_and_the_book_is_left_as_it_was(book: Book) -> None:
+    before = book.invoices.copy()
+    a = Analysis(book, Settings(as_of=AS_OF))
+    assert a.forecast is a.forecast and a.gap is a.gap
+    assert a.plan.actions is a.plan.actions
+    pd.testing.assert_frame_equal(book.invoices, before)
+
+
+def test_an_as_of_before_the_first_invoice_and_a_bad_setting_are_refused(book: Book) -> None:
+    with pytest.raises(CashplanError, match="before the book's first invoice"):
+        Analysis(book, Settings(as_of="2020-01-01"))
+    with pytest.raises(CashplanError, match="threshold"):
+        Settings(as_of=AS_OF, threshold=150)
+    a = Analysis(book, Settings(as_of=AS_OF))
+    with pytest.raises(CashplanError, match="catch_up"):
+        a.replace(k=0)
+
+
+def test_view_and_scope_follow_the_company(base: Analysis) -> None:
+    assert set(base.view(base.gap)["company"]) == {"ALL"}
+    uk = base.replace(company="UK01")
+    assert set(uk.view(uk.gap)["company"]) == {"UK01"}
+    assert set(uk.scoped(uk.items)["company"]) == {"UK01"}
+    assert uk.scoped(uk.items).shape[0] < base.scoped(base.items).shape[0]

@@ -1,0 +1,44 @@
+"""The cashplan command: a summary, problems not tracebacks, checked arguments, no overwriting."""
+
+from __future__ import annotations
+
+import pytest
+
+from cashplan.app.cli import main
+from tests.conftest import HEADER, SAMPLE
+
+
+def test_cli_summary_on_the_sample(capsys):
+    assert main(["summary", str(SAMPLE), "--as-of", "2026-10-31"]) == 0
+    out = capsys.readouterr().out
+    for heading in (
+        "Cash need and targets",
+        "Aged balance by company",
+        "Aged balance by owner",
+        "KPIs",
+    ):
+        assert heading in out
+    assert "2027-04" in out and "ALL" in out
+
+
+def test_cli_bad_book_prints_problems_not_a_traceback(book_dir, capsys):
+    folder = book_dir(invoices=HEADER + "\nF1,C1,2026-01-10,2026-01-01,10\n")
+    assert main(["summary", str(folder), "--as-of", "2026-10-31"]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "invoices.csv, line 2, column 'due_date'" in captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_cli_unknown_company_and_bad_date(capsys):
+    assert main(["summary", str(SAMPLE), "--as-of", "2026-10-31", "--company", "XX"]) == 2
+    assert "it has: FR01, UK01" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["summary", str(SAMPLE), "--as-of", "31/10/2026"])
+    assert "write it as YYYY-MM-DD" in capsys.readouterr().err
+
+
+def test_cli_sample_refuses_to_overwrite(tmp_path, capsys):
+    (tmp_path / "keep.csv").write_text("x")
+    assert main(["sample", "--out", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err

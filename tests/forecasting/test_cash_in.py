@@ -1,0 +1,123 @@
+"""The cash of invoices not yet issued, the total with the open book, its calibration."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cashplan import Book
+from cashplan.forecasting.cash_in import (
+    calibration_scale,
+    new_sales,
+    new_sales_forecast,
+    total_cash_in,
+    total_monthly,
+)
+from cashplan.forecasting.collection import buckets_for, month_windows
+from cashplan.forecasting.issue_lag import IssueLagModel
+from cashplan.forecasting.new_sales import InvoicingForecaster
+from cashplan.sample import make_book
+
+
+@pytest.fixture(scope="module")
+def book() -> Book:
+    return Book.from_tables(make_book(n_invoices=6_000, n_customers=60, seed=5))
+
+
+def test_new_sales_weeks_and_months_match_the_open_book_forecast(book):
+    ns = new_sales(book.invoices, "2026-10-31", book.fx)
+    weeks = buckets_for("2026-10-31").iloc[:13]["start"].tolist()
+    for company, g in ns.weekly.groupby("company"):
+        assert g["week_start"].tolist() == weeks, company
+    assert sorted(ns.weekly["company"].unique()) == ["ALL", "FR01", "UK01"]
+    months = month_windows("2026-10-31", 6)["month"].tolist()
+    assert ns.monthly.loc[ns.monthly["company"] == "ALL", "month"].tolist() == months
+    parts = ns.weekly.loc[ns.weekly["company"] != "ALL"].groupby("week_start")["new_expected"]
+    group = ns.weekly.loc[ns.weekly["company"] == "ALL"].set_index("week_start")["new_expected"]
+    assert np.allclose(parts.sum().to_numpy(), group.to_numpy())
+    w = ns.weekly
+    assert (w["new_p10"] <= w["new_expected"]).all() and (w["new_expected"] <= w["new_p90"]).all()
+    assert ns.weekly["new_expected"].iloc[1] < ns.weekly["new_expected"].iloc[10]  # ramps up
+
+
+def test_the_plan_shows_as_the_source_and_moves_the_cash(book):
+    invoicing = InvoicingForecaster().fit(book.invoices, "2026-10-31", book.fx)
+    lags = IssueLagModel().fit(book.invoices, "2026-10-31", book.fx)
+    plan = pd.DataFrame(
+        {"company": ["FR01"], "month": [pd.Timestamp("2026-11-01")], "amount_rc": [0.0]}
+    )
+    base = new_sales_forecast(invoicing, lags).monthly.set_index(["company", "month"])
+    planned = new_sales_forecast(invoicing, lags, plan=plan).monthly.set_index(["company", "month"])
+    key = ("FR01", pd.Timestamp("2026-11-01"))
+    assert planned.loc[key, "source"] == "sales_plan"
+    assert planned.loc[("ALL", pd.Timestamp("2026-11-01")), "source"] == "mixed"
+    assert planned.loc[key, "new_forecast"] < base.loc[key, "new_forecast"]
+    assert planned.loc[("UK01", pd.Timestamp("2026-12-01")), "new_forecast"] == pytest.approx(
+        base.loc[("UK01", pd.Timestamp("2026-12-01")), "new_forecast"]
+    )
+
+
+def test_models_of_different_dates_are_refused(book):
+    invoicing = InvoicingForecaster().fit(book.invoices, "2026-10-31", book.fx)
+    lags = IssueLagModel().fit(book.invoices, "2026-09-30", book.fx)
+    with pytest.raises(ValueError, match="same as-of"):
+        new_sales_forecast(invoicing, lags)
+
+
+def test_the_total_adds_means_and_independent_spreads_times_the_scale():
+    start = pd.Timestamp("2026-11-02")
+    open_weeks = pd.DataFrame(
+        {
+            "company": ["ALL", "ALL"],
+            "start": [start, start],
+            "kind": ["week", "month"],
+            "expected": [300.0, 1.0],
+            "p10": [0.0, 0.0],
+            "p90": [300.0 + 1.2815515655446004 * 30, 2.0],
+        }
+    )
+    new = pd.DataFrame(
+        {
+            "company": ["ALL"],
+            "week_start": [start],
+            "new_expected": [100.0],
+            "new_p10": [0.0],
+            "new_p90": [100.0 + 1.2815515655446004 * 40],
+        }
+    )
+    one = total_cash_in(open_weeks, new)
+    two = total_cash_in(open_weeks, new, scale=2.0)
+    assert len(one) == 1 and one.loc[0, "total_expected"] == 400.0
+    assert one.loc[0, "total_sd"] == pytest.approx(50.0)  # sqrt(30^2 + 40^2)
+    assert two.loc[0, "total_p90"] - 400.0 == pytest.approx(2 * (one.loc[0, "total_p90"] - 400))
+
+
+def test_the_monthly_total_adds_the_open_books_months(book):
+    from cashplan.forecasting.collection import forecast
+
+    fc = forecast(book.invoices, "2026-10-31", book.fx)
+    ns = new_sales(book.invoices, "2026-10-31", book.fx)
+    total = total_monthly(fc.months, ns.monthly)
+    assert len(total) == len(fc.months)
+    assert np.allclose(total["total_forecast"], total["open_expected"] + total["new_forecast"])
+    assert (total["total_p10"] <= total["total_forecast"]).all()
+    assert (total["total_forecast"] <= total["total_p90"]).all()
+
+
+def test_the_calibration_sees_only_weeks_over_by_as_of():
+    weeks = pd.date_range("2025-01-06", periods=60, freq="7D")
+    rows = pd.DataFrame(
+        {
+            "as_of": pd.Timestamp("2025-01-05"),
+            "week_start": weeks,
+            "actual": 100.0 + np.tile([-10.0, 10.0], 30),
+            "total_expected": 100.0,
+            "total_sd": 10.0,
+        }
+    )
+    as_of = weeks[40] - pd.Timedelta(days=1)  # 40 weeks over
+    base = calibration_scale(rows, as_of)
+    wild = rows.assign(actual=np.where(rows["week_start"] >= weeks[40], 1e6, rows["actual"]))
+    assert calibration_scale(wild, as_of) == base == pytest.approx(1 / 1.2815515655446004)
+    assert calibration_scale(rows, weeks[10]) == 1.0  # too few weeks yet

@@ -1,0 +1,49 @@
+"""Reminders: every overdue invoice of the customer and no other, from the user's templates."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from cashplan.app.analysis import Analysis, Settings
+
+AS_OF = "2026-10-31"
+
+
+@pytest.fixture(scope="module")
+def analysis(sample_book) -> Analysis:  # type: ignore[no-untyped-def]
+    return Analysis(sample_book, Settings(as_of=AS_OF))
+
+
+def test_reminder_lists_every_overdue_invoice_of_its_customer_and_no_other(
+    analysis: Analysis,
+) -> None:
+    drafts = analysis.reminders()
+    items = analysis.items
+    overdue = items.loc[(items["days_past_due"] > 0) & (items["open_amount"] > 0)]
+    assert set(drafts["language"]) == {"fr", "en"} and len(drafts) > 50
+    for row in drafts.itertuples():
+        pattern = r"Invoice (\S+) of" if row.language == "en" else r"Facture (\S+) du"
+        listed = re.findall(pattern, row.body)
+        mine = overdue.loc[
+            (overdue["company"] == row.company) & (overdue["customer_id"] == row.customer_id),
+            "invoice_id",
+        ]
+        assert sorted(listed) == sorted(mine), row.customer_id
+    formal = drafts.loc[drafts["tone"] == "formal_notice"].set_index("language")["body"]
+    assert formal["fr"].str.contains("mettons en demeure").all()
+    assert formal["en"].str.contains("formal notice").all()
+    friendly = drafts.loc[(drafts["tone"] == "friendly") & (drafts["language"] == "fr"), "body"]
+    assert not friendly.str.contains("mettons en demeure").any()
+
+
+def test_reminders_use_the_users_templates(analysis: Analysis, tmp_path) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "reminder.en.txt.j2").write_text(
+        "Subject: {{ customer.id }}\n{% for l in lines %}{{ l.invoice_id }};{% endfor %}\n"
+    )
+    drafts = analysis.reminders(languages=("en",), template_dir=str(tmp_path))
+    assert (drafts["subject"] == drafts["customer_id"]).all()
+    (tmp_path / "reminder.en.txt.j2").write_text("{% for x in %}")
+    with pytest.raises(Exception, match=r"reminder.en.txt.j2, line 1"):
+        analysis.reminders(languages=("en",), template_dir=str(tmp_path))

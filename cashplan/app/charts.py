@@ -10,11 +10,12 @@ HTML in labels, and an id is shown as written, never as markup or a link.
 
 Examples
 --------
->>> weeks = pd.DataFrame({"start": pd.to_datetime(["2026-11-02", "2026-11-09"]),
-...     "expected": [100.0, 50.0], "p10": [80.0, 30.0], "p90": [120.0, 70.0]})
+>>> weeks = pd.DataFrame({"week_start": pd.to_datetime(["2026-11-02", "2026-11-09"]),
+...     "open_expected": [100.0, 50.0], "new_expected": [0.0, 20.0],
+...     "total_expected": [100.0, 70.0], "total_p10": [80.0, 45.0], "total_p90": [120.0, 95.0]})
 >>> fig = weekly_forecast(weeks, "EUR")
 >>> [trace.name for trace in fig.data]
-['p10-p90', 'expected']
+['open book', 'new sales']
 """
 
 from __future__ import annotations

@@ -17,10 +17,12 @@ Examples
 >>> from cashplan.sample import make_book
 >>> book = Book.from_frames(**make_book(n_invoices=2_000, n_customers=20))
 >>> tables = report_tables(Analysis(book, Settings(as_of="2026-10-31")))
->>> sorted(tables)
-['actions', 'aging', 'customers', 'forecast_invoices', 'forecast_weekly', 'kpis', 'monthly']
->>> tables["forecast_weekly"].columns.tolist()
-['company', 'week_start', 'expected', 'p10', 'p90']
+>>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
+['actions', 'aging', 'cash_position', 'customers', 'forecast_invoices', 'forecast_weekly', 'kpis',
+ 'monthly']
+>>> tables["forecast_weekly"].columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
+['company', 'week_start', 'expected', 'p10', 'p90', 'new_expected', 'total_expected', 'total_p10',
+ 'total_p90']
 """
 
 from __future__ import annotations

@@ -109,6 +109,20 @@ class Settings:
         )
 
 
+def setting_default(name: str) -> Any:
+    """The default of a :class:`Settings` field: the one home of every default (the CLI,
+    the notebook helper and the widgets read it; a test holds the report's parameters cell
+    to it).
+
+    >>> setting_default("threshold"), setting_default("k")
+    (60.0, 1)
+    """
+    (field_,) = [f for f in dataclasses.fields(Settings) if f.name == name]
+    if field_.default_factory is not dataclasses.MISSING:
+        return field_.default_factory()
+    return field_.default
+
+
 # what each piece is computed from: settings fields and book tables
 _DEPENDS: dict[str, set[str]] = {
     "arrays": {"invoices"},

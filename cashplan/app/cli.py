@@ -73,6 +73,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _summary_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     """`cashplan summary`: targets, aged balance and KPIs printed."""
+    from cashplan.app.analysis import setting_default
+
     summary = sub.add_parser(
         "summary",
         help="print targets, aged balance and KPIs of a book",
@@ -91,7 +93,7 @@ def _summary_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     summary.add_argument(
         "--catch-up",
         type=int,
-        default=1,
+        default=setting_default("k"),
         metavar="K",
         help="months over which a shortfall is caught up (default 1)",
     )
@@ -103,7 +105,7 @@ def _summary_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) ->
     summary.add_argument(
         "--margin",
         type=float,
-        default=0.0,
+        default=setting_default("safety_margin"),
         metavar="FRACTION",
         help="safety margin on the cash need, e.g. 0.1 for 10%% (default 0)",
     )

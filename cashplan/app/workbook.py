@@ -245,6 +245,7 @@ class Workbook:
     def _setting_widgets(self) -> list[w.Widget]:
         """The scope and the planning settings, each calling :meth:`set` when moved."""
         companies = self.analysis.book.companies
+        settings = self.analysis.settings  # the widgets start from the settings' defaults
         self.company = w.Dropdown(
             options=[("All (consolidated)", ""), *[(c, c) for c in companies]],
             value="",
@@ -252,7 +253,7 @@ class Workbook:
             style=_LABEL,
         )
         self.margin = w.FloatSlider(
-            value=0.0,
+            value=settings.safety_margin,
             min=0.0,
             max=0.5,
             step=0.01,
@@ -262,7 +263,7 @@ class Workbook:
             style=_LABEL,
         )
         self.catch_up = w.IntSlider(
-            value=1,
+            value=settings.k,
             min=1,
             max=6,
             description="Catch-up (months)",
@@ -270,7 +271,7 @@ class Workbook:
             style=_LABEL,
         )
         self.threshold = w.FloatSlider(
-            value=60.0,
+            value=settings.threshold,
             min=0.0,
             max=100.0,
             step=1.0,

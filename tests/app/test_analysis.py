@@ -234,3 +234,34 @@ def test_view_and_scope_follow_the_company(base: Analysis) -> None:
     assert set(uk.view(uk.gap)["company"]) == {"UK01"}
     assert set(uk.scoped(uk.items)["company"]) == {"UK01"}
     assert uk.scoped(uk.items).shape[0] < base.scoped(base.items).shape[0]
+
+
+def test_every_default_has_one_home_the_settings() -> None:
+    """The report's parameters cell, ``notebook.load`` and the CLI agree with ``Settings``."""
+    import ast
+    import inspect
+
+    from cashplan.app.analysis import setting_default
+    from cashplan.app.cli import _parser
+    from cashplan.app.notebook import load
+    from cashplan.app.report import report_parameters
+
+    names = {  # report parameter -> Settings field
+        "catch_up": "k",
+        "threshold": "threshold",
+        "safety_margin": "safety_margin",
+        "dispute_policy": "dispute_policy",
+        "discount_rate": "discount_rate",
+        "cost_of_funds": "cost_of_funds",
+        "spending": "spending",
+        "cash_floor": "cash_floor",
+    }
+    cell = report_parameters()
+    signature = inspect.signature(load).parameters
+    for parameter, field_name in names.items():
+        expected = setting_default(field_name)
+        assert ast.literal_eval(cell[parameter]["default"]) == expected, parameter
+        assert signature[parameter].default in (expected, None), parameter
+    summary = _parser().parse_args(["summary", "book", "--as-of", "2026-10-31"])
+    assert summary.catch_up == setting_default("k")
+    assert summary.margin == setting_default("safety_margin")

@@ -40,7 +40,12 @@ from cashplan.forecasting.collection import buckets_for, forecast
 from cashplan.forecasting.reliability import PayerScorer
 from cashplan.ledger.items import open_items, settled_mask
 
-__all__ = ["Backtest", "backtest", "default_dates"]
+__all__ = [
+    "Backtest",
+    "backtest",
+    "backtest_dates",
+    "default_dates",
+]
 
 _WEEKS = 13
 
@@ -66,14 +71,12 @@ def default_dates(invoices: pd.DataFrame) -> pd.DatetimeIndex:
     return pd.date_range(first, stop, freq="ME")
 
 
-def backtest(
+def backtest_dates(
     invoices: pd.DataFrame,
-    fx: Fx,
-    promises: pd.DataFrame | None = None,
     first: str | pd.Timestamp | None = None,
     last: str | pd.Timestamp | None = None,
-) -> Backtest:
-    """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
+) -> pd.DatetimeIndex:
+    """The month-ends a backtest scores (:func:`default_dates`), within ``first``-``last``."""
     dates = default_dates(invoices)
     if first is not None:
         dates = dates[dates >= to_date(first)]
@@ -84,6 +87,18 @@ def backtest(
             "no as-of date to backtest: the book needs a year of history and "
             "13 weeks after the first date"
         )
+    return dates
+
+
+def backtest(
+    invoices: pd.DataFrame,
+    fx: Fx,
+    promises: pd.DataFrame | None = None,
+    first: str | pd.Timestamp | None = None,
+    last: str | pd.Timestamp | None = None,
+) -> Backtest:
+    """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
+    dates = backtest_dates(invoices, first, last)
     known = invoices.assign(disputed=False)
     arrays = ledger_arrays(known)  # the same at every date
     frames = [_one_date(known, arrays, fx, promises, day) for day in dates]

@@ -40,10 +40,9 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
-from cashplan.forecasting.backtest import default_dates
+from cashplan.forecasting.backtest import backtest_dates
 from cashplan.forecasting.cash_in import calibration_scale, new_sales, total_cash_in
 from cashplan.forecasting.collection import buckets_for, forecast
 from cashplan.forecasting.reliability import PayerScorer
@@ -100,16 +99,7 @@ def backtest_cash_in(
         run_rate, last_year, ets. ``summary``: method, wape, median_wape_per_date,
         p10_p90_coverage, raw_coverage, new_share.
     """
-    dates = default_dates(invoices)
-    if first is not None:
-        dates = dates[dates >= to_date(first)]
-    if last is not None:
-        dates = dates[dates <= to_date(last)]
-    if len(dates) == 0:
-        raise ValueError(
-            "no as-of date to backtest: the book needs a year of history and "
-            "13 weeks after the first date"
-        )
+    dates = backtest_dates(invoices, first, last)
     known = invoices.assign(disputed=False)
     arrays = ledger_arrays(known)
     cash = _cash(known, fx)

@@ -10,31 +10,11 @@ import pytest
 from cashplan import BookError, read_book
 from cashplan.app.cli import main
 from cashplan.io.fec import Terms, fec_to_book, parse_terms, read_fec
+from cashplan.io.fec_book import FEC_COLUMNS
 from tests.conftest import SAMPLE
 from tests.fec_writer import book_to_fec
 
-HEAD = "\t".join(
-    [
-        "JournalCode",
-        "JournalLib",
-        "EcritureNum",
-        "EcritureDate",
-        "CompteNum",
-        "CompteLib",
-        "CompAuxNum",
-        "CompAuxLib",
-        "PieceRef",
-        "PieceDate",
-        "EcritureLib",
-        "Debit",
-        "Credit",
-        "EcritureLet",
-        "DateLet",
-        "ValidDate",
-        "Montantdevise",
-        "Idevise",
-    ]
-)
+HEAD = "\t".join(FEC_COLUMNS)
 
 
 def line(

@@ -405,14 +405,7 @@ class Analysis:
     @cached_property
     def plan(self) -> Plan:
         """The battle plan for the first short month of the chosen scope."""
-        s = self.settings
-        return battle_plan(
-            self.forecast,
-            self.gap,
-            self.day,
-            company=s.company,
-            candidates=self.candidates,
-        )
+        return battle_plan(self.candidates, self.gap, company=self.settings.company)
 
     def reminders(
         self, languages: tuple[str, ...] = ("fr", "en"), template_dir: str | None = None

@@ -25,7 +25,7 @@ import pandas as pd
 from cashplan import Book, PayerScorer, read_book
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import ledger_arrays
-from cashplan.forecasting.collection import delay_model, forecast
+from cashplan.forecasting.collection import CollectionForecaster, forecast
 from cashplan.io.export import write_book
 from cashplan.sample import make_book
 
@@ -65,9 +65,10 @@ def score_and_forecast(
         t0 = time.perf_counter()
         arrays = ledger_arrays(inv)
         t1 = time.perf_counter()
-        PayerScorer().fit(inv, as_of, promises, arrays=arrays)  # type: ignore[arg-type]
+        PayerScorer.from_arrays(arrays).fit(inv, as_of, promises)  # type: ignore[arg-type]
         t2 = time.perf_counter()
-        forecast(inv, as_of, fx, promises, arrays=arrays)  # type: ignore[arg-type]
+        model = CollectionForecaster.from_arrays(arrays).fit(inv, as_of, fx)  # type: ignore[arg-type]
+        model.predict(promises)
         t3 = time.perf_counter()
         for k, v in zip(steps, (t1 - t0, t2 - t1, t3 - t2, t3 - t0), strict=True):
             steps[k].append(v)
@@ -118,9 +119,9 @@ def sample_reforecast() -> None:
     promises = pd.concat([book.promises, extra], ignore_index=True)
     took = best(lambda: forecast(inv, AS_OF, book.fx, promises), repeat=5)
     print(f"sample book re-forecast after one promise: {took * 1000:.0f} ms")
-    model = delay_model(inv, AS_OF, book.fx)  # what the workbook keeps between edits
-    took = best(lambda: forecast(inv, AS_OF, book.fx, promises, model=model), repeat=5)
-    print(f"sample book re-forecast after one promise, delay model reused: {took * 1000:.0f} ms")
+    model = CollectionForecaster().fit(inv, AS_OF, book.fx)  # what the workbook keeps
+    took = best(lambda: model.predict(promises), repeat=5)
+    print(f"sample book re-forecast after one promise, forecaster kept: {took * 1000:.0f} ms")
 
 
 if __name__ == "__main__":

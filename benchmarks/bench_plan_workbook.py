@@ -25,7 +25,7 @@ import pandas as pd
 from bench_forecast import best, generated, reopened
 
 from cashplan.app.analysis import Analysis, Settings
-from cashplan.planning.plan import battle_plan
+from cashplan.planning.plan import battle_plan, plan_candidates
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLE = ROOT / "data" / "sample"
@@ -39,13 +39,14 @@ def plan() -> None:
     a = Analysis(book, Settings(as_of=AS_OF))
     fc, gap, rel = a.forecast, a.gap, a.reliability
     n_open = len(fc.invoices)
+    actions = plan_candidates(fc, AS_OF, reliability=rel, customers=book.customers)
     for month in gap.loc[(gap["company"] == "ALL") & (gap["status"] == "open"), "month"][:2]:
         seconds = best(
             lambda m=month: battle_plan(
-                fc, gap, AS_OF, month=m, reliability=rel, customers=book.customers
+                plan_candidates(fc, AS_OF, reliability=rel, customers=book.customers), gap, month=m
             )
         )
-        p = battle_plan(fc, gap, AS_OF, month=month, reliability=rel, customers=book.customers)
+        p = battle_plan(actions, gap, month=month)
         print(
             f"plan for {month:%Y-%m}, {n_open:,} open invoices: {seconds:.3f} s "
             f"({len(p.actions):,} actions, {len(p.invoices):,} invoices targeted; goal < 1 s)"

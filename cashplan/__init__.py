@@ -13,7 +13,12 @@ True
 
 from cashplan.core.errors import BookError, CashplanError, MissingRateError
 from cashplan.core.fx import Fx
-from cashplan.forecasting.collection import Forecast, buckets_for, forecast
+from cashplan.forecasting.collection import (
+    CollectionForecaster,
+    Forecast,
+    buckets_for,
+    forecast,
+)
 from cashplan.forecasting.reliability import PayerScorer
 from cashplan.io.book import Book, Source, read_book
 from cashplan.io.export import write_book, write_csv
@@ -36,6 +41,7 @@ __all__ = [
     "Book",
     "BookError",
     "CashplanError",
+    "CollectionForecaster",
     "Forecast",
     "Fx",
     "MissingRateError",

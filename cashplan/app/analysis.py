@@ -40,7 +40,7 @@ from cashplan.forecasting.cash_in import (
     total_cash_in,
     total_monthly,
 )
-from cashplan.forecasting.collection import DelayModel, Forecast, delay_model, forecast
+from cashplan.forecasting.collection import CollectionForecaster, Forecast
 from cashplan.forecasting.issue_lag import IssueLagModel
 from cashplan.forecasting.new_sales import InvoicingForecaster
 from cashplan.forecasting.reliability import PayerScorer
@@ -128,9 +128,9 @@ _DEPENDS: dict[str, set[str]] = {
     "arrays": {"invoices"},
     "items": {"as_of", "invoices", "customers", "fx_rates"},
     "scorer": {"as_of", "arrays", "promise_history"},
-    "model": {"as_of", "arrays", "fx_rates"},
+    "forecaster": {"as_of", "arrays", "fx_rates"},
     "reliability": {"scorer", "threshold"},
-    "forecast": {"model", "promises", "adjustments", "scorer", "dispute_policy"},
+    "forecast": {"forecaster", "promises", "adjustments", "scorer", "dispute_policy"},
     "collected": {"as_of", "invoices", "fx_rates"},
     "spending": {"as_of", "spending"},
     "need": {"spending", "as_of", "fx_rates"},
@@ -255,9 +255,8 @@ class Analysis:
     def scorer(self) -> PayerScorer:
         """The payer scorer fitted at as-of (its scores; the classes at the chosen threshold are
         :attr:`reliability`, so a threshold change never refits)."""
-        return PayerScorer().fit(  # classes come from classify(threshold): no refit
-            self.book.invoices, self.day, self.book.promises, arrays=self.arrays
-        )
+        scorer = PayerScorer.from_arrays(self.arrays)  # classify(threshold): no refit
+        return scorer.fit(self.book.invoices, self.day, self.book.promises)
 
     @cached_property
     def reliability(self) -> pd.DataFrame:
@@ -265,9 +264,10 @@ class Analysis:
         return self.scorer.classify(self.settings.threshold)
 
     @cached_property
-    def model(self) -> DelayModel:
-        """The open book and delay distributions (unchanged by promises and adjustments)."""
-        return delay_model(self.book.invoices, self.day, self.book.fx, arrays=self.arrays)
+    def forecaster(self) -> CollectionForecaster:
+        """The collection forecaster fitted at as-of (promises and adjustments do not refit it)."""
+        model = CollectionForecaster.from_arrays(self.arrays)
+        return model.fit(self.book.invoices, self.day, self.book.fx)
 
     @cached_property
     def forecast(self) -> Forecast:
@@ -275,15 +275,11 @@ class Analysis:
         keeping = (
             1.0 - self.scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
         )
-        return forecast(
-            self.book.invoices,
-            self.day,
-            self.book.fx,
+        return self.forecaster.predict(
             self.book.promises,
             self.book.adjustments,
             promise_keeping=keeping,
             dispute_policy=self.settings.dispute_policy,
-            model=self.model,
         )
 
     @cached_property
@@ -423,14 +419,7 @@ class Analysis:
     @cached_property
     def plan(self) -> Plan:
         """The battle plan for the first short month of the chosen scope."""
-        s = self.settings
-        return battle_plan(
-            self.forecast,
-            self.gap,
-            self.day,
-            company=s.company,
-            candidates=self.candidates,
-        )
+        return battle_plan(self.candidates, self.gap, company=self.settings.company)
 
     def reminders(
         self, languages: tuple[str, ...] = ("fr", "en"), template_dir: str | None = None

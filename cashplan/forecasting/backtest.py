@@ -36,7 +36,7 @@ import pandas as pd
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
-from cashplan.forecasting.collection import buckets_for, forecast
+from cashplan.forecasting.collection import CollectionForecaster, buckets_for
 from cashplan.forecasting.reliability import PayerScorer
 from cashplan.ledger.items import open_items, settled_mask
 
@@ -115,9 +115,10 @@ def _one_date(
 ) -> pd.DataFrame:
     keep = None
     if promises is not None and len(promises):
-        scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
+        scorer = PayerScorer.from_arrays(arrays).fit(invoices, day, promises)
         keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-    fc = forecast(invoices, day, fx, promises, promise_keeping=keep, arrays=arrays)
+    forecaster = CollectionForecaster.from_arrays(arrays).fit(invoices, day, fx)
+    fc = forecaster.predict(promises, promise_keeping=keep)
     weeks = buckets_for(day).iloc[:_WEEKS]
     model = fc.buckets.loc[fc.buckets["company"] == "ALL"].iloc[:_WEEKS]
     items = open_items(invoices, day, fx)

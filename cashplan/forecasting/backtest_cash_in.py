@@ -44,7 +44,7 @@ from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecasting.backtest import backtest_dates
 from cashplan.forecasting.cash_in import calibration_scale, new_sales, total_cash_in
-from cashplan.forecasting.collection import buckets_for, forecast
+from cashplan.forecasting.collection import CollectionForecaster, buckets_for
 from cashplan.forecasting.reliability import PayerScorer
 
 __all__ = ["CashInBacktest", "backtest_cash_in"]
@@ -128,9 +128,10 @@ def _one_date(
 ) -> pd.DataFrame:
     keep = None
     if promises is not None and len(promises):
-        scorer = PayerScorer().fit(invoices, day, promises, arrays=arrays)
+        scorer = PayerScorer.from_arrays(arrays).fit(invoices, day, promises)
         keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-    fc = forecast(invoices, day, fx, promises, promise_keeping=keep, arrays=arrays)
+    forecaster = CollectionForecaster.from_arrays(arrays).fit(invoices, day, fx)
+    fc = forecaster.predict(promises, promise_keeping=keep)
     new = new_sales(invoices, day, fx, weeks=_WEEKS)
     total = total_cash_in(fc.buckets, new.weekly)
     total = total.loc[total["company"] == "ALL"].iloc[:_WEEKS]

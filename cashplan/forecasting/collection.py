@@ -45,7 +45,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -62,7 +62,7 @@ from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments
 from cashplan.forecasting.promises import GRID as _GRID
 from cashplan.ledger.items import open_items, open_rows
 
-__all__ = ["DelayModel", "Forecast", "buckets_for", "delay_model", "forecast", "month_windows"]
+__all__ = ["CollectionForecaster", "Forecast", "buckets_for", "forecast", "month_windows"]
 
 _Z90 = 1.2815515655446004
 _END_OF_TIME = pd.Timestamp("2262-04-01")
@@ -131,59 +131,242 @@ def month_windows(as_of: str | pd.Timestamp, months: int = 6) -> pd.DataFrame:
     return table.astype("datetime64[us]")
 
 
-def _delay_cdfs(
-    arrays: LedgerArrays, day: pd.Timestamp, half_life_days: float, prior_strength: float
-) -> tuple[np.ndarray, tuple[np.ndarray, np.ndarray]]:
-    """Each customer's blended delay CDF (rows), and its payment-run days."""
-    when = day_number(day)
-    decay = decay_table(arrays.paid, when, half_life_days)
-    cdf = delay_cdfs(
-        arrays,
-        when,
-        decay,
-        d_min=D_MIN,
-        d_max=D_MAX,
-        uniform=_UNIFORM,
-        prior_strength=prior_strength,
-    )
-    return cdf, run_day_payers(arrays, when, decay)
+class CollectionForecaster:
+    """Forecast the collection of every invoice open at a date (see the module doc).
 
+    Scikit-learn shaped: ``fit`` learns, from the ledger at ``as_of``, what
+    promises and adjustments do not change (the open book, each customer's delay
+    distribution, the payment-run payers); ``predict`` adds the promises, the
+    adjustments and the dispute policy, so that a new promise re-forecasts
+    without refitting.
 
-@dataclass(frozen=True)
-class DelayModel:
-    """What the forecast learns from the ledger at a date, before promises and adjustments.
+    Parameters
+    ----------
+    half_life_days : float, default 365
+        Age at which a settled invoice's weight in its customer's history halves.
+    prior_strength : float, default 5
+        How many invoices' worth the company's delays weigh against a customer's own.
+    weeks : int, default 13
+        Monday-weeks forecast (``buckets_for``).
+    months : int, default 6
+        Calendar months forecast after as-of (``buckets_for``, ``month_windows``).
 
-    ``items``: the open invoices; ``customers`` and ``cdf``: each customer's delay
-    CDF (one row each); ``item_customer``: each item's row in them; ``runs``: the
-    payment-run-day payers.
+    Attributes
+    ----------
+    as_of_ : Timestamp
+        The date fitted at: history settled by then, the invoices open then.
+    arrays_ : LedgerArrays
+        The invoices' columns as arrays (``ledger_arrays``), given to
+        ``from_arrays`` or computed by ``fit``.
+    items_ : DataFrame
+        The invoices open at ``as_of_`` (``open_items``).
+    customers_ : DataFrame
+        company, customer_id: customer number ``i`` is row ``i``.
+    item_customer_ : ndarray
+        Each row of ``items_``, its customer number.
+    cdf_ : ndarray
+        Each customer's blended delay CDF (one row per customer, over the delay grid).
+    runs_ : tuple of ndarray
+        Each customer's payment-run day (-1: none) and its distribution.
+
+    Examples
+    --------
+    >>> from cashplan.io.book import Book
+    >>> book = Book.from_frames(invoices=pd.DataFrame({
+    ...     "invoice_id": ["H1", "F1"], "customer_id": ["C1", "C1"],
+    ...     "issue_date": ["2026-07-01", "2026-10-20"], "due_date": ["2026-07-31", "2026-11-19"],
+    ...     "amount": ["100", "500"], "paid_date": ["2026-08-10", ""]}))
+    >>> model = CollectionForecaster().fit(book.invoices, "2026-10-31", book.fx)
+    >>> model
+    CollectionForecaster(half_life_days=365.0, prior_strength=5.0, weeks=13, months=6, \
+as of 2026-10-31, open invoices: 1)
+    >>> model.predict().invoices["expected_date"].dt.strftime("%Y-%m-%d").tolist()
+    ['2026-11-30']
     """
 
-    as_of: pd.Timestamp
-    items: pd.DataFrame
-    customers: pd.DataFrame
-    cdf: np.ndarray
-    runs: tuple[np.ndarray, np.ndarray]
-    item_customer: np.ndarray
+    def __init__(
+        self,
+        *,
+        half_life_days: float = 365.0,
+        prior_strength: float = 5.0,
+        weeks: int = 13,
+        months: int = 6,
+    ) -> None:
+        self.half_life_days = half_life_days
+        self.prior_strength = prior_strength
+        self.weeks = weeks
+        self.months = months
+        self._arrays: LedgerArrays | None = None
 
+    @classmethod
+    def from_arrays(cls, arrays: LedgerArrays, **params: Any) -> CollectionForecaster:
+        """A forecaster that fits on the ledger ``arrays`` were computed from (``ledger_arrays``).
 
-def delay_model(
-    invoices: pd.DataFrame,
-    as_of: str | pd.Timestamp,
-    fx: Fx,
-    half_life_days: float = 365.0,
-    prior_strength: float = 5.0,
-    arrays: LedgerArrays | None = None,
-) -> DelayModel:
-    """The open book and the customers' delay distributions at ``as_of`` (see ``forecast``).
+        The arrays do not depend on the date: computed once, they serve every fit
+        (and ``PayerScorer.from_arrays``). ``fit`` refuses another ledger's arrays.
+        """
+        model = cls(**params)
+        model._arrays = arrays
+        return model
 
-    ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.
-    """
-    day = to_date(as_of)
-    arrays = arrays_for(invoices, arrays)
-    rows = open_rows(invoices, day, arrays)
-    items = open_items(invoices, day, fx, rows=rows)
-    cdf, runs = _delay_cdfs(arrays, day, half_life_days, prior_strength)
-    return DelayModel(day, items, arrays.customers, cdf, runs, arrays.codes[rows])
+    def __repr__(self) -> str:
+        fitted = (
+            f", as of {self.as_of_:%Y-%m-%d}, open invoices: {len(self.items_):,}"
+            if hasattr(self, "as_of_")
+            else ""
+        )
+        return (
+            f"CollectionForecaster(half_life_days={self.half_life_days}, prior_strength="
+            f"{self.prior_strength}, weeks={self.weeks}, months={self.months}{fitted})"
+        )
+
+    def fit(
+        self, invoices: pd.DataFrame, as_of: str | pd.Timestamp, fx: Fx
+    ) -> CollectionForecaster:
+        """Learn the open book and the customers' delay distributions at ``as_of``.
+
+        Parameters
+        ----------
+        invoices : DataFrame
+            The book's typed invoices.
+        as_of : date
+            What is known: history settled by then, invoices open then.
+        fx : Fx
+            Open amounts convert at the as-of rate.
+
+        Returns
+        -------
+        CollectionForecaster
+            Itself, fitted.
+        """
+        day = to_date(as_of)
+        arrays = arrays_for(invoices, self._arrays)
+        rows = open_rows(invoices, day, arrays)
+        when = day_number(day)
+        decay = decay_table(arrays.paid, when, self.half_life_days)
+        self.cdf_ = delay_cdfs(
+            arrays,
+            when,
+            decay,
+            d_min=D_MIN,
+            d_max=D_MAX,
+            uniform=_UNIFORM,
+            prior_strength=self.prior_strength,
+        )
+        self.runs_ = run_day_payers(arrays, when, decay)
+        self.as_of_, self.arrays_ = day, arrays
+        self.items_ = open_items(invoices, day, fx, rows=rows)
+        self.customers_, self.item_customer_ = arrays.customers, arrays.codes[rows]
+        return self
+
+    def predict(
+        self,
+        promises: pd.DataFrame | None = None,
+        adjustments: pd.DataFrame | None = None,
+        promise_keeping: pd.Series | None = None,
+        dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+    ) -> Forecast:
+        """The forecast of the open book with the promises and adjustments known at as-of.
+
+        Parameters
+        ----------
+        promises, adjustments : DataFrame, optional
+            The book's typed tables (only what was recorded by as-of counts).
+        promise_keeping : Series, optional
+            Probability that a customer keeps a promise, indexed by (company,
+            customer_id), e.g. ``1 - PayerScorer.summary_.broken_promise_share``;
+            0.8 where absent.
+        dispute_policy : {"exclude", "long_delay"}
+            What happens to disputed invoices.
+
+        Returns
+        -------
+        Forecast
+            ``invoices``: company, invoice_id, customer_id, open_amount_rc, due_date,
+            expected_date, p10_date, p90_date, basis. ``buckets``: company (and
+            ``ALL``) x bucket: start, end, kind, expected, p10, p90.
+        """
+        if dispute_policy not in ("exclude", "long_delay"):
+            raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
+        if not hasattr(self, "as_of_"):
+            raise ValueError("this CollectionForecaster is not fitted yet: call fit first")
+        day, items, c = self.as_of_, self.items_, self.item_customer_
+        due = items["due_date"].to_numpy(dtype="datetime64[D]")
+        who = (c, self.customers_)
+        shift, pinned = apply_adjustments(items, adjustments, day, who)
+        due = due + shift.astype("timedelta64[D]")
+        buckets = buckets_for(day, self.weeks, self.months)
+        windows = month_windows(day, self.months)
+        fine = _fine_buckets(buckets, windows)
+        edges = fine["start"].to_numpy(dtype="datetime64[D]")
+        order = by_customer(c, len(self.customers_))  # the items, customer by customer
+        mass, dates, basis = self._from_history(due, edges, order)
+        basis[shift != 0] = BASES.index("adjusted")
+        mass, dates, basis = mix_promises(
+            items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who
+        )
+        disputed = items["disputed"].to_numpy()
+        if disputed.any():
+            _disputes(disputed, dispute_policy, day, mass, dates, fine)
+            basis[disputed] = BASES.index("disputed")
+        out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
+        for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
+            out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
+        out["basis"] = text_from_codes(basis, BASES)
+        month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
+        weekly = self._bucket_table(mass, _columns(edges, buckets["start"]), buckets, order)
+        by_month = self._bucket_table(month_mass, np.arange(month_mass.shape[1]), windows, order)
+        return Forecast(
+            out.reset_index(drop=True),
+            weekly,
+            by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
+            windows,
+            month_mass,
+        )
+
+    def _bucket_table(
+        self, mass: np.ndarray, column: np.ndarray, buckets: pd.DataFrame, order: np.ndarray
+    ) -> pd.DataFrame:
+        """``_bucket_table`` of the fitted open book."""
+        return _bucket_table(
+            self.items_, self.item_customer_, order, self.customers_, mass, column, buckets
+        )
+
+    def _from_history(
+        self, due: np.ndarray, edges: np.ndarray, order: np.ndarray
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """Each item's mass in the fine intervals starting at ``edges``, its dates and its
+        basis, from its customer's history (or payment runs) alone, given it is unpaid at as-of.
+
+        ``due``: the items' due dates (shifted by the adjustments); ``order``: the items by
+        customer (``by_customer``).
+        """
+        c, day = self.item_customer_, self.as_of_
+        today = np.datetime64(day.date(), "D")
+        age = (today - due).astype(np.int64)  # days past the (shifted) due date
+        mass, left, mean, p10, p90 = conditional(
+            c,
+            due.astype(np.int64),
+            today.astype(np.int64),
+            edges.astype(np.int64),
+            self.cdf_,
+            D_MIN,
+            order,
+        )
+        beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
+        nat = np.datetime64("NaT")
+        dates = {
+            k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
+            for k, v in (("expected", mean), ("p10", p10), ("p90", p90))
+        }
+        history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
+        basis = np.where(history_mass < 0.02, BASES.index("default"), BASES.index("history"))
+        run_day, run_dist = self.runs_
+        rows, run_mass, run_dates = run_day_forecast(c, due, run_day, run_dist, day, edges)
+        mass[rows] = run_mass
+        for k in dates:
+            dates[k][rows] = run_dates[k]
+        return mass, dates, basis
 
 
 def forecast(
@@ -198,118 +381,20 @@ def forecast(
     prior_strength: float = 5.0,
     weeks: int = 13,
     months: int = 6,
-    model: DelayModel | None = None,
-    arrays: LedgerArrays | None = None,
 ) -> Forecast:
-    """Forecast the collection of every invoice open at ``as_of`` (see the module doc).
+    """Forecast the collection of every invoice open at ``as_of`` in one call.
 
-    Parameters
-    ----------
-    invoices, promises, adjustments : DataFrame
-        The book's typed tables (promises and adjustments optional).
-    as_of : date
-        What is known: history settled by then, promises recorded by then.
-    fx : Fx
-        Open amounts convert at the as-of rate.
-    promise_keeping : Series, optional
-        Probability that a customer keeps a promise, indexed by (company,
-        customer_id), e.g. ``1 - PayerScorer.summary_.broken_promise_share``;
-        0.8 where absent.
-    dispute_policy : {"exclude", "long_delay"}
-        What happens to disputed invoices.
-    model : DelayModel, optional
-        ``delay_model`` of the same invoices and date, already computed: promises
-        and adjustments do not change it, so the workbook re-forecasts without it.
-    arrays : LedgerArrays, optional
-        ``ledger_arrays(invoices)``, when the caller has it already (no ``model``).
-
-    Returns
-    -------
-    Forecast
-        ``invoices``: company, invoice_id, customer_id, open_amount_rc, due_date,
-        expected_date, p10_date, p90_date, basis. ``buckets``: company (and
-        ``ALL``) x bucket: start, end, kind, expected, p10, p90.
+    ``CollectionForecaster(half_life_days=..., prior_strength=..., weeks=..., months=...)
+    .fit(invoices, as_of, fx).predict(promises, adjustments, promise_keeping,
+    dispute_policy)``: see :class:`CollectionForecaster` for the parameters and what
+    is returned. Keep the fitted forecaster instead to forecast again after a promise.
     """
-    if dispute_policy not in ("exclude", "long_delay"):
-        raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
-    day = to_date(as_of)
-    if model is None:
-        model = delay_model(invoices, day, fx, half_life_days, prior_strength, arrays)
-    elif model.as_of != day:
-        raise ValueError(f"the delay model is of {model.as_of:%Y-%m-%d}, not {day:%Y-%m-%d}")
-    items, c = model.items, model.item_customer
-    due = items["due_date"].to_numpy(dtype="datetime64[D]")
-    who = (c, model.customers)
-    shift, pinned = apply_adjustments(items, adjustments, day, who)
-    due = due + shift.astype("timedelta64[D]")
-    buckets = buckets_for(day, weeks, months)
-    windows = month_windows(day, months)
-    fine = _fine_buckets(buckets, windows)
-    edges = fine["start"].to_numpy(dtype="datetime64[D]")
-    order = by_customer(c, len(model.customers))  # the items, customer by customer
-    mass, dates, basis = _from_history(model, due, day, edges, order)
-    basis[shift != 0] = BASES.index("adjusted")
-    mass, dates, basis = mix_promises(
-        items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who
+    model = CollectionForecaster(
+        half_life_days=half_life_days, prior_strength=prior_strength, weeks=weeks, months=months
     )
-    disputed = items["disputed"].to_numpy()
-    if disputed.any():
-        mass, dates = _disputes(disputed, dispute_policy, day, mass, dates, fine)
-        basis[disputed] = BASES.index("disputed")
-    out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
-    for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
-        out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
-    out["basis"] = text_from_codes(basis, BASES)
-    month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
-    week_column = _columns(edges, buckets["start"])
-    weekly = _bucket_table(items, c, order, model.customers, mass, week_column, buckets)
-    by_month = _bucket_table(
-        items, c, order, model.customers, month_mass, np.arange(month_mass.shape[1]), windows
+    return model.fit(invoices, as_of, fx).predict(
+        promises, adjustments, promise_keeping, dispute_policy
     )
-    return Forecast(
-        out.reset_index(drop=True),
-        weekly,
-        by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
-        windows,
-        month_mass,
-    )
-
-
-def _from_history(
-    model: DelayModel, due: np.ndarray, day: pd.Timestamp, edges: np.ndarray, order: np.ndarray
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
-    """Each item's mass in the fine intervals starting at ``edges``, its dates and its basis,
-    from its customer's history (or payment runs) alone, given it is unpaid at ``day``.
-
-    ``due``: the items' due dates (shifted by the adjustments); ``order``: the items by
-    customer (``by_customer``).
-    """
-    c = model.item_customer
-    today = np.datetime64(day.date(), "D")
-    age = (today - due).astype(np.int64)  # days past the (shifted) due date
-    mass, left, mean, p10, p90 = conditional(
-        c,
-        due.astype(np.int64),
-        today.astype(np.int64),
-        edges.astype(np.int64),
-        model.cdf,
-        D_MIN,
-        order,
-    )
-    beyond_history = left <= 1e-12  # aged past the whole grid (two years overdue): no date
-    nat = np.datetime64("NaT")
-    dates = {
-        k: np.where(beyond_history, nat, due + v.astype("timedelta64[D]"))
-        for k, v in (("expected", mean), ("p10", p10), ("p90", p90))
-    }
-    history_mass = left - _UNIFORM * np.clip(D_MAX - age, 0, None) / _GRID
-    basis = np.where(history_mass < 0.02, BASES.index("default"), BASES.index("history"))
-    run_day, run_dist = model.runs
-    rows, run_mass, run_dates = run_day_forecast(c, due, run_day, run_dist, day, edges)
-    mass[rows] = run_mass
-    for k in dates:
-        dates[k][rows] = run_dates[k]
-    return mass, dates, basis
 
 
 def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:
@@ -341,14 +426,15 @@ def _disputes(
     mass: np.ndarray,
     dates: dict[str, np.ndarray],
     buckets: pd.DataFrame,
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
-    mass[disputed] = 0.0  # in place: the forecast's own array
+) -> None:
+    """Move the disputed items' ``mass`` and ``dates`` by ``policy``, in place."""
+    mass[disputed] = 0.0
     base = np.datetime64(day.date())
     if policy == "exclude":
         mass[disputed, -1] = 1.0
         for k in dates:
             dates[k] = np.where(disputed, np.datetime64("NaT"), dates[k])
-        return mass, dates
+        return
     lo, hi = base + np.timedelta64(60, "D"), base + np.timedelta64(240, "D")
     starts = buckets["start"].to_numpy(dtype="datetime64[D]")
     ends = buckets["end"].to_numpy(dtype="datetime64[D]")
@@ -357,7 +443,6 @@ def _disputes(
     for k, frac in (("expected", 0.5), ("p10", 0.1), ("p90", 0.9)):
         when = lo + np.timedelta64(round(frac * 180), "D")
         dates[k] = np.where(disputed, when, dates[k])
-    return mass, dates
 
 
 def _bucket_table(
@@ -373,10 +458,10 @@ def _bucket_table(
 
     Column ``j`` of ``mass`` adds to bucket ``column[j]`` (the rows of ``buckets``
     first, then any further ones, left out). ``codes`` numbers each item's customer
-    among ``customers`` (``DelayModel``), ``order`` the items by customer; a customer
-    belongs to one company. Customers are
-    independent; within a customer, invoices are correlated by ``_WITHIN_CUSTOMER``
-    (1: they move together, 0: independent).
+    among ``customers`` (``CollectionForecaster.customers_``), ``order`` the items by
+    customer; a customer belongs to one company. Customers are independent; within a
+    customer, invoices are correlated by ``_WITHIN_CUSTOMER`` (1: they move together, 0:
+    independent).
     """
     amount = items["open_amount_rc"].to_numpy(dtype=float)
     names, company_of = np.unique(customers["company"].to_numpy(dtype=object), return_inverse=True)

@@ -40,6 +40,8 @@ Examples
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import pandas as pd
 
@@ -85,6 +87,14 @@ class PayerScorer:
         Score at or above which a customer is ``reliable``.
     prior_strength : float, default 5
         How many invoices' worth the company's figures weigh against a customer's own.
+
+    Attributes
+    ----------
+    summary_ : DataFrame
+        One row per customer: company, customer_id, score, reliability, grade, basis,
+        n_settled, n_eff and the metrics (shrunk toward the company's).
+    company_ : DataFrame
+        Per company, the metrics' weighted averages (the prior a thin history shrinks to).
     """
 
     def __init__(
@@ -99,6 +109,18 @@ class PayerScorer:
         self.tolerance_days = tolerance_days
         self.threshold = threshold
         self.prior_strength = prior_strength
+        self._arrays: LedgerArrays | None = None
+
+    @classmethod
+    def from_arrays(cls, arrays: LedgerArrays, **params: Any) -> PayerScorer:
+        """A scorer that fits on the ledger ``arrays`` were computed from (``ledger_arrays``).
+
+        The arrays do not depend on the date: computed once, they serve every fit
+        (and ``CollectionForecaster.from_arrays``). ``fit`` refuses another ledger's arrays.
+        """
+        scorer = cls(**params)
+        scorer._arrays = arrays
+        return scorer
 
     def __repr__(self) -> str:
         fitted = f", {len(self.summary_):,} customers" if hasattr(self, "summary_") else ""
@@ -112,15 +134,13 @@ class PayerScorer:
         invoices: pd.DataFrame,
         as_of: str | pd.Timestamp,
         promises: pd.DataFrame | None = None,
-        arrays: LedgerArrays | None = None,
     ) -> PayerScorer:
         """Learn each customer's metrics and score from what was known at ``as_of``.
 
-        Every customer with an invoice issued by ``as_of`` gets a row. ``arrays``:
-        ``ledger_arrays(invoices)``, when the caller has it already.
+        Every customer with an invoice issued by ``as_of`` gets a row.
         """
         day = to_date(as_of)
-        a = arrays_for(invoices, arrays)
+        a = arrays_for(invoices, self._arrays)
         when = day_number(day)
         decay = decay_table(a.paid, when, self.half_life_days)
         sums, count, open_amount, in_dispute, has_open, present = payer_sums(

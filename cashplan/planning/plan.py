@@ -164,7 +164,7 @@ class Candidates:
     ``actions``: one row per customer and lever; ``gain``, ``reach`` and ``cost``
     are (actions x months) arrays over ``Forecast.month_windows``; ``invoices``
     lists each action's invoices (``action`` = row of ``actions``) with their own
-    ``gain`` (invoices x months).
+    ``gain`` (invoices x months); ``policy``: the policy they were built with.
     """
 
     actions: pd.DataFrame
@@ -174,6 +174,7 @@ class Candidates:
     invoices: pd.DataFrame
     invoice_gain: np.ndarray
     months: pd.Series
+    policy: PlanPolicy
 
 
 def plan_candidates(
@@ -253,41 +254,30 @@ def plan_candidates(
         detail,
         gain,
         fc.month_windows["month"],
+        p,
     )
 
 
 def battle_plan(
-    fc: Forecast,
+    candidates: Candidates,
     gap: pd.DataFrame,
-    as_of: str | pd.Timestamp,
     *,
     company: str | None = None,
     month: str | pd.Timestamp | None = None,
-    reliability: pd.DataFrame | None = None,
-    customers: pd.DataFrame | None = None,
-    policy: PlanPolicy | None = None,
-    candidates: Candidates | None = None,
 ) -> Plan:
     """The ranked actions that close the gap of ``month`` (see the module doc).
 
     Parameters
     ----------
-    fc : Forecast
-        The forecast at ``as_of``.
+    candidates : Candidates
+        ``plan_candidates`` of the forecast at the gap's date: the actions to choose
+        from (they do not depend on the gap, so the workbook keeps them).
     gap : DataFrame
         ``gap.monthly_gap`` of the same date.
     company : str, optional
-        One company's gap and invoices; default the consolidated gap (``ALL``).
+        One company's gap and actions; default the consolidated gap (``ALL``).
     month : date, optional
         The month to close; default the first short open month.
-    reliability : DataFrame, optional
-        ``PayerScorer.classify()``: who is unreliable (discounts) and broken promises.
-    customers : DataFrame, optional
-        Owners, names and segments (key accounts).
-    policy : PlanPolicy, optional
-        The levers, the discount terms, the stages' thresholds (default ``PlanPolicy()``).
-    candidates : Candidates, optional
-        ``plan_candidates`` already computed with the same arguments (the workbook's cache).
     """
     scope = company or "ALL"
     target = first_short_month(gap, scope) if month is None else to_date(month)
@@ -299,10 +289,6 @@ def battle_plan(
     to_close = float(row["gap"].iloc[0])
     if to_close <= 0.005:
         return _empty(target, 0.0)
-    if candidates is None:
-        candidates = plan_candidates(
-            fc, as_of, company=company, reliability=reliability, customers=customers, policy=policy
-        )
     j = int(np.flatnonzero(candidates.months == target)[0])
     actions = candidates.actions.assign(
         action=np.arange(len(candidates.actions)),
@@ -310,7 +296,7 @@ def battle_plan(
         probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
         cost_rc=candidates.cost[:, j],
     )
-    mine = actions["amount_rc"] >= (policy or PlanPolicy()).min_gain
+    mine = actions["amount_rc"] >= candidates.policy.min_gain
     if company is not None:  # candidates may hold every company's actions
         mine &= actions["company"] == company
     actions = actions.loc[mine]

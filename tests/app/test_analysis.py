@@ -180,7 +180,11 @@ def reused(before: Analysis, after: Analysis) -> set[str]:
         ({"k": 3}, {"forecast", "need", "stages", "customer_table"}, {"targets", "gap"}),
         ({"threshold": 40.0}, {"scorer", "forecast", "targets", "gap"}, {"reliability"}),
         ({"company": "UK01"}, {"forecast", "targets", "gap", "candidates"}, {"stages", "plan"}),
-        ({"dispute_policy": "long_delay"}, {"scorer", "model", "targets"}, {"forecast", "gap"}),
+        (
+            {"dispute_policy": "long_delay"},
+            {"scorer", "forecaster", "targets"},
+            {"forecast", "gap"},
+        ),
         ({"discount_rate": 0.05}, {"forecast", "gap", "stages"}, {"candidates", "plan"}),
         ({"as_of": "2026-09-30"}, {"arrays"}, set(PIECES) - {"arrays"}),
         ({"threshold": 60.0}, set(PIECES), set()),  # the value it had: nothing changes
@@ -206,7 +210,7 @@ def test_a_promise_to_come_keeps_the_scores_and_recomputes_the_forecast(base: An
     }
     after = base.replace(book=with_row(base.book, "promises", promise))
     kept = reused(base, after)
-    assert {"scorer", "reliability", "model", "items", "targets", "customer_table"} <= kept
+    assert {"scorer", "reliability", "forecaster", "items", "targets", "customer_table"} <= kept
     assert not {"forecast", "gap", "plan", "stages", "candidates"} & kept
 
 

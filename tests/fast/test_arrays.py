@@ -7,7 +7,7 @@ import pytest
 
 from cashplan import PayerScorer
 from cashplan.fast.arrays import ledger_arrays
-from cashplan.forecasting.collection import forecast
+from cashplan.forecasting.collection import CollectionForecaster, forecast
 
 
 @pytest.fixture(scope="module")
@@ -19,10 +19,10 @@ def test_shared_arrays_give_the_same_scores_and_forecast(sample):
     inv, day = sample.invoices, "2026-10-31"
     arrays = ledger_arrays(inv)
     plain = PayerScorer().fit(inv, day, sample.promises).summary_
-    shared = PayerScorer().fit(inv, day, sample.promises, arrays=arrays).summary_
+    shared = PayerScorer.from_arrays(arrays).fit(inv, day, sample.promises).summary_
     pd.testing.assert_frame_equal(plain, shared)
     a = forecast(inv, day, sample.fx, sample.promises)
-    b = forecast(inv, day, sample.fx, sample.promises, arrays=arrays)
+    b = CollectionForecaster.from_arrays(arrays).fit(inv, day, sample.fx).predict(sample.promises)
     pd.testing.assert_frame_equal(a.invoices, b.invoices)
     pd.testing.assert_frame_equal(a.buckets, b.buckets)
 
@@ -30,6 +30,6 @@ def test_shared_arrays_give_the_same_scores_and_forecast(sample):
 def test_arrays_of_another_frame_are_refused(sample):
     arrays = ledger_arrays(sample.invoices.iloc[:100])
     with pytest.raises(ValueError, match="ledger_arrays"):
-        PayerScorer().fit(sample.invoices, "2026-10-31", arrays=arrays)
+        PayerScorer.from_arrays(arrays).fit(sample.invoices, "2026-10-31")
     with pytest.raises(ValueError, match="ledger_arrays"):
-        forecast(sample.invoices, "2026-10-31", sample.fx, arrays=arrays)
+        CollectionForecaster.from_arrays(arrays).fit(sample.invoices, "2026-10-31", sample.fx)

@@ -7,7 +7,8 @@ import pandas as pd
 import pytest
 
 from cashplan import Book, Fx
-from cashplan.forecasting.collection import buckets_for, forecast
+from cashplan.forecasting.collection import CollectionForecaster, buckets_for, forecast
+from cashplan.ledger.items import open_items
 
 AS_OF = "2026-10-31"  # a Saturday
 
@@ -247,3 +248,35 @@ def test_a_payment_run_payer_is_expected_on_its_run_day():
     assert r["expected_date"] == r["p10_date"] == r["p90_date"] == pd.Timestamp("2026-11-25")
     b = fc.buckets.loc[fc.buckets["company"] == "ALL"].set_index("start")
     assert b.loc[week_of("2026-11-25"), "expected"] == pytest.approx(1000.0)
+
+
+def test_the_forecaster_predicts_what_forecast_gives_and_a_promise_needs_no_refit(
+    sample_book,
+) -> None:
+    book = sample_book
+    first = book.promises.iloc[0]
+    keep = pd.Series(0.6, index=pd.MultiIndex.from_tuples([(first.company, first.customer_id)]))
+    model = CollectionForecaster(half_life_days=200.0, weeks=8).fit(book.invoices, AS_OF, book.fx)
+    assert model.items_.equals(open_items(book.invoices, AS_OF, book.fx))
+    assert model.cdf_.shape[0] == len(model.customers_) == len(model.arrays_.customers)
+    for promises in (None, book.promises):
+        one_shot = forecast(
+            book.invoices,
+            AS_OF,
+            book.fx,
+            promises,
+            book.adjustments,
+            keep,
+            "long_delay",
+            half_life_days=200.0,
+            weeks=8,
+        )
+        again = model.predict(promises, book.adjustments, keep, "long_delay")
+        pd.testing.assert_frame_equal(one_shot.invoices, again.invoices)
+        pd.testing.assert_frame_equal(one_shot.buckets, again.buckets)
+        np.testing.assert_array_equal(one_shot.month_mass, again.month_mass)
+
+
+def test_an_unfitted_forecaster_says_so() -> None:
+    with pytest.raises(ValueError, match="call fit first"):
+        CollectionForecaster().predict()

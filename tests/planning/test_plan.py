@@ -10,7 +10,7 @@ import pytest
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.forecasting.collection import Forecast, month_windows
 from cashplan.io.export import write_xlsx
-from cashplan.planning.plan import LEVERS, PlanPolicy, battle_plan, discount_cost
+from cashplan.planning.plan import LEVERS, PlanPolicy, battle_plan, discount_cost, plan_candidates
 
 AS_OF = "2026-10-31"
 
@@ -69,11 +69,12 @@ HAND = _forecast(
         ("I5", "C5", 10_000.0, "2026-12-30", "history", [0.0, 0.0, 1.0]),  # not due, unreliable
     ]
 )
+HAND_ACTIONS = plan_candidates(HAND, AS_OF, reliability=RELIABILITY)
 
 
 def test_gap_closed_exactly_by_the_plan() -> None:
     # call: 0.50 x 1 x 1,000 = 500; escalate: 0.45 x 0.5 x 4,000 = 900; together 1,400
-    plan = battle_plan(HAND, _gap(1_400.0), AS_OF, reliability=RELIABILITY)
+    plan = battle_plan(HAND_ACTIONS, _gap(1_400.0))
     acts = plan.actions
     assert acts["lever"].tolist() == ["call", "escalate"]
     assert acts["amount_rc"].tolist() == pytest.approx([500.0, 900.0])
@@ -83,18 +84,18 @@ def test_gap_closed_exactly_by_the_plan() -> None:
     assert acts["probability"].tolist() == pytest.approx([0.5, 0.5 + 0.45 * 0.5])
     assert plan.covered == pytest.approx(plan.gap)
     # a cent more and the next lever (the discount) is needed
-    more = battle_plan(HAND, _gap(1_400.01), AS_OF, reliability=RELIABILITY)
+    more = battle_plan(HAND_ACTIONS, _gap(1_400.01))
     assert more.actions["lever"].tolist() == ["call", "escalate", "discount"]
 
 
 def test_no_action_on_promised_disputed_or_paid_invoices() -> None:
-    plan = battle_plan(HAND, _gap(1e9), AS_OF, reliability=RELIABILITY)
+    plan = battle_plan(HAND_ACTIONS, _gap(1e9))
     assert set(plan.invoices["invoice_id"]) == {"I1", "I2", "I5"}
     assert plan.actions["cumulative_share"].iloc[-1] < 1  # cannot close it: says so
 
 
 def test_plan_is_empty_when_the_forecast_covers_the_target() -> None:
-    plan = battle_plan(HAND, _gap(-10.0), AS_OF, reliability=RELIABILITY)
+    plan = battle_plan(HAND_ACTIONS, _gap(-10.0))
     assert plan.month is None and plan.actions.empty and plan.gap == 0.0
 
 
@@ -102,13 +103,9 @@ def test_discount_cost_worked_example() -> None:
     # 10,000 paid 60 days early for 2 %: 200 given, 9,800 x 6 % x 60/365 = 96.66 saved
     assert float(discount_cost(10_000.0, 0.02, 0.06, 60)) == pytest.approx(103.34, abs=0.005)
     assert float(discount_cost(10_000.0, 0.01, 0.06, 120)) < 0  # cheaper than the funds
-    plan = battle_plan(
-        HAND,
-        _gap(1e9),
-        AS_OF,
-        reliability=RELIABILITY,
-        policy=PlanPolicy(discount_rate=0.02, cost_of_funds=0.06),
-    )
+    policy = PlanPolicy(discount_rate=0.02, cost_of_funds=0.06)
+    actions = plan_candidates(HAND, AS_OF, reliability=RELIABILITY, policy=policy)
+    plan = battle_plan(actions, _gap(1e9))
     disc = plan.actions.loc[plan.actions["lever"] == "discount"].iloc[0]
     # paid 10 days after as-of (2026-11-10) instead of 2027-01-15: 66 days early, accepted 35 %
     assert disc["cost_rc"] == pytest.approx(0.35 * float(discount_cost(10_000.0, 0.02, 0.06, 66)))

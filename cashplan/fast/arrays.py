@@ -5,8 +5,8 @@ customer is, the issue, due and paid dates, the amounts. Numbering the customers
 of a million-row ledger hashes every text key, and each date column converts to
 days; none of it depends on the as-of date. ``ledger_arrays`` does it once, and
 :class:`~cashplan.forecasting.reliability.PayerScorer` and
-:func:`~cashplan.forecasting.collection.forecast` take the result (``arrays=``)
-instead of doing it again, at every as-of date.
+:class:`~cashplan.forecasting.collection.CollectionForecaster` are built on the result
+(``from_arrays``) instead of doing it again, at every as-of date.
 
 Examples
 --------

@@ -302,9 +302,7 @@ as of 2026-10-31, open invoices: 1)
         order = by_customer(c, len(self.customers_))  # the items, customer by customer
         mass, dates, basis = self._from_history(due, edges, order)
         basis[shift != 0] = BASES.index("adjusted")
-        mass, dates, basis = mix_promises(
-            items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who
-        )
+        mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
         disputed = items["disputed"].to_numpy()
         if disputed.any():
             _disputes(disputed, dispute_policy, day, mass, dates, fine)

@@ -131,20 +131,20 @@ def mix_promises(
     edges: np.ndarray,
     pinned: np.ndarray,
     who: Who,
-) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+) -> None:
     """Blend each promised (or pinned) item's history with a point mass at its date.
 
     A promise weighs the customer's promise-keeping probability; a pinned date
     (an adjustment ``to_date``) weighs 1. The p10-p90 band spans the promised
     date and the history's band, unless the promise is nearly sure (p >= 0.9).
-    ``mass``, ``dates`` and ``basis`` are updated in place (the caller's own arrays);
-    ``who``: see ``_concerned``.
+    ``mass``, ``dates`` and ``basis`` are updated in place (the caller's own arrays, and
+    nothing is returned, so no caller can mistake them for copies); ``who``: see ``_concerned``.
     """
     promised = promised_dates(items, promises, day, who)
     moved = ~np.isnat(promised) | ~np.isnat(pinned)
     rows = np.flatnonzero(moved)  # all the work below is on these few rows
     if not len(rows):
-        return mass, dates, basis
+        return
     pin = pinned[rows]
     has_pin = ~np.isnat(pin)
     codes, customers = who
@@ -167,4 +167,3 @@ def mix_promises(
     dates["p10"][rows] = np.where(sure, when, np.minimum(when, dates["p10"][rows]))
     dates["p90"][rows] = np.where(sure, when, np.maximum(when, dates["p90"][rows]))
     basis[rows] = np.where(has_pin, BASES.index("adjusted"), BASES.index("promise"))
-    return mass, dates, basis

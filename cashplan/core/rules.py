@@ -15,18 +15,15 @@ kept in free text such as a note).
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from cashplan.core.fx import implied_base
 from cashplan.core.parse import DATE_DTYPE
+from cashplan.core.problems import Collector
 from cashplan.core.schema import TABLES
 from cashplan.fast.frames import isin
-
-if TYPE_CHECKING:
-    from cashplan.core.validate import Collector
 
 __all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
 

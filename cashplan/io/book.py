@@ -33,9 +33,10 @@ import pandas as pd
 from cashplan.core.errors import BookError
 from cashplan.core.fx import Fx, implied_base
 from cashplan.core.parse import FRENCH, STANDARD, Dialect
+from cashplan.core.problems import Collector, RawTable
 from cashplan.core.rules import ROW_RULES, cross_rules
 from cashplan.core.schema import TABLES
-from cashplan.core.validate import Collector, RawTable, _typed, validate_tables
+from cashplan.core.validate import _typed, validate_tables
 
 __all__ = ["Book", "Source", "read_book", "read_table"]
 

@@ -45,7 +45,7 @@ import pyarrow.csv as pacsv
 
 from cashplan.core.errors import BookError
 from cashplan.core.parse import AMOUNT_LIMIT
-from cashplan.core.validate import Collector, RawTable
+from cashplan.core.problems import Collector, RawTable
 from cashplan.io.book import decode
 from cashplan.io.fec_book import FEC_COLUMNS, FecImport, Terms, fec_to_book, parse_terms
 

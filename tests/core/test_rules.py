@@ -10,8 +10,9 @@ import pandas as pd
 import pytest
 
 from cashplan import Book, BookError, read_book
+from cashplan.core.problems import Collector, RawTable
 from cashplan.core.rules import ROW_RULES
-from cashplan.core.validate import Collector, RawTable, validate_tables
+from cashplan.core.validate import validate_tables
 from tests.conftest import HEADER
 
 

@@ -32,7 +32,7 @@ import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.errors import CashplanError
-from cashplan.core.params import check_parameters
+from cashplan.core.params import check_against_book, check_parameters
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecasting.cash_in import (
     NewSales,
@@ -60,6 +60,7 @@ from cashplan.planning.gap import monthly_gap
 from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, plan_candidates
 from cashplan.planning.reminders import reminders
 from cashplan.planning.targets import (
+    CATEGORIES,
     cash_need,
     monthly_collections,
     monthly_targets,
@@ -220,6 +221,11 @@ class Analysis:
         self.settings = settings
         self.day = to_date(settings.as_of)
         check_as_of(book, self.day)
+        check_against_book(
+            {"spending": settings.spending, "cash_floor": settings.cash_floor},
+            book.companies,
+            [*CATEGORIES, *book.spending["category"].unique()],
+        )
 
     def __repr__(self) -> str:
         return f"Analysis({self.book!r}, as of {self.day.date()}, {self.settings.company or 'ALL'})"

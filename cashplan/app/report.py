@@ -154,7 +154,9 @@ def run_report(
     (:func:`cashplan.io.folders.check_target`); it is never the book or a folder holding it.
     """
     from cashplan.app.analysis import check_as_of
+    from cashplan.core.params import check_against_book
     from cashplan.io.book import read_book
+    from cashplan.planning.targets import CATEGORIES
 
     book, out = Path(book).absolute(), Path(out).absolute()
     parameters = _check(dict(parameters or {}))
@@ -163,6 +165,11 @@ def run_report(
     currency = str(parameters.get("currency", default))
     data = read_book(book, reporting_currency=currency)  # a bad book stops here, cleanly
     check_as_of(data, as_of)  # so does an as-of before its first invoice
+    check_against_book(  # and a company or a category the book does not have
+        parameters,
+        data.companies,
+        [*CATEGORIES, *data.spending["category"].unique()],
+    )
     if company and company not in data.companies:
         raise CashplanError(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)

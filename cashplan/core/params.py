@@ -19,12 +19,12 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from cashplan.core.errors import CashplanError
 
-__all__ = ["SET_BY_COMMAND", "check_number", "check_parameters"]
+__all__ = ["SET_BY_COMMAND", "check_against_book", "check_number", "check_parameters"]
 
 # parameters of the report notebook that the command itself sets, and the option to use
 SET_BY_COMMAND = {"book": "BOOK", "as_of": "--as-of", "out": "--out", "company": "--company"}
@@ -139,3 +139,34 @@ def check_parameters(values: Mapping[str, Any]) -> dict[str, Any]:
         check = _CHECKS.get(name)
         out[name] = check(name, value) if check else value
     return out
+
+
+def check_against_book(
+    parameters: Mapping[str, Any], companies: Sequence[str], categories: Sequence[str]
+) -> None:
+    """Refuse what names a company or a spending category the book does not have (a typo
+    would otherwise add a category, or leave a company's floor at 0, silently).
+
+    >>> check_against_book({"spending": {"salarie": 1.0}}, ["FR01"], ["salaries"])
+    Traceback (most recent call last):
+    ...
+    cashplan.core.errors.CashplanError: `spending` names ...'salarie'...
+    """
+    known = set(companies)
+    for key in parameters.get("spending") or {}:
+        company, _, category = str(key).rpartition("/")
+        if (company and company not in known) or category not in set(categories):
+            raise CashplanError(
+                f"`spending` names {key!r}: the book has no such "
+                + ("company" if company and company not in known else "category")
+                + f". Fix: use a category of {sorted(set(categories))}, optionally as "
+                f"COMPANY/category with a company of {sorted(known)}"
+            )
+    floor = parameters.get("cash_floor")
+    if isinstance(floor, Mapping):
+        unknown = sorted(set(map(str, floor)) - known - {"ALL"})
+        if unknown:
+            raise CashplanError(
+                f"`cash_floor` names {unknown}: no such company in the book. "
+                f"Fix: use companies of {sorted(known)} (or ALL)"
+            )

@@ -311,17 +311,16 @@ def _fx_coverage(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
     first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
-    used = {
-        c
-        for name in ("invoices", "spending", "sales_plan")
-        for c in tables[name]["currency"].unique()
-    }
+    # the table's base is inferred from the invoices and spending only: a bank or plan row in
+    # a currency without rates is a missing rate, never the base
+    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
     base = implied_base(used, tables["fx_rates"], reporting_currency)
     quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
     dated = {
         "invoices": ("issue_date", "paid_date"),
         "spending": ("month",),
         "sales_plan": ("month",),
+        "bank": ("date",),
     }
     for name, date_cols in dated.items():
         tab = tables[name]

@@ -91,11 +91,8 @@ class Book:
     @property
     def fx(self) -> Fx:
         """The book's rates, converting into its reporting currency."""
-        used = {
-            c
-            for t in (self.invoices, self.spending, self.sales_plan)
-            for c in t["currency"].unique()
-        }
+        # the base is inferred from the invoices and spending only, as the rules infer it
+        used = {c for t in (self.invoices, self.spending) for c in t["currency"].unique()}
         base = implied_base(used, self.fx_rates, self.reporting_currency)
         return Fx(self.fx_rates, self.reporting_currency, base)
 

@@ -50,6 +50,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -374,10 +375,49 @@ def _subject(
     """Check who records an edit and what it is about; the as-of day and the company."""
     if not user:
         raise CashplanError(f"say who records the {what} (the user's name)")
-    day = to_date(as_of)
+    _plain(user=user)
+    day = _day(as_of, "as-of date")
     company = _customer(book, customer_id, company)
     _open_invoice(book, day, company, customer_id, invoice_id)
     return day, company
+
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_MAX_SHIFT = 3650  # days: a shift of ten years is a typo, not a forecast
+
+
+def _day(value: Any, what: str) -> pd.Timestamp:
+    """``value`` as a day, or a :class:`CashplanError` naming it (never a parser's traceback)."""
+    refused = CashplanError(f"{what} {value!r} is not a date: write it as YYYY-MM-DD")
+    try:
+        day = to_date(value)
+    except (ValueError, TypeError, OverflowError, AttributeError):  # None: NaT has no day
+        raise refused from None
+    if pd.isna(day):
+        raise refused
+    return day
+
+
+def _number(value: Any, what: str) -> float:
+    """``value`` as a finite number, or a :class:`CashplanError` naming it."""
+    try:
+        number = float(value)
+    except (ValueError, TypeError):
+        number = float("nan")
+    if not np.isfinite(number):
+        raise CashplanError(f"{what} {value!r} is not a number: write it like 1234.56")
+    return number
+
+
+def _plain(**texts: str) -> None:
+    """Refuse text a book cannot hold (control characters, as pasted from a mail or a PDF):
+    the edit would save, and the book would then no longer read."""
+    for name, text in texts.items():
+        if _CONTROL.search(str(text)):
+            raise CashplanError(
+                f"{name} {text!r} holds a control character (an invisible one, often pasted "
+                "from a mail or a PDF): type the text again without it"
+            )
 
 
 def add_promise(
@@ -399,7 +439,9 @@ def add_promise(
     the forecast; the earlier one stays on record.
     """
     day, company = _subject(book, as_of, customer_id, invoice_id, company, user, "promise")
-    when = to_date(promised_date)
+    _plain(note=note)
+    when = _day(promised_date, "promised date")
+    amount = _number(amount, "promised amount")
     if when < day:
         raise CashplanError(
             f"promised date {when:%Y-%m-%d} is before the as-of date "
@@ -437,7 +479,14 @@ def add_adjustment(
     Returns the book with its adjustments as saved (those of other workbooks included).
     """
     day, company = _subject(book, as_of, customer_id, invoice_id, company, user, "adjustment")
-    pinned = None if to_date_ in (None, "") else to_date(to_date_)
+    _plain(note=note)
+    pinned = None if to_date_ in (None, "") else _day(to_date_, "the date to pin to")
+    shift = _number(shift_days, "shift in days")
+    if shift != int(shift) or abs(shift) > _MAX_SHIFT:
+        raise CashplanError(
+            f"shift {shift_days!r}: give a whole number of days, at most {_MAX_SHIFT} either way"
+        )
+    shift_days = int(shift)
     if (pinned is None) == (shift_days == 0):
         raise CashplanError("give either a shift in days (not 0) or a date, not both")
     if pinned is not None and pinned < day:
@@ -479,8 +528,10 @@ def set_sales_plan(
         raise CashplanError(
             f"no company {company!r} in the book: pick one of " + ", ".join(book.companies)
         )
-    day = to_date(as_of)
-    first = to_date(month).to_period("M").to_timestamp()
+    _plain(user=user, note=note)
+    day = _day(as_of, "as-of date")
+    first = _day(month, "month").to_period("M").to_timestamp()
+    amount = _number(amount, "planned amount")
     if first < day.to_period("M").to_timestamp():
         raise CashplanError(
             f"{first:%Y-%m} is before the as-of month {day:%Y-%m}: plan a month still to come"

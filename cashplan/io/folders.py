@@ -32,8 +32,10 @@ cashplan.core.errors.CashplanError: ...holds the input...
 from __future__ import annotations
 
 import contextlib
+import glob
 import json
 import os
+import re
 import secrets
 import shutil
 from collections.abc import Callable, Sequence
@@ -47,6 +49,7 @@ from cashplan.core.errors import CashplanError
 __all__ = ["BOOK_TABLES", "check_target", "clean_stale", "is_book", "is_report", "write_whole"]
 
 Kind = Literal["report", "book"]
+_TOKEN = re.compile(r"[0-9a-f]{8}")
 T = TypeVar("T")
 
 # the names a book folder's files may have (data-format.md, 0.2), plus what import-fec adds
@@ -70,20 +73,40 @@ _BOOK_SUFFIXES = {".csv", ".parquet", ".xlsx"}
 
 
 def is_report(folder: Path) -> bool:
-    """Whether ``folder`` is a report cashplan wrote (its ``manifest.json`` says so)."""
+    """Whether ``folder`` is a report cashplan wrote and holds nothing else: its
+    ``manifest.json`` lists every file in it (a user's note or a ``.git`` makes it not one)."""
     try:
         manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
+        listed = {str(o["file"]) for o in manifest["outputs"]} | {"manifest.json"}
+    except (OSError, ValueError, KeyError, TypeError):
         return False
-    return isinstance(manifest, dict) and {"cashplan", "outputs"} <= set(manifest)
+    if not (isinstance(manifest, dict) and "cashplan" in manifest):
+        return False
+    found = {p.relative_to(folder).as_posix() for p in folder.rglob("*") if not p.is_dir()}
+    return found <= listed
 
 
 def is_book(folder: Path) -> bool:
-    """Whether ``folder`` holds a book and nothing else (table files; hidden lock files)."""
-    names = [p for p in folder.iterdir() if not p.name.startswith(".")]
-    has_invoices = any(p.stem in ("invoices", "book") for p in names)
+    """Whether ``folder`` holds a book and nothing else: table files, and the lock files the
+    edits leave (``.promises.csv.lock``); any other hidden file or folder (``.git``) makes
+    it not one."""
+    names = list(folder.iterdir())
+    tables = [p for p in names if not _edit_lock(p.name)]
+    has_invoices = any(p.stem in ("invoices", "book") for p in tables)
     return has_invoices and all(
-        p.is_file() and p.stem in BOOK_TABLES and p.suffix in _BOOK_SUFFIXES for p in names
+        p.is_file() and p.stem in BOOK_TABLES and p.suffix in _BOOK_SUFFIXES for p in tables
+    )
+
+
+def _edit_lock(name: str) -> bool:
+    """``.<table>.<csv|parquet>.lock``: the lock file of :mod:`cashplan.io.edits`."""
+    parts = name.split(".")
+    return (
+        len(parts) == 4
+        and parts[0] == ""
+        and parts[1] in BOOK_TABLES
+        and parts[2] in ("csv", "parquet")
+        and parts[3] == "lock"
     )
 
 
@@ -97,13 +120,25 @@ def check_target(out: Path, *, kind: Kind, force: bool, protected: Sequence[Path
     ``protected`` are the inputs (the books read): ``out`` may be neither one of
     them nor a folder holding one.
     """
+    if Path(out).is_symlink():
+        raise CashplanError(
+            f"--out {out} is a link: cashplan writes a folder of its own, never through a link. "
+            "Fix: give the folder itself, or another --out folder."
+        )
     target = Path(out).resolve()
     cwd = Path.cwd().resolve()
     for path in protected:
-        if _holds(target, Path(path).resolve()):
-            what = "is the input" if target == Path(path).resolve() else "holds the input"
+        source = Path(path).resolve()
+        if _holds(target, source) or _holds(source, target):
+            what = (
+                "is the input"
+                if target == source
+                else "holds the input"
+                if _holds(target, source)
+                else "is inside the input"
+            )
             raise CashplanError(
-                f"--out {out} {what} {path}: a {kind} is never written over its input. "
+                f"--out {out} {what} {path}: a {kind} is never written over or into its input. "
                 "Fix: choose another --out folder."
             )
     if _holds(target, cwd) or target == Path.home().resolve():
@@ -139,14 +174,19 @@ def _lock_of(tmp: Path) -> FileLock:
 def clean_stale(out: Path) -> list[Path]:
     """Remove the temporary folders of runs into ``out`` that died (their lock is free).
 
-    Returns the folders removed. A run still going holds its lock and is left alone.
+    Only folders named as cashplan names them (``.<out>.<8 hex>.tmp``) and carrying
+    cashplan's lock file are touched; a run still going holds its lock and is left alone.
+    Returns the folders removed.
     """
     out = Path(out).absolute()
     removed: list[Path] = []
     if not out.parent.is_dir():
         return removed
-    for tmp in sorted(out.parent.glob(f".{out.name}.*.tmp")):
+    for tmp in sorted(out.parent.glob(f".{glob.escape(out.name)}.*.tmp")):
+        token = tmp.name[len(out.name) + 2 : -len(".tmp")]
         lock = _lock_of(tmp)
+        if not _TOKEN.fullmatch(token) or not Path(lock.lock_file).exists():
+            continue  # not one of ours: never touched
         try:
             with lock:
                 shutil.rmtree(tmp, ignore_errors=True)
@@ -156,7 +196,7 @@ def clean_stale(out: Path) -> list[Path]:
         with contextlib.suppress(OSError):
             Path(lock.lock_file).unlink()
     old = out.with_name(f".{out.name}.old")
-    if old.exists():
+    if old.is_dir() and not old.is_symlink() and (is_report(old) or is_book(old)):
         with FileLock(_swap_lock(out)):  # a swap killed half-way: finish or undo it
             if out.exists():
                 shutil.rmtree(old, ignore_errors=True)

@@ -175,3 +175,26 @@ def test_the_workbook_moves_the_curve_with_the_floor_the_opening_and_spending(
     before = closing()
     box.value = f"{float(box.value.replace(',', '')) + 500_000:,.2f}"
     assert closing()[-1] < before[-1] - 400_000
+
+
+def test_a_bank_currency_without_rates_is_a_book_problem(folder: Path, tmp_path: Path) -> None:
+    book = tmp_path / "b"
+    shutil.copytree(folder, book)
+    (book / "bank.csv").write_text("company,date,balance,currency\nUK01,2026-10-30,100,XXX\n")
+    with pytest.raises(BookError) as caught:
+        read_book(book)
+    problems = caught.value.problems
+    assert problems["file"].str.endswith("bank.csv").all()
+    assert (problems["column"] == "currency").any()
+
+
+def test_a_company_or_category_the_book_lacks_is_refused_by_name(folder: Path) -> None:
+    book = read_book(folder)
+    for settings in (
+        Settings(as_of=AS_OF, spending={"salarie": 1_200_000.0}),
+        Settings(as_of=AS_OF, spending={"ZZ99/taxes": 5.0}),
+        Settings(as_of=AS_OF, cash_floor={"ZZ99": 5.0}),
+    ):
+        with pytest.raises(CashplanError, match="Fix:"):
+            Analysis(book, settings)
+    Analysis(book, Settings(as_of=AS_OF, spending={"FR01/salaries": 1e6}, cash_floor={"ALL": 1.0}))

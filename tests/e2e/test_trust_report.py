@@ -22,6 +22,7 @@ import pytest
 from cashplan.app.cli import main
 from cashplan.app.report import run_report
 from cashplan.io.export import write_book
+from cashplan.io.folders import clean_stale, write_whole
 from cashplan.sample import make_book
 from tests.conftest import ROOT
 
@@ -244,3 +245,41 @@ def test_two_books_named_alike_never_share_a_report_folder(
     assert main(["report", str(one), str(two), "--as-of", AS_OF, "--out", str(out)]) == 2
     assert "would both be reported" in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_force_never_deletes_what_cashplan_did_not_write(
+    book: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """A hostile tester's finds: hidden files in a book, a note in a report, a link, an --out
+    inside the book, a name with glob characters, look-alike temporary folders."""
+    (book / ".git").mkdir()
+    (book / ".git" / "HEAD").write_text("ref: refs/heads/main\n")
+    assert main(["sample", "--out", str(book), "--invoices", "600", "--force"]) == 2
+    assert "not a book" in capsys.readouterr().err
+    assert (book / ".git" / "HEAD").exists()
+    report = tmp_path / "report"
+    write_whole(report, lambda t: (t / "manifest.json").write_text(_MANIFEST), kind="report")
+    (report / "my-comments.txt").write_text("the CFO's notes")
+    assert main(["report", str(book), "--as-of", AS_OF, "--out", str(report), "--force"]) == 2
+    assert (report / "my-comments.txt").read_text() == "the CFO's notes"
+    link = tmp_path / "link"
+    link.symlink_to(report)
+    assert main(["report", str(book), "--as-of", AS_OF, "--out", str(link), "--force"]) == 2
+    assert "is a link" in capsys.readouterr().err
+    inside = book / "reports"
+    assert main(["report", str(book), "--as-of", AS_OF, "--out", str(inside)]) == 2
+    assert "inside the input" in capsys.readouterr().err and not inside.exists()
+    mine = [
+        tmp_path / ".precious.data.tmp",
+        tmp_path / ".sb.mine.tmp",
+        tmp_path / ".sb.0a1b2c3d.tmp",
+    ]
+    for folder in mine:
+        folder.mkdir()
+        (folder / "f.txt").write_text("mine")
+    clean_stale(tmp_path / "*")
+    clean_stale(tmp_path / "sb")
+    assert all((folder / "f.txt").exists() for folder in mine)  # no lock of ours: not ours
+
+
+_MANIFEST = '{"cashplan": "0", "outputs": []}'

@@ -7,6 +7,7 @@ import hashlib
 import io
 import multiprocessing
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow.parquet as pq
@@ -330,3 +331,33 @@ def test_the_returned_book_names_the_saved_file_by_its_new_sha256(tmp_path: Path
     for source in book.sources:  # the report's lineage: every file as it is now
         assert source.sha256 == hashlib.sha256(Path(source.path).read_bytes()).hexdigest()
     assert {"promises", "adjustments"} <= {s.table for s in book.sources}
+
+
+def test_edits_refuse_bad_values_with_a_message_and_write_nothing(tmp_path: Path) -> None:
+    """Control characters (the book would no longer read), bad dates and amounts, absurd shifts."""
+    from cashplan.io.edits import set_sales_plan
+
+    folder = tmp_path / "b"
+    write_book(make_book(n_invoices=600, n_customers=6), folder)
+    book = read_book(folder)
+    item = book.invoices.loc[book.invoices["paid_date"].isna()].iloc[0]
+    who = {"customer_id": item["customer_id"], "company": item["company"]}
+    before = (folder / "promises.csv").read_bytes()
+    bad: list[tuple[Any, dict[str, Any]]] = [
+        (add_promise, {**who, "promised_date": "2026-11-20", "amount": 5.0, "note": "a\x0bb"}),
+        (add_promise, {**who, "promised_date": "2026-13-01", "amount": 5.0}),
+        (add_promise, {**who, "promised_date": None, "amount": 5.0}),
+        (add_promise, {**who, "promised_date": "2026-11-20", "amount": "abc"}),
+        (add_adjustment, {**who, "shift_days": 10**12}),
+        (add_adjustment, {**who, "shift_days": 2.7}),
+        (set_sales_plan, {"company": item["company"], "month": "2026-13", "amount": 5.0}),
+        (set_sales_plan, {"company": item["company"], "month": "2026-12", "amount": "x"}),
+    ]
+    for edit, fields in bad:
+        with pytest.raises(CashplanError):
+            edit(book, "2026-10-31", user="cfo", **fields)
+    with pytest.raises(CashplanError, match="control character"):
+        add_promise(book, "2026-10-31", **who, promised_date="2026-11-20", amount=5.0, user="a\x01")
+    assert (folder / "promises.csv").read_bytes() == before
+    assert not (folder / "adjustments.csv").exists() or read_book(folder).adjustments.empty
+    read_book(folder)  # the book still reads

@@ -61,14 +61,15 @@ from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, pl
 from cashplan.planning.reminders import reminders
 from cashplan.planning.targets import (
     CATEGORIES,
+    book_starts,
     cash_need,
     monthly_collections,
-    monthly_targets,
     override_spending,
     target_months,
+    targets_from,
 )
 
-__all__ = ["Analysis", "Settings", "check_as_of"]
+__all__ = ["Analysis", "Settings", "check_as_of", "setting_default"]
 
 
 @dataclass(frozen=True)
@@ -302,16 +303,14 @@ class Analysis:
     def targets(self) -> pd.DataFrame:
         """Need and smoothed targets per company and month (``monthly_targets``)."""
         s = self.settings
-        return monthly_targets(
-            self.book.invoices,
-            self.spending,
-            self.book.fx,
+        return targets_from(
+            self.need,
+            self.collected,
+            book_starts(self.book.invoices, self.spending),
             self.day,
             k=s.k,
             surplus_lowers=s.surplus_lowers,
             safety_margin=s.safety_margin,
-            collected=self.collected,
-            need=self.need,
         )
 
     @cached_property

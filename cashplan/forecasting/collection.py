@@ -60,7 +60,7 @@ from cashplan.fast.history import decay_table
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
 from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecasting.promises import GRID as _GRID
-from cashplan.ledger.items import open_items, open_rows
+from cashplan.ledger.items import items_at, open_rows_of
 
 __all__ = ["CollectionForecaster", "Forecast", "buckets_for", "forecast", "month_windows"]
 
@@ -241,7 +241,7 @@ as of 2026-10-31, open invoices: 1)
         """
         day = to_date(as_of)
         arrays = arrays_for(invoices, self._arrays)
-        rows = open_rows(invoices, day, arrays)
+        rows = open_rows_of(arrays, day)
         when = day_number(day)
         decay = decay_table(arrays.paid, when, self.half_life_days)
         self.cdf_ = delay_cdfs(
@@ -255,7 +255,7 @@ as of 2026-10-31, open invoices: 1)
         )
         self.runs_ = run_day_payers(arrays, when, decay)
         self.as_of_, self.arrays_ = day, arrays
-        self.items_ = open_items(invoices, day, fx, rows=rows)
+        self.items_ = items_at(invoices, rows, day, fx)
         self.customers_, self.item_customer_ = arrays.customers, arrays.codes[rows]
         return self
 

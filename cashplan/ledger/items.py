@@ -42,12 +42,8 @@ __all__ = [
 ]
 
 
-def open_rows(
-    invoices: pd.DataFrame, as_of: str | pd.Timestamp, arrays: LedgerArrays | None = None
-) -> np.ndarray:
+def open_rows(invoices: pd.DataFrame, as_of: str | pd.Timestamp) -> np.ndarray:
     """Positions of the invoices open at ``as_of`` (see ``open_items``).
-
-    ``arrays``: ``ledger_arrays(invoices)``, when the caller has it already.
 
     >>> inv = pd.DataFrame({
     ...     "issue_date": pd.to_datetime(["2026-01-01", "2026-01-01", "2026-03-01"]),
@@ -56,13 +52,19 @@ def open_rows(
     >>> open_rows(inv, "2026-01-31").tolist()
     [1]
     """
-    day = day_number(as_of)
-    if arrays is None:
-        issue, paid = (days(invoices[k]) for k in ("issue_date", "paid_date"))
-        amount, open_amount = (invoices[k].to_numpy(dtype=float) for k in ("amount", "open_amount"))
-    else:
-        issue, paid = arrays.issue, arrays.paid
-        amount, open_amount = arrays.amount, arrays.open_amount
+    issue, paid = (days(invoices[k]) for k in ("issue_date", "paid_date"))
+    amount, open_amount = (invoices[k].to_numpy(dtype=float) for k in ("amount", "open_amount"))
+    return _open(issue, paid, amount, open_amount, day_number(as_of))
+
+
+def open_rows_of(arrays: LedgerArrays, as_of: str | pd.Timestamp) -> np.ndarray:
+    """:func:`open_rows` from a ledger's arrays (its dates already day numbers)."""
+    return _open(arrays.issue, arrays.paid, arrays.amount, arrays.open_amount, day_number(as_of))
+
+
+def _open(
+    issue: np.ndarray, paid: np.ndarray, amount: np.ndarray, open_amount: np.ndarray, day: np.int64
+) -> np.ndarray:
     settled_later = (paid > day) & (paid != UNPAID)
     is_open = (issue <= day) & (paid > day)
     return np.flatnonzero(is_open & (np.where(settled_later, amount, open_amount) != 0))
@@ -73,7 +75,6 @@ def open_items(
     as_of: str | pd.Timestamp,
     fx: Fx,
     customers: pd.DataFrame | None = None,
-    rows: np.ndarray | None = None,
 ) -> pd.DataFrame:
     """The invoices open at ``as_of``, with their open amount in the reporting currency.
 
@@ -87,8 +88,6 @@ def open_items(
         Rates; open amounts convert at the rate valid on ``as_of``.
     customers : DataFrame, optional
         When given, adds each invoice's ``owner`` ("unassigned" when unknown).
-    rows : array, optional
-        ``open_rows(invoices, as_of)``, when the caller has it already.
 
     Returns
     -------
@@ -96,9 +95,18 @@ def open_items(
         The open invoices with ``open_amount`` (as of that day), ``open_amount_rc``
         and ``days_past_due`` (``as_of - due_date`` in days; 0 or less = not yet due).
     """
+    return items_at(invoices, open_rows(invoices, as_of), as_of, fx, customers)
+
+
+def items_at(
+    invoices: pd.DataFrame,
+    rows: np.ndarray,
+    as_of: str | pd.Timestamp,
+    fx: Fx,
+    customers: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The invoices at positions ``rows`` (open at ``as_of``) as :func:`open_items` shows them."""
     day = to_date(as_of)
-    if rows is None:
-        rows = open_rows(invoices, day)
     out = invoices.iloc[rows]  # a new frame (copy on write): changing it leaves invoices as is
     settled_later = out["paid_date"].notna() & (out["paid_date"] > day)
     out["open_amount"] = np.where(settled_later, out["amount"], out["open_amount"])

@@ -242,8 +242,6 @@ def monthly_targets(
     safety_margin: float = 0.0,
     months_before: int = 12,
     months_after: int = 6,
-    collected: pd.DataFrame | None = None,
-    need: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Need, target and collections per company and consolidated (``ALL``), by month.
 
@@ -253,10 +251,8 @@ def monthly_targets(
     first invoice (of the company; of the group for ``ALL``) has no need and no
     shortfall. Shortfalls are carried only from months closed by ``as_of``; the
     consolidated target is computed on the group's need and collections (cash
-    is pooled), not summed from the companies' targets.
-
-    ``collected`` may pass ``monthly_collections`` already computed, and ``need``
-    ``cash_need`` over ``target_months`` (without margin).
+    is pooled), not summed from the companies' targets. The one-shot call of
+    :func:`targets_from` (which takes the need and the collections already computed).
 
     Returns
     -------
@@ -266,26 +262,62 @@ def monthly_targets(
     """
     day = to_date(as_of)
     months = target_months(day, months_before, months_after)
+    return targets_from(
+        cash_need(spending, fx, months),
+        monthly_collections(invoices, fx, day),
+        book_starts(invoices, spending),
+        day,
+        k=k,
+        surplus_lowers=surplus_lowers,
+        safety_margin=safety_margin,
+        months_before=months_before,
+        months_after=months_after,
+    )
+
+
+def book_starts(invoices: pd.DataFrame, spending: pd.DataFrame) -> pd.DataFrame:
+    """Each company's first spending month and first invoice's month (the book's start).
+
+    Returns ``company``, ``first_spent``, ``first_issued`` (NaT where the book has none).
+    """
+    first_spent = spending.groupby("company")["month"].min()
+    first_issued = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
+    starts = pd.concat(
+        {"first_spent": first_spent, "first_issued": first_issued.dt.to_timestamp()}, axis=1
+    )
+    return starts.rename_axis("company").reset_index()
+
+
+def targets_from(
+    need: pd.DataFrame,
+    collected: pd.DataFrame,
+    starts: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    *,
+    k: int = 1,
+    surplus_lowers: bool = False,
+    safety_margin: float = 0.0,
+    months_before: int = 12,
+    months_after: int = 6,
+) -> pd.DataFrame:
+    """The targets of :func:`monthly_targets` from its parts: ``need`` (:func:`cash_need` over
+    :func:`target_months`, without margin), ``collected`` (:func:`monthly_collections`) and
+    ``starts`` (:func:`book_starts`)."""
+    day = to_date(as_of)
+    months = target_months(day, months_before, months_after)
     if safety_margin < 0:
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
     month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
-    by_month = (
-        (cash_need(spending, fx, months) if need is None else need)
-        .groupby(["company", "month"])["amount"]
-        .sum()
-    )
+    by_month = need.groupby(["company", "month"])["amount"].sum()
     # the margin is a cushion for the months ahead: closed months keep their actual need
     is_open = ~pd.Series(closed, index=months).reindex(by_month.index.get_level_values("month"))
     need_of = by_month * (1.0 + safety_margin * is_open.to_numpy())
-    if collected is None:
-        collected = monthly_collections(invoices, fx, day)
     got = collected.set_index(["company", "month"])["collected"]
-    companies = sorted(set(invoices["company"].unique()) | set(spending["company"].unique()))
+    companies = sorted(starts["company"].unique())
     started = np.asarray(months <= day)
-    first_spent = spending.groupby("company")["month"].min()
-    first_issued = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
-    first_issued = first_issued.dt.to_timestamp()
+    first_spent = starts.set_index("company")["first_spent"].dropna()
+    first_issued = starts.set_index("company")["first_issued"].dropna()
     rows = []
     n: pd.Series
     c: pd.Series

@@ -150,9 +150,7 @@ def cash_need(
     )
     frames = []
     for company, g in spe.groupby("company", sort=True):
-        table = g.pivot_table(
-            index="month", columns="category", values="amount", aggfunc="sum"
-        ).fillna(0.0)
+        table = g.groupby(["month", "category"])["amount"].sum().unstack(fill_value=0)
         recorded = table.reindex(months)
         run_rate = _rate(g.loc[~g["one_off"]], table.columns)
         before = np.asarray(months < table.index.min())
@@ -195,9 +193,9 @@ def _one_off(spending: pd.DataFrame) -> np.ndarray:
 
 def _rate(recurring: pd.DataFrame, categories: pd.Index) -> pd.Series:
     """The mean of the last three recorded months of recurring spending, per category."""
-    table = recurring.pivot_table(
-        index="month", columns="category", values="amount", aggfunc="sum"
-    ).fillna(0.0)
+    if recurring.empty:
+        return pd.Series(0.0, index=categories)
+    table = recurring.groupby(["month", "category"])["amount"].sum().unstack(fill_value=0)
     return table.tail(3).mean().reindex(categories, fill_value=0.0)
 
 
@@ -396,7 +394,7 @@ def planned_spending(
     months = open_months(as_of, months_after)
     rows = []
     for (company, currency), g in spending.groupby(["company", "currency"], sort=True):
-        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        table = g.groupby(["month", "category"])["amount"].sum().unstack()
         rate = _rate(g.loc[~_one_off(g)], table.columns)
         filled = table.reindex(months).fillna(rate)
         for category, amount in filled.mean().items():
@@ -412,7 +410,7 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
         beyond = months[months > g["month"].max()]
         if len(beyond) == 0:
             continue
-        table = g.pivot_table(index="month", columns="category", values="amount", aggfunc="sum")
+        table = g.groupby(["month", "category"])["amount"].sum().unstack()
         rate = _rate(g.loc[~_one_off(g)], table.columns)
         frames.append(
             pd.DataFrame(

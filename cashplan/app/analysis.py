@@ -279,13 +279,10 @@ class Analysis:
     @cached_property
     def forecast(self) -> Forecast:
         """The collection forecast of the open book."""
-        keeping = (
-            1.0 - self.scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-        )
         return self.forecaster.predict(
             self.book.promises,
             self.book.adjustments,
-            promise_keeping=keeping,
+            promise_keeping=self.scorer.promise_keeping(),
             dispute_policy=self.settings.dispute_policy,
         )
 

@@ -36,7 +36,7 @@ import pandas as pd
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
-from cashplan.forecasting.collection import CollectionForecaster, buckets_for
+from cashplan.forecasting.collection import CollectionForecaster, Forecast, buckets_for
 from cashplan.forecasting.reliability import PayerScorer
 from cashplan.ledger.items import open_items, settled_mask
 
@@ -45,6 +45,7 @@ __all__ = [
     "backtest",
     "backtest_dates",
     "default_dates",
+    "forecast_then",
 ]
 
 _WEEKS = 13
@@ -106,6 +107,23 @@ def backtest(
     return Backtest(weekly, _scores(weekly))
 
 
+def forecast_then(
+    invoices: pd.DataFrame,
+    arrays: LedgerArrays,
+    fx: Fx,
+    promises: pd.DataFrame | None,
+    day: pd.Timestamp,
+) -> Forecast:
+    """The open book's forecast at ``day`` from what was known then: the ledger's arrays
+    (computed once for every date), the promises weighed by each payer's record of keeping
+    the ones due by then."""
+    keep = None
+    if promises is not None and len(promises):
+        keep = PayerScorer.from_arrays(arrays).fit(invoices, day, promises).promise_keeping()
+    forecaster = CollectionForecaster.from_arrays(arrays).fit(invoices, day, fx)
+    return forecaster.predict(promises, promise_keeping=keep)
+
+
 def _one_date(
     invoices: pd.DataFrame,
     arrays: LedgerArrays,
@@ -113,12 +131,7 @@ def _one_date(
     promises: pd.DataFrame | None,
     day: pd.Timestamp,
 ) -> pd.DataFrame:
-    keep = None
-    if promises is not None and len(promises):
-        scorer = PayerScorer.from_arrays(arrays).fit(invoices, day, promises)
-        keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-    forecaster = CollectionForecaster.from_arrays(arrays).fit(invoices, day, fx)
-    fc = forecaster.predict(promises, promise_keeping=keep)
+    fc = forecast_then(invoices, arrays, fx, promises, day)
     weeks = buckets_for(day).iloc[:_WEEKS]
     model = fc.buckets.loc[fc.buckets["company"] == "ALL"].iloc[:_WEEKS]
     items = open_items(invoices, day, fx)

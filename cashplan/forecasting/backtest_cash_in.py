@@ -42,10 +42,9 @@ import pandas as pd
 
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
-from cashplan.forecasting.backtest import backtest_dates
+from cashplan.forecasting.backtest import backtest_dates, forecast_then
 from cashplan.forecasting.cash_in import calibration_scale, new_sales, total_cash_in
-from cashplan.forecasting.collection import CollectionForecaster, buckets_for
-from cashplan.forecasting.reliability import PayerScorer
+from cashplan.forecasting.collection import buckets_for
 
 __all__ = ["CashInBacktest", "backtest_cash_in"]
 
@@ -126,12 +125,7 @@ def _one_date(
     cash: _Cash,
     day: pd.Timestamp,
 ) -> pd.DataFrame:
-    keep = None
-    if promises is not None and len(promises):
-        scorer = PayerScorer.from_arrays(arrays).fit(invoices, day, promises)
-        keep = 1.0 - scorer.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-    forecaster = CollectionForecaster.from_arrays(arrays).fit(invoices, day, fx)
-    fc = forecaster.predict(promises, promise_keeping=keep)
+    fc = forecast_then(invoices, arrays, fx, promises, day)
     new = new_sales(invoices, day, fx, weeks=_WEEKS)
     total = total_cash_in(fc.buckets, new.weekly)
     total = total.loc[total["company"] == "ALL"].iloc[:_WEEKS]

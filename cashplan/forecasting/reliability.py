@@ -162,6 +162,12 @@ class PayerScorer:
         self.summary_ = self._shrink_and_score(table).reset_index()
         return self
 
+    def promise_keeping(self) -> pd.Series:
+        """Each customer's chance of keeping a promise (1 - its broken share), indexed by
+        company and customer: what the forecast weighs a promise with."""
+        broken = self.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
+        return 1.0 - broken
+
     def classify(self, threshold: float | None = None) -> pd.DataFrame:
         """The summary with ``reliability`` recomputed at another threshold (no refit)."""
         cut = self.threshold if threshold is None else threshold

@@ -38,6 +38,7 @@ __all__ = [
 ]
 
 Spec = dict[str, Any]
+Trace = dict[str, Any]
 
 _LAYOUT = {
     "template": "plotly_white",
@@ -87,8 +88,6 @@ def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -
     closed = gap["status"].to_numpy() == "closed"
     collected = gap["collected"].fillna(0.0).to_numpy()
     total = (gap["total_forecast"].fillna(0.0) + gap["collected"].fillna(0.0)).to_numpy()
-    over = (gap["total_p90"] - gap["total_forecast"]).to_numpy()
-    under = (gap["total_forecast"] - gap["total_p10"]).to_numpy()
     short = gap["gap"].clip(lower=0.0).to_numpy()
     stack = {"type": "bar", "hovertemplate": _MONEY}
     data = [
@@ -124,25 +123,37 @@ def target_vs_forecast_spec(gap: pd.DataFrame, currency: str, title: str = "") -
             "marker": {"symbol": "triangle-down", "size": 11, "color": _RED},
             "hovertemplate": _MONEY,
         },
-        {
-            **stack,
-            "name": "new sales (forecast)",
-            "x": _list(month[~closed]),
-            "y": _list(gap["new_forecast"].to_numpy()[~closed]),
-            "marker": {"color": _LIGHT},
-            "customdata": _list(total[~closed]),
-            "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
-            "error_y": {
-                "type": "data",
-                "symmetric": False,
-                "array": _list(over[~closed]),
-                "arrayminus": _list(under[~closed]),
-                "color": "#444",
-            },
-        },
+        _new_sales_on_top(
+            "new sales (forecast)",
+            _list(month[~closed]),
+            gap.loc[~closed, ["new_forecast", "total_forecast", "total_p10", "total_p90"]],
+            shown=total[~closed],
+        ),
     ]
     title = title or "Target against collected and forecast (open book + new sales), by month"
     return {"data": data, "layout": _layout(title, currency, barmode="stack")}
+
+
+def _new_sales_on_top(name: str, x: list[Any], rows: pd.DataFrame, shown: np.ndarray) -> Trace:
+    """The new-sales bar on top of the open book's: its hover shows the total (``shown``), its
+    error bar the total's p10-p90. ``rows``: new, total, total_p10, total_p90 (in that order)."""
+    new, total, p10, p90 = (rows[c].to_numpy() for c in rows.columns)
+    return {
+        "type": "bar",
+        "name": name,
+        "x": x,
+        "y": _list(new),
+        "marker": {"color": _LIGHT},
+        "customdata": _list(shown),
+        "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
+        "error_y": {
+            "type": "data",
+            "symmetric": False,
+            "array": _list(p90 - total),
+            "arrayminus": _list(total - p10),
+            "color": "#444",
+        },
+    }
 
 
 def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") -> Spec:
@@ -152,8 +163,6 @@ def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") ->
     ``open_expected``, ``new_expected``, ``total_expected``, ``total_p10``, ``total_p90``).
     """
     start = _list(weeks["week_start"].dt.strftime("%Y-%m-%d"))
-    over = (weeks["total_p90"] - weeks["total_expected"]).to_numpy()
-    under = (weeks["total_expected"] - weeks["total_p10"]).to_numpy()
     data = [
         {
             "type": "bar",
@@ -163,22 +172,12 @@ def weekly_forecast_spec(weeks: pd.DataFrame, currency: str, title: str = "") ->
             "marker": {"color": _BLUE},
             "hovertemplate": _MONEY,
         },
-        {
-            "type": "bar",
-            "name": "new sales",
-            "x": start,
-            "y": _list(weeks["new_expected"]),
-            "marker": {"color": _LIGHT},
-            "customdata": _list(weeks["total_expected"]),
-            "hovertemplate": "%{y:,.0f} (total %{customdata:,.0f})<extra></extra>",
-            "error_y": {
-                "type": "data",
-                "symmetric": False,
-                "array": _list(over),
-                "arrayminus": _list(under),
-                "color": "#444",
-            },
-        },
+        _new_sales_on_top(
+            "new sales",
+            start,
+            weeks[["new_expected", "total_expected", "total_p10", "total_p90"]],
+            shown=weeks["total_expected"].to_numpy(),
+        ),
     ]
     title = title or "Cash-in forecast, week by week: open book + new sales, total p10-p90"
     layout = _layout(title, currency, barmode="stack", xaxis={"title": {"text": "week starting"}})

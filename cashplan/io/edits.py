@@ -495,7 +495,7 @@ def add_adjustment(
         "customer_id": customer_id,
         "company": company,
         "invoice_id": invoice_id,
-        "shift_days": int(shift_days) if pinned is None else None,
+        "shift_days": shift_days if pinned is None else None,
         "to_date": pinned,
         "recorded_on": day,
         "recorded_by": user,

@@ -373,10 +373,10 @@ class Analysis:
     def opening(self) -> pd.DataFrame | None:
         """Cash on hand at as-of per company and ``ALL`` (the bank table, with the settings'
         overrides); None when neither says anything (the position then starts from 0)."""
-        found = opening_cash(self.book.bank, self.day, self.book.fx)
         given = dict(self.settings.opening_cash)
         if self.book.bank.empty and not given:
             return None
+        found = opening_cash(self.book.bank, self.day, self.book.fx)
         companies = [c for c in self.book.companies if c in given or c in set(found["company"])]
         rows = found.loc[found["company"] != ALL].set_index("company").reindex(companies)
         overrides = pd.Series(given, dtype=float).reindex(companies)

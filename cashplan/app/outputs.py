@@ -174,6 +174,7 @@ def write_review(review: Review, folder: str | Path) -> list[Path]:
     """Write the monthly review's tables (``review_weekly.csv``, ``review_invoices.csv``,
     ``review_actions.csv`` and ``review_levers.csv``) into ``folder``; return the paths."""
     folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
     tables = {
         "review_weekly": review.weekly,
         "review_invoices": review.invoices,

@@ -163,10 +163,11 @@ def review_weekly(
     """
     day = pd.Timedelta(days=1)
     weeks = weekly.loc[weekly["week_start"] <= until].reset_index(drop=True)
-    first = weeks["week_start"].clip(lower=since + day)  # the forecast counts days after since
-    end = weeks["week_start"] + 7 * day
-    lived = (end.clip(upper=until + day) - first).dt.days
-    share = lived / (end - first).dt.days
+    start = weeks["week_start"]
+    first = start.where(start > since, since + day)  # the forecast counts days after since
+    end = start + 7 * day
+    lived = (end.where(end <= until + day, until + day) - first).dt.days
+    share = (lived / (end - first).dt.days).to_numpy()
     cash = collections(book.invoices, book.fx)
     issued = book.invoices.loc[book.invoices["paid_date"].notna(), "issue_date"].to_numpy()
     cash = cash.assign(open_then=issued <= since.to_datetime64())
@@ -182,7 +183,6 @@ def review_weekly(
     out = weeks.merge(actual, on=["company", "week_start"], how="left").fillna(
         {"amount_rc": 0.0, "open_rc": 0.0}
     )
-    share = share.to_numpy()
     out = out.assign(
         forecast=out["total_expected"] * share,
         actual=out["amount_rc"],

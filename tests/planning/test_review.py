@@ -171,7 +171,9 @@ def test_levers_learn_from_the_actions_done_only(result) -> None:
 
 def test_counts_carry_over_from_earlier_reviews() -> None:
     carried = pd.DataFrame({"lever": ["call"], "successes": [3], "trials": [10]})
-    actions = pd.DataFrame({"lever": ["call", "call"], "done": [True, True], "success": [True, False]})
+    actions = pd.DataFrame(
+        {"lever": ["call", "call"], "done": [True, True], "success": [True, False]}
+    )
     levers = learn_levers(actions, carried, prior_strength=10).set_index("lever")
     assert levers.loc["call", ["successes", "trials"]].tolist() == [4, 12]
     assert levers.loc["call", "posterior"] == pytest.approx((10 * 0.5 + 4) / 22)
@@ -182,7 +184,8 @@ def test_the_review_leaves_its_inputs_as_they_were() -> None:
     previous, book = _previous(), _book()
     before = [t.copy() for t in (previous.weekly, previous.invoices, previous.actions)]
     review(previous, book, UNTIL)
-    for old, new in zip(before, (previous.weekly, previous.invoices, previous.actions), strict=True):
+    after = (previous.weekly, previous.invoices, previous.actions)
+    for old, new in zip(before, after, strict=True):
         pd.testing.assert_frame_equal(old, new)
 
 

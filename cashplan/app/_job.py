@@ -47,6 +47,7 @@ def main() -> int:
             spec["company"],
             spec["parameters"],
             spec["force"],
+            spec.get("previous") or None,
         )
     except (CashplanError, OSError, ValueError) as err:
         print(json.dumps({"error": str(err)}))

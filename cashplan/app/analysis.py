@@ -93,6 +93,8 @@ class Settings:
     spending: Mapping[str, float] = field(default_factory=dict)
     cash_floor: float | Mapping[str, float] = 0.0
     opening_cash: Mapping[str, float] = field(default_factory=dict)
+    # lever -> success rate learned by the monthly review (planning.review.learn_levers)
+    lever_success: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Each setting within its range, with the report parameters' checks and messages."""
@@ -107,6 +109,7 @@ class Settings:
                 "spending": self.spending,
                 "cash_floor": self.cash_floor,
                 "opening_cash": dict(self.opening_cash),
+                "lever_success": dict(self.lever_success),
             }
         )
 
@@ -149,7 +152,14 @@ _DEPENDS: dict[str, set[str]] = {
     "month_end": {"position", "disbursements"},
     "runway": {"position", "disbursements"},
     "stages": {"forecast", "reliability", "customers", "company"},
-    "candidates": {"forecast", "reliability", "customers", "discount_rate", "cost_of_funds"},
+    "candidates": {
+        "forecast",
+        "reliability",
+        "customers",
+        "discount_rate",
+        "cost_of_funds",
+        "lever_success",
+    },
     "plan": {"candidates", "gap", "company"},
     "customer_table": {"scorer", "reliability", "items"},
     "aged": {"items"},
@@ -324,7 +334,11 @@ class Analysis:
             self.day,
             reliability=self.reliability,
             customers=self.book.customers,
-            policy=PlanPolicy(discount_rate=s.discount_rate, cost_of_funds=s.cost_of_funds),
+            policy=PlanPolicy(
+                discount_rate=s.discount_rate,
+                cost_of_funds=s.cost_of_funds,
+                learned=dict(s.lever_success),
+            ),
         )
 
     @cached_property

@@ -23,6 +23,7 @@ _EPILOG = """examples:
   cashplan app data/sample --as-of 2026-10-31 --user "Claire Martin"
   cashplan report data/sample --as-of 2026-10-31 --out reports/sample
   cashplan report books/* --as-of 2026-10-31 --out reports/2026-10 --param catch_up=3
+  cashplan report data/sample --as-of 2026-11-30 --out reports/11 --previous reports/10
   cashplan summary data/sample --as-of 2026-10-31
   cashplan summary data/sample --as-of 2026-10-31 --company UK01 --currency GBP
   cashplan sample --out /tmp/big --invoices 1000000 --format parquet
@@ -268,6 +269,14 @@ def _report_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> 
         "--jobs", type=int, default=2, metavar="N", help="reports run at once (default 2)"
     )
     rep.add_argument("--force", action="store_true", help="replace existing reports")
+    rep.add_argument(
+        "--previous",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="last month's report folder (the --out it was written to): adds the monthly "
+        "review (review_*.csv); the levers' success rates learn from it",
+    )
 
 
 def _app_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -374,14 +383,20 @@ def _report(args: argparse.Namespace) -> None:
 
     if args.list_params:
         for name, p in report_parameters().items():
-            if name not in ("book", "as_of", "company", "out"):
+            if name not in ("book", "as_of", "company", "out", "previous"):
                 print(f"{name} ({p['type']}, default {p['default']}): {p['help']}")
         return
     params = _params(args.param)
     companies = args.company or [""]
     single = len(args.books) == 1 and len(companies) == 1
+    before = args.previous
     jobs = [
-        ReportJob(book, args.out if single else report_folder(args.out, book, c), c)
+        ReportJob(
+            book,
+            args.out if single else report_folder(args.out, book, c),
+            c,
+            None if before is None else before if single else report_folder(before, book, c),
+        )
         for book in args.books
         for c in companies
     ]

@@ -35,8 +35,18 @@ from cashplan.core.dates import ALL
 from cashplan.core.errors import CashplanError
 from cashplan.io.book import read_book
 from cashplan.planning.cash_position import position_sentence
+from cashplan.planning.review import Review
 
-__all__ = ["lineage", "load", "markdown_text", "setup", "styled", "summary_markdown"]
+__all__ = [
+    "lineage",
+    "load",
+    "markdown_text",
+    "review_markdown",
+    "setup",
+    "styled",
+    "summary_markdown",
+    "with_review",
+]
 
 # every ASCII punctuation character backslash-escaped (CommonMark), control characters a space
 _MARKDOWN = str.maketrans(
@@ -247,3 +257,58 @@ def lineage(a: Analysis) -> pd.DataFrame:
         [("setting", k, str(v)) for k, v in settings.items()], columns=["table", "file", "sha256"]
     )
     return pd.concat([files, extra], ignore_index=True)
+
+
+def with_review(
+    a: Analysis, previous: str = "", *, learn_levers: bool = True
+) -> tuple[Analysis, Review | None]:
+    """Last month's report (folder ``previous``) held against this analysis's book
+    (:func:`cashplan.planning.review.review`); with ``learn_levers``, the analysis whose
+    plan uses the levers' learned success rates. Without ``previous``: ``(a, None)``.
+
+    Raises
+    ------
+    CashplanError
+        When ``previous`` is not last month's report of this book
+        (:func:`cashplan.io.previous.check_previous`).
+    """
+    if not previous:
+        return a, None
+    from cashplan.io.previous import check_previous, read_previous
+    from cashplan.planning.review import review
+
+    last = read_previous(previous)
+    check_previous(last, a.book, a.day, a.settings.company or "")
+    result = review(last, a.book, a.day)
+    if learn_levers:
+        rates = result.levers.set_index("lever")["posterior"]
+        a = a.replace(lever_success={str(k): float(v) for k, v in rates.items()})
+    return a, result
+
+
+def review_markdown(a: Analysis, r: Review) -> str:
+    """The review's opening lines: forecast against collected, promises, actions done."""
+    cur = a.book.reporting_currency
+    weeks = a.view(r.weekly)
+    forecast, actual = weeks["forecast"].sum(), weeks["actual"].sum()
+    promises = r.invoices.loc[r.invoices["kind"] == "promise", "status"]
+    acts = r.actions
+    done = acts.loc[acts["done"]]
+    rate = f"{actual / forecast:.0%}" if forecast else "n/a"
+    gap = _money(forecast - actual, cur)
+    return "\n".join(
+        [
+            f"From **{r.since:%Y-%m-%d}** to **{r.until:%Y-%m-%d}** ({len(weeks)} weeks): "
+            f"last month's forecast of the cash-in **{_money(forecast, cur)}**, collected "
+            f"**{_money(actual, cur)}** ({rate} of it); difference {gap}.",
+            "",
+            f"Promises that fell due: {int((promises == 'kept').sum())} kept, "
+            f"{int((promises == 'broken').sum())} broken, {int((promises == 'pending').sum())} "
+            "within their tolerance.",
+            "",
+            f"Last month's battle plan: {len(acts)} actions, {len(done)} done "
+            f"({int(done['success'].sum())} with every invoice paid), {len(acts) - len(done)} "
+            f"only planned; their invoices brought {_money(acts['collected_rc'].sum(), cur)} "
+            f"(the actions done {_money(done['collected_rc'].sum(), cur)}).",
+        ]
+    )

@@ -39,6 +39,7 @@ from cashplan.app.analysis import Analysis
 from cashplan.core.errors import CashplanError
 from cashplan.io.export import atomic_path, write_csv, write_xlsx
 from cashplan.planning.reminders import one_line
+from cashplan.planning.review import Review
 
 __all__ = [
     "inside",
@@ -47,6 +48,7 @@ __all__ = [
     "safe_name",
     "write_outputs",
     "write_reminders",
+    "write_review",
 ]
 
 _SLUG_LENGTH = 40
@@ -166,6 +168,22 @@ def write_outputs(a: Analysis, folder: str | Path, template_dir: str | None = No
     written.append(write_xlsx(sheets, inside(folder, folder / "battle-plan.xlsx")))
     written += write_reminders(a.reminders(template_dir=template_dir), folder)
     return written
+
+
+def write_review(review: Review, folder: str | Path) -> list[Path]:
+    """Write the monthly review's tables (``review_weekly.csv``, ``review_invoices.csv``,
+    ``review_actions.csv`` and ``review_levers.csv``) into ``folder``; return the paths."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    tables = {
+        "review_weekly": review.weekly,
+        "review_invoices": review.invoices,
+        "review_actions": review.actions,
+        "review_levers": review.levers,
+    }
+    return [
+        write_csv(frame, inside(folder, folder / f"{name}.csv")) for name, frame in tables.items()
+    ]
 
 
 def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:

@@ -54,7 +54,7 @@ REPORT_NOTEBOOK = NOTEBOOKS / "02-monthly-report.ipynb"
 _TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 _PLOTLY = "application/vnd.plotly.v1+json"
-_INTERNAL = {"book", "as_of", "company", "out"}  # set by the command itself
+_INTERNAL = {"book", "as_of", "company", "out", "previous"}  # set by the command itself
 
 
 @functools.cache
@@ -138,6 +138,7 @@ class ReportJob:
     book: Path
     out: Path
     company: str = ""
+    previous: Path | None = None  # last month's report folder (the review), if any
 
 
 def run_report(
@@ -147,11 +148,16 @@ def run_report(
     company: str = "",
     parameters: Mapping[str, Any] | None = None,
     force: bool = False,
+    previous: str | Path | None = None,
 ) -> Path:
     """Write the report folder ``out`` for ``book`` at ``as_of`` (see the module doc).
 
     ``out`` may replace only a report written by cashplan, and only with ``force``
     (:func:`cashplan.io.folders.check_target`); it is never the book or a folder holding it.
+    ``previous``, last month's report folder of the same book, adds the monthly review
+    (:mod:`cashplan.planning.review`); one of another book, scope or currency, or not
+    before ``as_of``, is refused before the notebook runs
+    (:func:`cashplan.io.previous.check_previous`).
     """
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
@@ -175,14 +181,34 @@ def run_report(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)
         )
     values = {**parameters, "book": str(book), "as_of": as_of, "company": company}
+    last = _previous(previous, data, as_of, company, out)
+    if last is not None:
+        values["previous"] = str(last.folder)
 
     def build(tmp: Path) -> None:
         _execute(tmp, values)
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
-        _write_manifest(tmp, values, data)
+        _write_manifest(tmp, values, data, last)
 
     write_whole(out, build, kind="report", force=force, protected=[book])
     return out
+
+
+def _previous(previous: str | Path | None, data: Any, as_of: str, company: str, out: Path) -> Any:
+    """Last month's report, read and checked against this one (None without one)."""
+    if previous is None or str(previous) == "":
+        return None
+    from cashplan.io.previous import check_previous, read_previous
+
+    folder = Path(previous).absolute()
+    if folder == out:
+        raise CashplanError(
+            f"--previous {folder} is the folder this report is written to. Fix: write this "
+            "month's report into another folder than last month's."
+        )
+    last = read_previous(folder)
+    check_previous(last, data, as_of, company)
+    return last
 
 
 def _execute(tmp: Path, values: Mapping[str, Any]) -> None:
@@ -228,7 +254,7 @@ def _make_reproducible(path: Path) -> None:
     nbformat.write(nb, path)
 
 
-def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any) -> None:
+def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any, previous: Any = None) -> None:
     from cashplan import __version__
 
     written = sorted(p for p in tmp.rglob("*") if p.is_file())
@@ -244,7 +270,14 @@ def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any) -> None:
             for s in data.sources
         ],
         "outputs": [{"file": p.relative_to(tmp).as_posix(), "sha256": _sha256(p)} for p in written],
+        "companies": data.companies,
     }
+    if previous is not None:  # the review's lineage: last month's report, by its manifest
+        manifest["previous"] = {
+            "folder": str(previous.folder),
+            "as_of": f"{previous.as_of:%Y-%m-%d}",
+            "manifest_sha256": previous.manifest_sha256,
+        }
     text = json.dumps(manifest, indent=2, allow_nan=False) + "\n"
     (tmp / "manifest.json").write_text(text, "utf-8")
 
@@ -298,6 +331,7 @@ class _Runner:
             "book": str(Path(job.book).absolute()),
             "out": str(Path(job.out).absolute()),
             "company": job.company,
+            "previous": str(Path(job.previous).absolute()) if job.previous else "",
         }
         with self.lock:
             if self.stopping:

@@ -6,8 +6,9 @@ which recomputes only what the change touches) and redraws the charts whose data
 changed (plotly JSON in output widgets) and the battle plan. Promises, adjustments
 and the sales plan are saved to the book's files at once (``cashplan.io.edits``:
 checked, locked, appended), so a kernel restart loses nothing. Every action is
-also a method (``set``, ``save_promise``, ``save_adjustment``, ``save_sales_plan``)
-that tests and scripts call directly.
+also a method (``set``, ``save_promise``, ``save_adjustment``, ``save_sales_plan``,
+``mark_done``) that tests and scripts call directly. "Done" on a battle-plan row records
+an ``activity`` row (the monthly review tells actions done from actions only planned).
 
 Examples
 --------
@@ -43,7 +44,13 @@ from cashplan.app.analysis import Analysis, Settings
 from cashplan.app.notebook import styled, summary_markdown
 from cashplan.core.errors import CashplanError
 from cashplan.io.book import read_book
-from cashplan.io.edits import add_adjustment, add_promise, reload_edits, set_sales_plan
+from cashplan.io.edits import (
+    add_activity,
+    add_adjustment,
+    add_promise,
+    reload_edits,
+    set_sales_plan,
+)
 from cashplan.planning.targets import CATEGORIES, planned_spending
 
 __all__ = ["Workbook", "parse_money"]
@@ -158,6 +165,27 @@ class Workbook:
         self._update(a.replace(book=reload_edits(book)))
         self._say(f"Saved: sales plan of {amount:,.2f} {currency} for {company} in {month}.")
 
+    def mark_done(self, rank: int, note: str = "", date: str | None = None) -> None:
+        """Record that the plan's action ``rank`` was done (its customer and lever), on
+        ``date`` (default the as-of date), in the book's ``activity`` table."""
+        acts = self.analysis.plan.actions
+        row = acts.loc[acts["rank"] == rank]
+        if row.empty:
+            raise CashplanError(f"no action ranked {rank} in the battle plan")
+        a, act = self.analysis, row.iloc[0]
+        book = add_activity(
+            a.book,
+            a.day,
+            customer_id=str(act["customer_id"]),
+            lever=str(act["lever"]),
+            company=str(act["company"]),
+            date=date,
+            user=self.user,
+            note=note,
+        )
+        self._update(a.replace(book=reload_edits(book)))
+        self._say(f"Saved: {act['lever']} of {act['customer_id']} ({act['company']}) done.")
+
     def _record(self, edit: Any, what: str, **fields: Any) -> None:
         """Save an edit to the book (``cashplan.io.edits``), then update the workbook.
 
@@ -223,6 +251,7 @@ class Workbook:
             _show(self.charts[name], self.chart_views[name])
         self._drawn = self._chart_inputs()
         self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
+        self.done_form = self._done_form()
         self.summary = w.HTML()
         views = self.chart_views
         rows = [
@@ -239,6 +268,7 @@ class Workbook:
                 *[w.HBox(row, layout=wrap) for row in rows[1:]],
                 w.HTML("<b>Battle plan</b>"),
                 self.plan,
+                self.done_form,
             ]
         )
 
@@ -457,6 +487,32 @@ class Workbook:
         }
         return w.VBox([company, month, amount, note, save])
 
+    def _done_form(self) -> w.HBox:
+        """A plan row picker and a "Done" button: the action is recorded as done."""
+        pick = w.Dropdown(description="Action", style=_LABEL, layout=w.Layout(width="420px"))
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Done", button_style="success")
+
+        def act() -> None:
+            if pick.value is None:
+                raise CashplanError("pick the action done")
+            self.mark_done(int(pick.value), note.value)
+
+        save.on_click(self._guard(act))
+        self.done_widgets = {"action": pick, "note": note, "save": save}
+        return w.HBox([pick, note, save])
+
+    def _done_options(self) -> list[tuple[str, int]]:
+        """The plan's rows as the picker shows them: rank, customer (company), lever."""
+        acts = self.analysis.plan.actions.head(_PLAN_ROWS)
+        who = acts["name"].where(acts["name"] != "", acts["customer_id"])
+        return [
+            (f"{r}. {n} ({c}): {lever}", int(r))
+            for r, n, c, lever in zip(
+                acts["rank"], who, acts["company"], acts["lever"], strict=True
+            )
+        ]
+
     def _redraw(self) -> None:
         a = self.analysis
         # a chart is redrawn only when what it shows changed (the analysis keeps unchanged parts)
@@ -485,6 +541,8 @@ class Workbook:
         )
         more = len(a.plan.actions) - len(actions)
         note = f"<p>... and {more} more actions (all in the report's actions.csv).</p>"
+        if hasattr(self, "done_widgets"):
+            self.done_widgets["action"].options = self._done_options()
         self.plan.value = (
             caption
             + f"<div style='overflow-x:auto'>{table.to_html()}</div>"

@@ -27,7 +27,13 @@ from cashplan.core.errors import CashplanError
 __all__ = ["SET_BY_COMMAND", "check_against_book", "check_number", "check_parameters"]
 
 # parameters of the report notebook that the command itself sets, and the option to use
-SET_BY_COMMAND = {"book": "BOOK", "as_of": "--as-of", "out": "--out", "company": "--company"}
+SET_BY_COMMAND = {
+    "book": "BOOK",
+    "as_of": "--as-of",
+    "out": "--out",
+    "company": "--company",
+    "previous": "--previous",
+}
 
 
 def _refuse(name: str, must: str, value: Any, fix: str) -> CashplanError:
@@ -110,7 +116,29 @@ def _amounts(name: str, value: Any) -> float | dict[str, float]:
         raise _refuse(name, "an amount or a mapping company -> amount", value, fix) from None
 
 
+def _rates(name: str, value: Any) -> dict[str, float]:
+    """A mapping lever -> success rate from 0 to 1 (the monthly review's learned rates)."""
+    fix = f"give rates from 0 to 1 per lever, e.g. {name}={{'call': 0.55}}"
+    if not isinstance(value, Mapping):
+        raise _refuse(name, "a mapping of lever to a rate from 0 to 1", value, fix)
+    out = {}
+    for key, rate in value.items():
+        try:
+            out[str(key)] = float(check_number(name, rate, 0, 1))
+        except CashplanError:
+            raise _refuse(name, f"a rate from 0 to 1 for {key!r}", rate, fix) from None
+    return out
+
+
+def _flag(name: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _refuse(name, "true or false", value, f"use --param {name}=false")
+    return value
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
+    "lever_success": _rates,
+    "learn_levers": _flag,
     "cash_floor": _amounts,
     "opening_cash": _amounts,
     "currency": _currency,

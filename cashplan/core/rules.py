@@ -22,7 +22,7 @@ import pandas as pd
 from cashplan.core.fx import implied_base
 from cashplan.core.parse import DATE_DTYPE
 from cashplan.core.problems import Collector
-from cashplan.core.schema import TABLES
+from cashplan.core.schema import LEVER_NAMES, TABLES
 from cashplan.fast.frames import isin
 
 __all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
@@ -230,6 +230,16 @@ def _sales_plan_rules(plan: pd.DataFrame, col: Collector) -> None:
     )
 
 
+def _activity_rules(act: pd.DataFrame, col: Collector) -> None:
+    act["lever"] = act["lever"].str.strip().str.lower()
+    col.cells(
+        ~act["lever"].isin(LEVER_NAMES) & (act["lever"] != ""),
+        "lever",
+        "an unknown lever",
+        "use one of the battle plan's levers: " + ", ".join(LEVER_NAMES),
+    )
+
+
 def _fx_rules(fx: pd.DataFrame, col: Collector) -> None:
     col.cells(
         fx["rate"] <= 0,
@@ -260,6 +270,7 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "adjustments": _adjustment_rules,
     "sales_plan": _sales_plan_rules,
     "bank": _bank_rules,
+    "activity": _activity_rules,
 }
 
 
@@ -295,7 +306,7 @@ def cross_rules(
             "the invoice belongs to another customer",
             "check the customer_id against the invoice",
         )
-    for name in ("sales_plan", "bank"):
+    for name in ("sales_plan", "bank", "activity"):
         tab = tables[name]
         if name in cols and not tab.empty:
             cols[name].cells(
@@ -304,7 +315,26 @@ def cross_rules(
                 "no invoice of this company in the invoices table",
                 "use a company of the book (as written in invoices.csv), or remove the row",
             )
+    _activity_customers(tables, cols)
     _fx_coverage(tables, cols, reporting_currency)
+
+
+def _activity_customers(tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector]) -> None:
+    """An activity names a customer of its company (one with an invoice there)."""
+    act, inv = tables["activity"], tables["invoices"]
+    if "activity" not in cols or act.empty:
+        return
+    known = act["company"].isin(inv["company"].unique())
+    pairs = inv.loc[isin(inv["customer_id"], act["customer_id"]), ["company", "customer_id"]]
+    found = act[["company", "customer_id"]].merge(
+        pairs.drop_duplicates().assign(_found=True), on=["company", "customer_id"], how="left"
+    )
+    cols["activity"].cells(
+        pd.Series(known.to_numpy() & found["_found"].isna().to_numpy(), index=act.index),
+        "customer_id",
+        "no invoice of this customer in its company",
+        "use a customer_id of the invoices table (and its company), or remove the row",
+    )
 
 
 def _fx_coverage(

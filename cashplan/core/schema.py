@@ -4,8 +4,9 @@ Examples
 --------
 >>> [c.name for c in TABLES["invoices"] if c.required]
 ['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
->>> sorted(TABLES)
-['adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'spending']
+>>> sorted(TABLES)  # doctest: +NORMALIZE_WHITESPACE
+['activity', 'adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan',
+ 'spending']
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-__all__ = ["DEFAULT_COMPANY", "REQUIRED_TABLES", "TABLES", "Column", "Kind"]
+__all__ = ["DEFAULT_COMPANY", "LEVER_NAMES", "REQUIRED_TABLES", "TABLES", "Column", "Kind"]
 
 Kind = Literal["text", "date", "decimal", "int", "bool", "currency", "month"]
 DEFAULT_COMPANY = "default"
+LEVER_NAMES = ("call", "sales_rep", "escalate", "dunning", "cut_off", "discount", "litigation")
+"""The battle plan's levers (``planning.plan.LEVERS``, cheapest first): what an ``activity``
+row may name (0.2)."""
 
 
 @dataclass(frozen=True)
@@ -110,6 +114,16 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("to_date", "date"),
         _c("recorded_on", "date"),
         _c("recorded_by", "text"),
+        _c("note", "text"),
+    ),
+    # what the team did (0.2): a plan's action done on a day (the workbook's "done");
+    # the monthly review tells actions done from actions only planned
+    "activity": (
+        _c("date", "date", True),
+        _c("customer_id", "text", True),
+        _c("lever", "text", True),
+        _c("by", "text", True),
+        _c("company", "text"),
         _c("note", "text"),
     ),
 }

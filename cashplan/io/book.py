@@ -65,6 +65,7 @@ class Book:
     adjustments: pd.DataFrame
     sales_plan: pd.DataFrame
     bank: pd.DataFrame
+    activity: pd.DataFrame  # what the team did (0.2): the review's actions done
     reporting_currency: str = "EUR"
     sources: tuple[Source, ...] = field(default=())
     path: Path | None = None

@@ -62,15 +62,15 @@ from filelock import FileLock, Timeout
 from cashplan.core.dates import to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.parse import FRENCH, STANDARD, Dialect
-from cashplan.core.schema import DEFAULT_COMPANY, TABLES
+from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
 from cashplan.io.book import Book, decode, read_table
 from cashplan.io.export import atomic_path, format_for_csv
 
-__all__ = ["add_adjustment", "add_promise", "reload_edits", "set_sales_plan"]
+__all__ = ["add_activity", "add_adjustment", "add_promise", "reload_edits", "set_sales_plan"]
 
-EDITED = ("promises", "adjustments", "sales_plan")
+EDITED = ("promises", "adjustments", "sales_plan", "activity")
 _LOCK_TIMEOUT = 60.0  # seconds: a save takes milliseconds; this is a stuck process
-_FREE_TEXT = ("recorded_by", "note")  # guarded against formulas; ids are never altered
+_FREE_TEXT = ("recorded_by", "by", "note")  # guarded against formulas; ids are never altered
 _BOM = b"\xef\xbb\xbf"
 
 
@@ -548,3 +548,46 @@ def set_sales_plan(
         "note": note,
     }
     return _save(book, "sales_plan", row)
+
+
+def add_activity(
+    book: Book,
+    as_of: str | pd.Timestamp,
+    *,
+    customer_id: str,
+    lever: str,
+    company: str | None = None,
+    date: str | pd.Timestamp | None = None,
+    user: str,
+    note: str = "",
+) -> Book:
+    """Record that a battle-plan action was done: ``lever`` on ``customer_id``, by ``user``.
+
+    ``date`` (the day it was done) defaults to the as-of date (no clock is read). The row is
+    appended to ``activity`` (under the table's lock, in the file's own form); the monthly
+    review counts an action as done when an activity of its customer and lever falls between
+    the two reports' as-of dates. Returns the book with its activity as saved.
+
+    Raises
+    ------
+    CashplanError
+        For an unknown customer or lever, a date that does not parse, no user, or text a book
+        cannot hold; nothing is written.
+    """
+    if not user:
+        raise CashplanError("say who did the action (the user's name)")
+    _plain(user=user, note=note)
+    day = _day(as_of, "as-of date")
+    when = day if date in (None, "") else _day(date, "date done")
+    if lever not in LEVER_NAMES:
+        raise CashplanError(f"unknown lever {lever!r}: use one of " + ", ".join(LEVER_NAMES))
+    company = _customer(book, customer_id, company)
+    row = {
+        "date": when,
+        "customer_id": customer_id,
+        "lever": lever,
+        "by": user,
+        "company": company,
+        "note": note,
+    }
+    return _save(book, "activity", row)

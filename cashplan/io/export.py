@@ -54,7 +54,7 @@ IDS = frozenset({"company", "customer_id", "invoice_id"})
 """Columns that identify a row: written exactly as they are (a script joins on them)."""
 _FORMULA = ("=", "+", "-", "@")
 _CORE_DATES = re.compile(rb"(<dcterms:(created|modified)[^>]*>)[^<]*(</dcterms:\2>)")
-_PRECISE = {"rate", "probability", "cumulative_share"}  # written with 6 decimals
+_PRECISE = {"rate", "probability", "cumulative_share", "prior", "posterior"}  # 6 decimals
 
 
 @contextmanager

@@ -33,6 +33,7 @@ The discount cost on the worked example (README): 10,000 paid 60 days early for
 from __future__ import annotations
 
 import itertools
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -112,7 +113,13 @@ class PlanPolicy:
     discount, which asks for payment within ``discount_days`` of as-of;
     ``stage_days``, ``key_segments`` and ``litigation_min`` set the dunning stages
     (``dunning.customer_stages``); an action bringing less than ``min_gain`` into
-    the month is left out.
+    the month is left out. ``learned`` maps a lever to its success rate learned from
+    the monthly reviews (``planning.review.learn_levers``); it replaces the rate in
+    ``levers`` except for the levers ``pinned`` (their rate stays as given).
+
+    >>> PlanPolicy(learned={"call": 0.6, "dunning": 0.3}, pinned=("dunning",)).success()[
+    ...     ["call", "dunning"]].tolist()
+    [0.6, 0.4]
     """
 
     levers: pd.DataFrame = field(default_factory=lambda: LEVERS.copy())
@@ -123,6 +130,16 @@ class PlanPolicy:
     key_segments: tuple[str, ...] = KEY_SEGMENTS
     litigation_min: float = 2_000.0
     min_gain: float = 50.0
+    learned: Mapping[str, float] = field(default_factory=dict)
+    pinned: tuple[str, ...] = ()
+
+    def success(self) -> pd.Series:
+        """Each lever's success rate: the learned one where given and not pinned."""
+        rates = self.levers.set_index("lever")["success"].astype(float)
+        learned = pd.Series(dict(self.learned), dtype=float).drop(
+            list(self.pinned), errors="ignore"
+        )
+        return learned.reindex(rates.index).fillna(rates)
 
 
 @dataclass(frozen=True)
@@ -207,7 +224,7 @@ def plan_candidates(
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
     lever_table = p.levers.set_index("lever")
-    success = lever_table["success"].reindex(lever).fillna(0.0).to_numpy()
+    success = p.success().reindex(lever).fillna(0.0).to_numpy()
     amount = inv["open_amount_rc"].to_numpy()
     n_months = len(fc.month_windows)
     # P(paid after month j) and P(paid in month j), for every month j

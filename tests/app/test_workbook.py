@@ -128,3 +128,19 @@ def test_shift_a_customer_through_the_widgets(wb: Workbook) -> None:
     ]
     mine = wb.analysis.forecast.invoices
     assert (mine.loc[mine["customer_id"] == customer, "basis"] == "adjusted").all()
+
+
+def test_done_on_a_plan_row_records_the_action_in_the_activity_table(wb: Workbook) -> None:
+    first = wb.analysis.plan.actions.iloc[0]
+    form = wb.done_widgets
+    assert form["action"].options[0][1] == 1
+    form["action"].value = 1
+    form["note"].value = "called the CFO"
+    form["save"].click()
+    assert "Saved" in wb.status.value
+    saved = read_book(wb.analysis.book.path).activity
+    assert saved[["company", "customer_id", "lever", "by", "note"]].values.tolist() == [
+        [first["company"], first["customer_id"], first["lever"], "Test CFO", "called the CFO"]
+    ]
+    assert saved["date"].iloc[0] == pd.Timestamp(AS_OF)
+    assert len(wb.analysis.book.activity) == 1

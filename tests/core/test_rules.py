@@ -361,3 +361,51 @@ def test_a_second_pass_of_the_rules_finds_nothing_and_changes_nothing():
         rule(tables[name], col)
         assert col.parts == [], name
         pd.testing.assert_frame_equal(tables[name], before[name])  # defaults already filled
+
+
+# --- 0.2: the activity table (what the team did; the review's actions done) ---------------
+
+
+def test_activity_rows_are_checked_lever_company_customer_and_date_each_with_its_line(
+    book_dir,
+) -> None:
+    invoices = HEADER + ",company\nF1,C1,2026-01-10,2026-02-09,10,FR01\n"
+    activity = (
+        "date,customer_id,lever,by,company,note\n"
+        "2026-10-02,C1,Call,Léa,FR01,reached the accountant\n"  # a lever's case is forgiven
+        "2026-10-02,C1,email,Léa,FR01,\n"
+        "2026-10-02,C1,call,Léa,UK01,\n"
+        "2026-10-02,C9,call,Léa,FR01,\n"
+        "02/10/2026,C1,call,Léa,FR01,\n"
+        "2026-10-02,C1,call,,FR01,\n"
+    )
+    found = problems(book_dir(invoices=invoices, activity=activity))
+    rows = found.loc[found["file"] == "activity.csv"]
+    assert rows[["line", "column"]].values.tolist() == [
+        [3, "lever"],
+        [4, "company"],
+        [5, "customer_id"],
+        [6, "date"],
+        [7, "by"],
+    ]
+    lever = rows.loc[rows["line"] == 3].iloc[0]
+    assert lever["value"] == "email" and "call, sales_rep, escalate" in lever["fix"]
+
+
+def test_a_good_activity_table_reads_with_its_levers_lower_case(book_dir) -> None:
+    invoices = HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\n"
+    activity = "date,customer_id,lever,by\n2026-10-02,C1,Dunning,Léa\n"
+    folder = book_dir(invoices=invoices, activity=activity)
+    book = read_book(folder)
+    assert book.activity[["company", "lever", "by"]].values.tolist() == [
+        ["default", "dunning", "Léa"]
+    ]
+    (folder / "activity.csv").unlink()
+    assert read_book(folder).activity.empty  # optional
+
+
+def test_the_activity_levers_are_the_battle_plans() -> None:
+    from cashplan.core.schema import LEVER_NAMES
+    from cashplan.planning.plan import LEVERS
+
+    assert list(LEVER_NAMES) == LEVERS["lever"].tolist()

@@ -361,3 +361,30 @@ def test_edits_refuse_bad_values_with_a_message_and_write_nothing(tmp_path: Path
     assert (folder / "promises.csv").read_bytes() == before
     assert not (folder / "adjustments.csv").exists() or read_book(folder).adjustments.empty
     read_book(folder)  # the book still reads
+
+
+def test_add_activity_appends_a_row_and_refuses_an_unknown_lever_or_customer(
+    tmp_path: Path,
+) -> None:
+    from cashplan.io.edits import add_activity
+
+    folder = _book(tmp_path / "book")
+    book = read_book(folder)
+    item = _open_invoices(book).iloc[0]
+    fields = {"customer_id": item["customer_id"], "company": item["company"], "user": "Léa"}
+    book = add_activity(book, AS_OF, lever="call", note="=reached", **fields)
+    book = add_activity(book, AS_OF, lever="dunning", date="2026-11-03", **fields)
+    saved = read_book(folder).activity
+    assert saved[["lever", "by"]].values.tolist() == [["call", "Léa"], ["dunning", "Léa"]]
+    assert saved["date"].dt.strftime("%Y-%m-%d").tolist() == [AS_OF, "2026-11-03"]
+    assert saved["note"].iloc[0] == "'=reached"  # free text guarded, as promises' notes
+    before = (folder / "activity.csv").read_bytes()
+    for bad, message in [
+        ({"lever": "email"}, "unknown lever 'email': use one of call, sales_rep"),
+        ({"lever": "call", "customer_id": "NOBODY"}, "no customer 'NOBODY'"),
+        ({"lever": "call", "date": "31/11/2026"}, "date done '31/11/2026' is not a date"),
+        ({"lever": "call", "user": ""}, "say who did the action"),
+    ]:
+        with pytest.raises(CashplanError, match=message):
+            add_activity(book, AS_OF, **(fields | bad))  # type: ignore[arg-type]
+    assert (folder / "activity.csv").read_bytes() == before

@@ -137,9 +137,7 @@ def calibrate(
     )
 
 
-def score(
-    weekly: pd.DataFrame, methods: Mapping[str, Method]
-) -> tuple[pd.DataFrame, pd.DataFrame]:
+def score(weekly: pd.DataFrame, methods: Mapping[str, Method]) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Score each method of a backtest's weekly rows (see the module doc).
 
     Returns

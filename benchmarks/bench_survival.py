@@ -21,9 +21,9 @@ at 0.1), and the band gets the same rolling-origin calibration. The ``disputed``
 today's: not used, as in the backtest.
 
 Run from the repository root (each argument a book folder, ``seed:N`` for
-``make_book(seed=N)``, or ``small:N`` for ``make_small_book(N)`` where it exists)::
+``make_book(seed=N)``, or ``small:N`` for ``make_small_book(seed=N)`` where it exists)::
 
-    python benchmarks/bench_survival.py        # data/sample, seed:11, seed:23 (+ small:1)
+    python benchmarks/bench_survival.py        # data/sample, seed:11, seed:23 (+ small:3)
     python benchmarks/bench_survival.py seed:42 path/to/book --from 2025-06-30
 
 Needs the ``bench`` extra (``pip install ".[bench]"``: scikit-survival).
@@ -66,7 +66,7 @@ def load(spec: str) -> tuple[str, Book]:
         make_small = getattr(samples, "make_small_book", None)
         if make_small is None:
             raise SystemExit("cashplan.sample has no make_small_book yet (branch `learn`)")
-        return f"make_small_book seed {arg}", Book.from_tables(make_small(int(arg)))
+        return f"make_small_book seed {arg}", Book.from_tables(make_small(seed=int(arg)))
     return spec, read_book(Path(spec))
 
 
@@ -223,7 +223,7 @@ def main(argv: list[str]) -> None:
     args = parser.parse_args(argv)
     specs = args.books or ["data/sample", "seed:11", "seed:23"]
     if not args.books and hasattr(samples, "make_small_book"):
-        specs.append("small:1")
+        specs.append("small:3")
     pd.set_option("display.width", 200)
     for spec in specs:
         label, book = load(spec)

@@ -203,7 +203,9 @@ def _backtest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         description="Roll the as-of date over the book's month-ends, rebuild what was known "
         "at each (history, promises recorded by then), forecast 13 weeks and compare with the "
         "collections that followed, next to two baselines (due date; due date + the "
-        "customer's mean delay). Prints the WAPE and the p10-p90 coverage.",
+        "customer's mean delay). Prints the WAPE, the p10-p90 coverage and the pinball loss "
+        "of the p10 and p90 (a proper score of the band); the band is calibrated on earlier "
+        "dates only (rolling origin).",
     )
     _book_arguments(bt)
     bt.add_argument(
@@ -226,7 +228,7 @@ def _backtest_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "--out",
         type=Path,
         default=None,
-        help="folder to write backtest_weekly.csv and backtest_summary.csv",
+        help="folder to write the backtest_*.csv files (weekly rows, scores per date, summary)",
     )
 
 
@@ -460,11 +462,19 @@ def _backtest(args: argparse.Namespace) -> None:
         "the same weeks a year earlier and AutoETS on the weekly collections:"
     )
     print(_percentages(total.summary).to_string(index=False))
+    print(
+        "wape: weekly errors over collections; p10_p90_coverage: weeks within the band "
+        "calibrated on earlier dates only (raw_*: the model's own band); pinball: the mean "
+        "pinball loss of the p10 and p90 over collections (a point forecast scores half "
+        "its wape; lower is better)"
+    )
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
         write_csv(result.weekly, args.out / "backtest_weekly.csv")
+        write_csv(result.by_date, args.out / "backtest_by_date.csv")
         write_csv(result.summary, args.out / "backtest_summary.csv")
         write_csv(total.weekly, args.out / "backtest_cash_in_weekly.csv")
+        write_csv(total.by_date, args.out / "backtest_cash_in_by_date.csv")
         write_csv(total.summary, args.out / "backtest_cash_in_summary.csv")
         print(f"wrote the backtest_*.csv files to {args.out}")
 

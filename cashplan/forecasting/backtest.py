@@ -10,10 +10,17 @@ week by week, next to two baselines:
 - ``mean_delay``: the due date plus the customer's mean days late so far (overdue
   once past that date: the first week).
 
-Scores (amounts in the reporting currency, consolidated): the WAPE, sum of
-absolute weekly errors over sum of actual collections, pooled over all weeks of
-all dates; and the share of weeks whose actual lies within the forecast's
-[p10, p90].
+The model's band is calibrated by rolling origin (:func:`cashplan.forecasting.scores.calibrate`):
+at each date, its sd is scaled so that [p10, p90] would have held 80 % of the weeks of
+*earlier* dates that were over by then; nothing is fitted on the date it scores (the
+model's own band, whose within-customer correlation was set on the sample, is kept as
+``p10``/``p90`` and scored as ``raw_coverage``/``raw_pinball``).
+
+Scores (amounts in the reporting currency, consolidated; :func:`cashplan.forecasting.scores.score`),
+per date (``by_date``) and pooled over all weeks of all dates (``summary``): the WAPE, sum
+of absolute weekly errors over sum of actual collections; the share of weeks whose actual
+lies within [p10, p90]; the pinball loss of the p10 and of the p90 (a proper score of the
+distribution, over the sum of actuals; a baseline is a point: its pinball is half its WAPE).
 
 Examples
 --------
@@ -24,6 +31,9 @@ Examples
 ...                   last="2026-06-30")
 >>> list(result.summary["method"])
 ['forecast', 'due_date', 'mean_delay']
+>>> list(result.summary.columns)  # doctest: +NORMALIZE_WHITESPACE
+['method', 'wape', 'median_wape_per_date', 'p10_p90_coverage', 'pinball_p10', 'pinball_p90',
+ 'pinball', 'raw_coverage', 'raw_pinball']
 """
 
 from __future__ import annotations
@@ -38,14 +48,18 @@ from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecasting.collection import CollectionForecaster, Forecast, buckets_for
 from cashplan.forecasting.reliability import PayerScorer
+from cashplan.forecasting.scores import Method, calibrate, score
 from cashplan.ledger.items import open_items, settled_mask
 
 __all__ = [
+    "METHODS",
     "Backtest",
     "backtest",
     "backtest_dates",
     "default_dates",
     "forecast_then",
+    "scores_of",
+    "with_calibration",
 ]
 
 _WEEKS = 13
@@ -53,10 +67,24 @@ _WEEKS = 13
 
 @dataclass(frozen=True)
 class Backtest:
-    """Weekly actuals and forecasts at each as-of date, and the scores."""
+    """Weekly actuals and forecasts at each as-of date, and the scores.
+
+    ``weekly``: as_of, week_start, actual, forecast, p10, p90, sd (the model's own band),
+    scale, p10_calibrated, p90_calibrated (rolling origin), due_date, mean_delay.
+    ``summary``: one row per method (``scores.score``'s columns, plus the model's
+    ``raw_coverage`` and ``raw_pinball``); ``by_date``: the same per as-of date.
+    """
 
     weekly: pd.DataFrame
     summary: pd.DataFrame
+    by_date: pd.DataFrame
+
+
+METHODS = {
+    "forecast": Method("forecast", "p10_calibrated", "p90_calibrated"),
+    "due_date": Method("due_date"),
+    "mean_delay": Method("mean_delay"),
+}
 
 
 def default_dates(invoices: pd.DataFrame) -> pd.DatetimeIndex:
@@ -97,14 +125,46 @@ def backtest(
     promises: pd.DataFrame | None = None,
     first: str | pd.Timestamp | None = None,
     last: str | pd.Timestamp | None = None,
+    *,
+    coverage: float = 0.8,
 ) -> Backtest:
-    """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
+    """Roll the as-of date month by month and score the 13-week forecast (see module doc).
+
+    ``coverage``: the share of weeks the calibrated [p10, p90] aims to hold.
+    """
     dates = backtest_dates(invoices, first, last)
     known = invoices.assign(disputed=False)
     arrays = ledger_arrays(known)  # the same at every date
     frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
-    weekly = pd.concat(frames, ignore_index=True)
-    return Backtest(weekly, _scores(weekly))
+    weekly = with_calibration(pd.concat(frames, ignore_index=True), coverage)
+    by_date, summary = scores_of(weekly, METHODS)
+    return Backtest(weekly, summary, by_date)
+
+
+def with_calibration(weekly: pd.DataFrame, coverage: float = 0.8) -> pd.DataFrame:
+    """``weekly`` with the rolling-origin ``scale``, ``p10_calibrated`` and ``p90_calibrated``
+    of the model's band (``scores.calibrate`` on ``forecast`` and ``sd``)."""
+    band = calibrate(weekly, "forecast", "sd", coverage=coverage)
+    return weekly.assign(
+        scale=band["scale"], p10_calibrated=band["p10"], p90_calibrated=band["p90"]
+    )
+
+
+def scores_of(
+    weekly: pd.DataFrame, methods: dict[str, Method]
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``scores.score`` of ``methods``, with the model's own band's coverage and pinball
+    beside its calibrated one (``raw_coverage``, ``raw_pinball``; NaN for other methods)."""
+    by_date, summary = score(weekly, methods)
+    raw_by_date, raw = score(weekly, {"forecast": Method("forecast", "p10", "p90")})
+    extra = {"p10_p90_coverage": "raw_coverage", "pinball": "raw_pinball"}
+    summary = summary.merge(raw[["method", *extra]].rename(columns=extra), "left", "method")
+    by_date = by_date.merge(
+        raw_by_date[["as_of", "method", *extra]].rename(columns=extra),
+        "left",
+        ["as_of", "method"],
+    )
+    return by_date, summary
 
 
 def forecast_then(
@@ -166,6 +226,7 @@ def _one_date(
             "forecast": model["expected"].to_numpy(),
             "p10": model["p10"].to_numpy(),
             "p90": model["p90"].to_numpy(),
+            "sd": model["sd"].to_numpy(),
             "due_date": per_week(baseline_due),
             "mean_delay": per_week(baseline_mean),
         }
@@ -176,21 +237,3 @@ def _mean_delays(invoices: pd.DataFrame, day: pd.Timestamp) -> pd.Series:
     paid = invoices.loc[settled_mask(invoices, day)]
     late = (paid["paid_date"] - paid["due_date"]).dt.days
     return late.groupby([paid["company"], paid["customer_id"]]).mean()
-
-
-def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
-    actual = weekly["actual"].sum()
-    rows = []
-    inside = ((weekly["actual"] >= weekly["p10"]) & (weekly["actual"] <= weekly["p90"])).mean()
-    for method in ("forecast", "due_date", "mean_delay"):
-        error = (weekly[method] - weekly["actual"]).abs()
-        per_date = error.groupby(weekly["as_of"]).sum() / weekly.groupby("as_of")["actual"].sum()
-        rows.append(
-            {
-                "method": method,
-                "wape": error.sum() / actual if actual else np.nan,
-                "median_wape_per_date": float(per_date.median()),
-                "p10_p90_coverage": float(inside) if method == "forecast" else np.nan,
-            }
-        )
-    return pd.DataFrame(rows)

@@ -15,13 +15,18 @@ Baselines, from the collections known at ``T``:
 - ``last_year``: the same days 52 weeks earlier (weekdays aligned);
 - ``ets``: statsforecast's ``AutoETS`` (no season) on the 7-day sums up to ``T``
   (at most 104 of them, after the book's first 13 weeks), each forecast block
-  spread evenly over its days.
+  spread evenly over its days; its 80 % interval is spread the same way
+  (``ets_p10``, ``ets_p90``: a week across two blocks takes their bounds pro rata).
 
-Scores (consolidated, ``ALL``): WAPE pooled over all weeks and dates, its median
-per date, and for the total the share of weeks within [p10, p90], both raw and
-with the rolling-origin ``calibration_scale`` (fitted at each ``T`` on the weeks of
-earlier dates over by ``T``). ``new_sales`` scores the new-sales part alone against
-the cash of invoices issued after ``T``; ``new_share`` is that cash over all.
+Scores (consolidated, ``ALL``; :func:`cashplan.forecasting.scores.score`), per date
+(``by_date``) and pooled over all weeks and dates (``summary``): the WAPE and its
+median per date; for the total and AutoETS the share of weeks within [p10, p90] and
+the pinball loss of the p10 and p90 (a proper score, over the sum of actuals; a point
+baseline's pinball is half its WAPE). The total's band is calibrated by rolling origin
+(``scores.calibrate``: each ``T``'s scale is fitted on the weeks of earlier dates over
+by ``T``); ``raw_coverage`` and ``raw_pinball`` score the uncalibrated band.
+``new_sales`` scores the new-sales part alone against the cash of invoices issued
+after ``T``; ``new_share`` is that cash over all.
 
 Examples
 --------
@@ -43,23 +48,33 @@ import pandas as pd
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecasting.backtest import backtest_dates, forecast_then
-from cashplan.forecasting.cash_in import calibration_scale, new_sales, total_cash_in
+from cashplan.forecasting.cash_in import new_sales, total_cash_in
 from cashplan.forecasting.collection import buckets_for
+from cashplan.forecasting.scores import Method, calibrate, score
 
 __all__ = ["CashInBacktest", "backtest_cash_in"]
 
 _WEEKS = 13
 _Z90 = 1.2815515655446004
 _RAMP_UP = 91  # the first days of a book have no payments yet: not a level to learn from
-_METHODS = ("total", "open_book", "run_rate", "last_year", "ets")
+_METHODS = {
+    "total": Method("total_expected", "total_p10", "total_p90"),
+    "open_book": Method("open_expected"),
+    "run_rate": Method("run_rate"),
+    "last_year": Method("last_year"),
+    "ets": Method("ets", "ets_p10", "ets_p90"),
+    "new_sales": Method("new_expected", actual="actual_new"),
+}
 
 
 @dataclass(frozen=True)
 class CashInBacktest:
-    """``weekly``: one row per as-of date and week; ``summary``: one row per method."""
+    """``weekly``: one row per as-of date and week; ``summary``: one row per method;
+    ``by_date``: one row per as-of date and method."""
 
     weekly: pd.DataFrame
     summary: pd.DataFrame
+    by_date: pd.DataFrame
 
 
 @dataclass(frozen=True)
@@ -94,9 +109,11 @@ def backtest_cash_in(
     -------
     CashInBacktest
         ``weekly``: as_of, week_start, actual, actual_new, open_expected, new_expected,
-        total_expected, total_sd (uncalibrated), scale, total_p10, total_p90 (calibrated),
-        run_rate, last_year, ets. ``summary``: method, wape, median_wape_per_date,
-        p10_p90_coverage, raw_coverage, new_share.
+        total_expected, total_sd (uncalibrated), run_rate, last_year, ets, ets_p10,
+        ets_p90, scale, total_p10, total_p90 (calibrated). ``summary``: method, wape,
+        median_wape_per_date, p10_p90_coverage, pinball_p10, pinball_p90, pinball,
+        raw_coverage, raw_pinball, new_share. ``by_date``: as_of, method and the same
+        scores.
     """
     dates = backtest_dates(invoices, first, last)
     known = invoices.assign(disputed=False)
@@ -104,7 +121,8 @@ def backtest_cash_in(
     cash = _cash(known, fx)
     frames = [_one_date(known, arrays, fx, promises, cash, day) for day in dates]
     weekly = _calibrated(pd.concat(frames, ignore_index=True), coverage)
-    return CashInBacktest(weekly, _scores(weekly))
+    by_date, summary = _scores(weekly)
+    return CashInBacktest(weekly, summary, by_date)
 
 
 def _cash(invoices: pd.DataFrame, fx: Fx) -> _Cash:
@@ -148,62 +166,49 @@ def _one_date(
             "total_sd": total["total_sd"].to_numpy(),
             "run_rate": (every[t + 1] - every[max(t - 90, 0)]) / 91 * (end - lo),
             "last_year": every[np.clip(end - year, 0, None)] - every[np.clip(lo - year, 0, None)],
-            "ets": _ets(every, t, lo, end),
+            **_ets(every, t, lo, end),
         }
     )
 
 
-def _ets(every: np.ndarray, t: int, lo: np.ndarray, end: np.ndarray) -> np.ndarray:
-    """AutoETS on the 7-day sums up to day ``t``, spread over the days of each week."""
+def _ets(every: np.ndarray, t: int, lo: np.ndarray, end: np.ndarray) -> dict[str, np.ndarray]:
+    """AutoETS on the 7-day sums up to day ``t``, spread over the days of each week: the
+    mean (``ets``) and the 80 % interval (``ets_p10``, ``ets_p90``)."""
     from statsforecast.models import AutoETS  # heavy: imported when used
 
     n_blocks = min(104, (t + 1 - _RAMP_UP) // 7)
     edges = t + 1 - 7 * np.arange(n_blocks, -1, -1)
     y = np.diff(every[edges])
     horizon = int(end[-1] - t)
-    mean = AutoETS(season_length=1).fit(y).predict(horizon // 7 + 1)["mean"]
+    fc = AutoETS(season_length=1).fit(y).predict(horizon // 7 + 1, level=[80])
     days = np.arange(t + 1, end[-1])
-    rate = mean[(days - t - 1) // 7] / 7.0
+    block = (days - t - 1) // 7
     week = np.searchsorted(lo, days, side="right") - 1
-    return np.bincount(week, rate, len(lo))
-
-
-def _calibrated(weekly: pd.DataFrame, coverage: float) -> pd.DataFrame:
-    """Each date's p10/p90 with the scale fitted on the weeks over by that date only."""
-    scales = {
-        day: calibration_scale(weekly.loc[weekly["as_of"] < day], day, coverage=coverage)
-        for day in weekly["as_of"].unique()
-    }
-    out = weekly.assign(scale=weekly["as_of"].map(scales))
-    sd = out["scale"] * out["total_sd"]
-    out["total_p10"] = (out["total_expected"] - _Z90 * sd).clip(lower=0.0)
-    out["total_p90"] = out["total_expected"] + _Z90 * sd
+    out = {}
+    for name, key in (("ets", "mean"), ("ets_p10", "lo-80"), ("ets_p90", "hi-80")):
+        out[name] = np.bincount(week, np.clip(fc[key], 0.0, None)[block] / 7.0, len(lo))
     return out
 
 
-def _scores(weekly: pd.DataFrame) -> pd.DataFrame:
-    actual = weekly["actual"]
-    inside = (actual >= weekly["total_p10"]) & (actual <= weekly["total_p90"])
-    raw = (actual - weekly["total_expected"]).abs() <= _Z90 * weekly["total_sd"]
-    rows = []
-    columns = {
-        m: (m if m not in ("total", "open_book") else f"{m.split('_')[0]}_expected")
-        for m in _METHODS
-    }
-    targets = {**dict.fromkeys(_METHODS, "actual"), "new_sales": "actual_new"}
-    columns["new_sales"] = "new_expected"
-    for method, column in columns.items():
-        truth = weekly[targets[method]]
-        error = (weekly[column] - truth).abs()
-        per_date = error.groupby(weekly["as_of"]).sum() / truth.groupby(weekly["as_of"]).sum()
-        rows.append(
-            {
-                "method": method,
-                "wape": float(error.sum() / truth.sum()),
-                "median_wape_per_date": float(per_date.median()),
-                "p10_p90_coverage": float(inside.mean()) if method == "total" else np.nan,
-                "raw_coverage": float(raw.mean()) if method == "total" else np.nan,
-                "new_share": float(weekly["actual_new"].sum() / actual.sum()),
-            }
-        )
-    return pd.DataFrame(rows)
+def _calibrated(weekly: pd.DataFrame, coverage: float) -> pd.DataFrame:
+    """Each date's total p10/p90 with the scale fitted on earlier dates' weeks over by then."""
+    band = calibrate(weekly, "total_expected", "total_sd", coverage=coverage)
+    return weekly.assign(scale=band["scale"], total_p10=band["p10"], total_p90=band["p90"])
+
+
+def _scores(weekly: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``scores.score`` of every method, the raw band's scores and the new sales' share."""
+    by_date, summary = score(weekly, _METHODS)
+    half = _Z90 * weekly["total_sd"]
+    raw_rows = weekly.assign(
+        raw_p10=(weekly["total_expected"] - half).clip(lower=0.0),
+        raw_p90=weekly["total_expected"] + half,
+    )
+    raw_by_date, raw = score(raw_rows, {"total": Method("total_expected", "raw_p10", "raw_p90")})
+    extra = {"p10_p90_coverage": "raw_coverage", "pinball": "raw_pinball"}
+    summary = summary.merge(raw[["method", *extra]].rename(columns=extra), "left", "method")
+    by_date = by_date.merge(
+        raw_by_date[["as_of", "method", *extra]].rename(columns=extra), "left", ["as_of", "method"]
+    )
+    summary["new_share"] = float(weekly["actual_new"].sum() / weekly["actual"].sum())
+    return by_date, summary

@@ -41,6 +41,7 @@ from cashplan.core.fx import Fx
 from cashplan.forecasting.collection import buckets_for
 from cashplan.forecasting.issue_lag import IssueLagModel
 from cashplan.forecasting.new_sales import InvoicingForecaster, daily_invoicing
+from cashplan.forecasting.scores import rolling_scale
 
 __all__ = [
     "NewSales",
@@ -263,8 +264,9 @@ def calibration_scale(
     """The sd factor that makes [p10, p90] hold ``coverage`` of the weeks over by ``as_of``.
 
     ``weekly``: a backtest's rows (as_of, week_start, actual, total_expected, total_sd
-    uncalibrated). Only weeks that ended on or before ``as_of`` count (rolling origin);
-    with fewer than ``min_weeks`` of them, 1.0. Clipped to [0.5, 4].
+    uncalibrated). Only weeks of earlier dates that ended on or before ``as_of`` count
+    (rolling origin; :func:`cashplan.forecasting.scores.rolling_scale`); with fewer than
+    ``min_weeks`` of them, 1.0. Clipped to [0.5, 4].
 
     >>> rows = pd.DataFrame({"as_of": pd.Timestamp("2026-01-31"),
     ...     "week_start": pd.date_range("2026-02-02", periods=40, freq="7D"),
@@ -273,10 +275,11 @@ def calibration_scale(
     >>> round(calibration_scale(rows, "2026-12-31"), 3)  # every error is 2 sd: 2 / 1.2816
     1.561
     """
-    day = pd.Timestamp(as_of).normalize()
-    done = weekly.loc[weekly["week_start"] + pd.Timedelta(days=7) <= day + pd.Timedelta(days=1)]
-    done = done.loc[done["total_sd"] > 0]
-    if len(done) < min_weeks:
-        return 1.0
-    z = ((done["actual"] - done["total_expected"]).abs() / done["total_sd"]).to_numpy()
-    return float(np.clip(np.quantile(z, coverage) / _Z90, 0.5, 4.0))
+    return rolling_scale(
+        weekly,
+        as_of,
+        "total_expected",
+        "total_sd",
+        coverage=coverage,
+        min_weeks=min_weeks,
+    )

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import pytest
 
+from cashplan import Book
 from cashplan.app.cli import main
 from cashplan.forecasting.backtest import backtest, default_dates
+from cashplan.forecasting.scores import rolling_scale
+from cashplan.sample import make_book
 from tests.conftest import SAMPLE
 
 
@@ -27,6 +31,47 @@ def test_the_forecast_beats_both_baselines_clearly_on_the_sample(result):
     assert wape["forecast"] < 0.5 * wape["due_date"]
     coverage = result.summary.set_index("method").loc["forecast", "p10_p90_coverage"]
     assert 0.6 <= coverage <= 0.98  # aim: about 80 %
+
+
+def test_scores_per_date_add_up_to_the_pooled_ones(result):
+    s = result.summary.set_index("method")
+    assert s.loc["forecast", "pinball"] < s.loc["mean_delay", "pinball"]  # a proper score too
+    assert s.loc["mean_delay", "pinball"] == pytest.approx(s.loc["mean_delay", "wape"] / 2)
+    weekly = result.weekly
+    for method in ("forecast", "mean_delay"):
+        per = result.by_date.loc[result.by_date["method"] == method].set_index("as_of")
+        actual = weekly.groupby("as_of")["actual"].sum()
+        pooled = (per["wape"] * actual).sum() / actual.sum()
+        assert pooled == pytest.approx(s.loc[method, "wape"])
+    assert len(result.by_date) == 3 * weekly["as_of"].nunique()
+    assert 0.6 <= s.loc["forecast", "raw_coverage"] <= 0.98
+
+
+def test_the_band_is_calibrated_only_on_what_was_known_at_each_date():
+    """Payments after a date move 30 days later: no calibration up to that date changes."""
+    book = Book.from_tables(make_book(n_invoices=6_000, n_customers=60, seed=5))
+    inv, day = book.invoices, pd.Timestamp("2026-03-31")
+    before = backtest(inv, book.fx, book.promises, first="2025-10-31", last="2026-05-31")
+    later = inv["paid_date"] > day
+    moved = inv.assign(
+        paid_date=inv["paid_date"].where(~later, inv["paid_date"] + pd.Timedelta(days=30))
+    )
+    after = backtest(moved, book.fx, book.promises, first="2025-10-31", last="2026-05-31")
+    known = before.weekly["as_of"] <= day
+    columns = ["forecast", "sd", "scale", "p10_calibrated", "p90_calibrated", "mean_delay"]
+    pd.testing.assert_frame_equal(
+        after.weekly.loc[known, columns], before.weekly.loc[known, columns]
+    )
+    assert before.weekly.loc[before.weekly["as_of"] == day, "scale"].iloc[0] != 1.0  # fitted
+    assert not np.allclose(after.weekly["actual"], before.weekly["actual"])
+
+    # the test can fail: had the calibration at `day` seen every week of earlier dates, it
+    # would have changed with the payments moved
+    def leaky(weekly: pd.DataFrame) -> float:
+        earlier = weekly.loc[weekly["as_of"] < day]
+        return rolling_scale(earlier, pd.Timestamp("2030-01-01"), "forecast", "sd")
+
+    assert leaky(after.weekly) != pytest.approx(leaky(before.weekly))
 
 
 def test_actuals_are_the_collections_of_the_book_open_at_each_date(result, sample_book):
@@ -68,4 +113,5 @@ def test_cli_backtest_prints_and_writes(tmp_path, capsys):
     )
     out = capsys.readouterr().out
     assert "2 as-of dates" in out and "mean_delay" in out and "%" in out
+    assert "pinball" in out and "raw_coverage" in out
     assert (tmp_path / "backtest_weekly.csv").exists()

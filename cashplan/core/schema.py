@@ -4,8 +4,9 @@ Examples
 --------
 >>> [c.name for c in TABLES["invoices"] if c.required]
 ['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
->>> sorted(TABLES)
-['adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'spending']
+>>> sorted(TABLES)  # doctest: +NORMALIZE_WHITESPACE
+['adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan', 'scenarios',
+ 'spending']
 """
 
 from __future__ import annotations
@@ -108,6 +109,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("invoice_id", "text"),
         _c("shift_days", "int"),
         _c("to_date", "date"),
+        _c("recorded_on", "date"),
+        _c("recorded_by", "text"),
+        _c("note", "text"),
+    ),
+    # what-ifs compared with the base (0.2): rows of one scenario combine; the parameters
+    # are core/scenarios.py's; an empty company means every company; the workbook appends
+    "scenarios": (
+        _c("scenario", "text", True),
+        _c("parameter", "text", True),
+        _c("value", "decimal", True),
+        _c("company", "text"),
         _c("recorded_on", "date"),
         _c("recorded_by", "text"),
         _c("note", "text"),

@@ -265,6 +265,7 @@ as of 2026-10-31, open invoices: 1)
         adjustments: pd.DataFrame | None = None,
         promise_keeping: pd.Series | None = None,
         dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+        delay_days: pd.Series | None = None,
     ) -> Forecast:
         """The forecast of the open book with the promises and adjustments known at as-of.
 
@@ -278,6 +279,11 @@ as of 2026-10-31, open invoices: 1)
             0.8 where absent.
         dispute_policy : {"exclude", "long_delay"}
             What happens to disputed invoices.
+        delay_days : Series, optional
+            A what-if (scenarios): days each customer pays later (earlier if negative),
+            indexed by (company, customer_id); 0 where absent. Its open invoices move as
+            an adjustment's ``shift_days`` moves them (added to it), keeping their basis;
+            promised and pinned dates stay.
 
         Returns
         -------
@@ -294,7 +300,7 @@ as of 2026-10-31, open invoices: 1)
         due = items["due_date"].to_numpy(dtype="datetime64[D]")
         who = (c, self.customers_)
         shift, pinned = apply_adjustments(items, adjustments, day, who)
-        due = due + shift.astype("timedelta64[D]")
+        due = due + (shift + _what_if(delay_days, self.customers_)[c]).astype("timedelta64[D]")
         buckets = buckets_for(day, self.weeks, self.months)
         windows = month_windows(day, self.months)
         fine = _fine_buckets(buckets, windows)
@@ -393,6 +399,14 @@ def forecast(
     return model.fit(invoices, as_of, fx).predict(
         promises, adjustments, promise_keeping, dispute_policy
     )
+
+
+def _what_if(delay_days: pd.Series | None, customers: pd.DataFrame) -> np.ndarray:
+    """Each customer's days of ``delay_days`` (0 where absent), customer by customer."""
+    if delay_days is None or delay_days.empty:
+        return np.zeros(len(customers), dtype=np.int64)
+    keys = pd.MultiIndex.from_frame(customers[["company", "customer_id"]])
+    return delay_days.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
 
 
 def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:

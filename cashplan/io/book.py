@@ -65,6 +65,7 @@ class Book:
     adjustments: pd.DataFrame
     sales_plan: pd.DataFrame
     bank: pd.DataFrame
+    scenarios: pd.DataFrame
     reporting_currency: str = "EUR"
     sources: tuple[Source, ...] = field(default=())
     path: Path | None = None

@@ -30,14 +30,14 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
-from cashplan.core.dates import ALL, to_date
-from cashplan.core.errors import CashplanError
 from cashplan.app.scenarios import (
     comparison,
     customer_delays,
     scenario_changes,
     scenario_overview,
 )
+from cashplan.core.dates import ALL, to_date
+from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_against_book, check_parameters
 from cashplan.fast.arrays import LedgerArrays, ledger_arrays
 from cashplan.forecasting.cash_in import (
@@ -67,10 +67,10 @@ from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, pl
 from cashplan.planning.reminders import reminders
 from cashplan.planning.targets import (
     CATEGORIES,
+    add_spending,
     book_starts,
     cash_need,
     monthly_collections,
-    add_spending,
     override_spending,
     target_months,
     targets_from,
@@ -376,7 +376,7 @@ class Analysis:
     def new_sales(self) -> NewSales:
         """The cash of invoices not issued yet (the model, or the CFO's sales plan)."""
         shift = self.settings.delay_shift_days
-        shifted = isinstance(shift, Mapping) and any(shift.values()) or shift != 0
+        shifted = (isinstance(shift, Mapping) and any(shift.values())) or shift != 0
         lags = self.lags.shifted(shift) if shifted else self.lags
         factor = self.settings.sales_factor
         return new_sales_forecast(self.invoicing, lags, plan=self.sales_plan, factor=factor)

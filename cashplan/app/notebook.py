@@ -222,8 +222,10 @@ def scenarios_markdown(a: Analysis) -> str:
     cur = a.book.reporting_currency
     table = a.view(a.scenario_overview).set_index("scenario")
     parts = [
-        f"{markdown_text(name)}: shortfall {_money(r.gap, cur)}, lowest {_money(r.lowest_cash, cur)}"
-        for name, r in zip(table.index, table.itertuples(), strict=True)
+        f"{markdown_text(name)}: shortfall {_money(gap, cur)}, lowest {_money(low, cur)}"
+        for name, gap, low in zip(
+            table.index, table["gap"].astype(float), table["lowest_cash"].astype(float), strict=True
+        )
     ]
     return "Scenarios (open months): " + "; ".join(parts) + "."
 

@@ -103,11 +103,13 @@ def scenario_changes(
                 target = given["target"].str.lower() if kind == "spending" else given["target"]
                 keys = np.where(given["company"] != "", given["company"] + "/" + target, target)
                 cast = int if kind == "customer_delay" else float
-                changes[field] = {str(k): cast(v) for k, v in zip(keys, given["value"], strict=True)}
+                changes[field] = {
+                    str(k): cast(v) for k, v in zip(keys, given["value"], strict=True)
+                }
         for kind, field in (("safety_margin", "safety_margin"), ("catch_up", "k")):
-            given = rows.loc[rows["kind"] == kind, "value"]
-            if len(given):
-                changes[field] = int(given.iloc[-1]) if field == "k" else float(given.iloc[-1])
+            values = rows.loc[rows["kind"] == kind, "value"].tolist()
+            if values:
+                changes[field] = int(values[-1]) if field == "k" else float(values[-1])
         out[str(name)] = changes
     return out
 

@@ -20,8 +20,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.fx import implied_base
-from cashplan.core.parse import DATE_DTYPE
-from cashplan.core.parse import is_empty
+from cashplan.core.parse import DATE_DTYPE, is_empty
 from cashplan.core.problems import Collector
 from cashplan.core.scenarios import (
     BASE,
@@ -261,7 +260,7 @@ def _adjustment_rules(adj: pd.DataFrame, col: Collector) -> None:
 
 def _scenario_rules(sce: pd.DataFrame, col: Collector) -> None:
     raw = col.raw.frame
-    given = ~is_empty(raw["company"]) if "company" in raw.columns else False
+    given = ~is_empty(raw["company"]) if "company" in raw.columns else pd.Series(False, sce.index)
     sce["company"] = sce["company"].where(given, "")  # empty: every company, never 'default'
     parts = split_parameters(sce["parameter"])
     known = parts["kind"] != ""
@@ -402,8 +401,7 @@ def _scenario_cross(tables: dict[str, pd.DataFrame], col: Collector) -> None:
         col.cells(
             delay & ~found,
             "parameter",
-            "no invoice of this customer in the invoices table"
-            + _for_company(sce["company"]),
+            "no invoice of this customer in the invoices table" + _for_company(sce["company"]),
             "write customer_delay:<customer_id> with a customer_id of invoices.csv",
         )
 

@@ -592,20 +592,20 @@ def add_scenario(
             "safety margin, catch-up) before saving it as a scenario"
         )
     if name in set(book.scenarios["scenario"]):
-        raise CashplanError(
-            f"a scenario {name!r} is already saved: give this one another name"
-        )
+        raise CashplanError(f"a scenario {name!r} is already saved: give this one another name")
     day = _day(as_of, "as-of date")
     new = [
         {
             "scenario": name,
-            "parameter": str(r.parameter),
-            "value": Decimal(repr(float(r.value))),
-            "company": str(r.company),
+            "parameter": str(parameter),
+            "value": Decimal(repr(float(value))),
+            "company": str(company),
             "recorded_on": day,
             "recorded_by": user,
             "note": note,
         }
-        for r in rows.itertuples(index=False)
+        for parameter, value, company in zip(
+            rows["parameter"], rows["value"].astype(float), rows["company"], strict=True
+        )
     ]
     return _save_rows(book, "scenarios", new)

@@ -498,7 +498,8 @@ def add_spending(
     >>> out = add_spending(spe, {"A/salaries": 30.0}, "2026-10-31", months_after=2)
     >>> out.groupby("month")["amount"].sum().tolist()
     [100.0, 130.0, 130.0]
-    >>> add_spending(spe, {"salaries": -500.0}, "2026-10-31", 2).groupby("month")["amount"].sum().tolist()
+    >>> cut = add_spending(spe, {"salaries": -500.0}, "2026-10-31", months_after=2)
+    >>> cut.groupby("month")["amount"].sum().tolist()
     [100.0, 0.0, 0.0]
     """
     if not additions:

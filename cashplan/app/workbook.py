@@ -507,7 +507,7 @@ class Workbook:
             value=1.0, min=0.0, max=10.0, step=0.05, description="Sales factor", style=_LABEL
         )
         delay = w.BoundedIntText(
-            value=0, min=-365, max=365, description="Everyone pays later (days)", style=_LABEL
+            value=0, min=0, max=365, description="Everyone pays later (days)", style=_LABEL
         )
         factor.observe(self._guard(lambda: self.set(sales_factor=factor.value)), "value")
         delay.observe(self._guard(lambda: self.set(delay_shift_days=delay.value)), "value")

@@ -144,9 +144,9 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "cost_of_funds": lambda n, v: check_number(n, v, 0, 1),
     # the scenario levers (Settings; core/scenarios.py's ranges)
     "sales_factor": _by_company(0, 10),
-    "delay_shift_days": _by_company(-365, 365, integer=True),
+    "delay_shift_days": _by_company(0, 365, integer=True),
     "customer_delay": _by_company(
-        -365, 365, integer=True, keyed="customer_id (or company/customer_id)"
+        0, 365, integer=True, keyed="customer_id (or company/customer_id)"
     ),
     "spending_add": _by_company(-1e13, 1e13, keyed="category (or company/category)"),
 }

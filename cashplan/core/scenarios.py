@@ -15,7 +15,7 @@ Examples
 2  customer_delay         C1
 3
 >>> SCENARIO_PARAMETERS["delay_shift_days"].range_text()
-'a whole number from -365 to 365'
+'a whole number from 0 to 365'
 """
 
 from __future__ import annotations
@@ -61,9 +61,8 @@ SCENARIO_PARAMETERS: dict[str, ScenarioParameter] = {
         "multiplies the invoicing still to come (the model's and the sales plan's)", 0, 10
     ),
     "delay_shift_days": ScenarioParameter(
-        "every customer pays this many days later (earlier if negative): open invoices and "
-        "the invoices still to come",
-        -365,
+        "every customer pays this many days later: open invoices and the invoices still to come",
+        0,
         365,
         integer=True,
     ),
@@ -75,7 +74,7 @@ SCENARIO_PARAMETERS: dict[str, ScenarioParameter] = {
     ),
     "customer_delay": ScenarioParameter(
         "customer_delay:<customer_id>: that customer pays its open invoices this many days later",
-        -365,
+        0,
         365,
         integer=True,
     ),

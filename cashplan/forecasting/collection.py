@@ -280,10 +280,11 @@ as of 2026-10-31, open invoices: 1)
         dispute_policy : {"exclude", "long_delay"}
             What happens to disputed invoices.
         delay_days : Series, optional
-            A what-if (scenarios): days each customer pays later (earlier if negative),
-            indexed by (company, customer_id); 0 where absent. Its open invoices move as
-            an adjustment's ``shift_days`` moves them (added to it), keeping their basis;
-            promised and pinned dates stay.
+            A what-if (scenarios): days each customer pays later (0 or more),
+            indexed by (company, customer_id); 0 where absent. Each of its open invoices'
+            payment distribution (history or payment runs, as forecast without it) moves
+            that many days, so nothing of it is paid in the first days after as-of;
+            promised, pinned and disputed dates stay, and so does the basis.
 
         Returns
         -------
@@ -300,13 +301,20 @@ as of 2026-10-31, open invoices: 1)
         due = items["due_date"].to_numpy(dtype="datetime64[D]")
         who = (c, self.customers_)
         shift, pinned = apply_adjustments(items, adjustments, day, who)
-        due = due + (shift + _what_if(delay_days, self.customers_)[c]).astype("timedelta64[D]")
+        due = due + shift.astype("timedelta64[D]")
         buckets = buckets_for(day, self.weeks, self.months)
         windows = month_windows(day, self.months)
         fine = _fine_buckets(buckets, windows)
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))  # the items, customer by customer
         mass, dates, basis = self._from_history(due, edges, order)
+        later = _what_if(delay_days, self.customers_)[c]
+        for days in np.unique(later[later != 0]):  # one pass per distinct delay (a few)
+            rows = later == days
+            moved, moved_dates, _ = self._from_history(due, edges - days, order)
+            mass[rows] = moved[rows]
+            for k in dates:
+                dates[k][rows] = moved_dates[k][rows] + np.timedelta64(int(days), "D")
         basis[shift != 0] = BASES.index("adjusted")
         mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
         disputed = items["disputed"].to_numpy()

@@ -16,7 +16,7 @@ Examples
 --------
 >>> tables = make_book(n_invoices=2_000, n_customers=40, seed=1)
 >>> sorted(tables)
-['customers', 'fx_rates', 'invoices', 'promises', 'spending']
+['customers', 'fx_rates', 'invoices', 'promises', 'scenarios', 'spending']
 >>> len(tables["invoices"])
 2000
 >>> tables["invoices"]["company"].unique().tolist()
@@ -120,7 +120,33 @@ def make_book(
         "promises": promises,
         "spending": spending,
         "fx_rates": fx,
+        "scenarios": _scenarios(invoices),
     }
+
+
+def _scenarios(inv: pd.DataFrame) -> pd.DataFrame:
+    """Three what-ifs: a downturn, a hire, and FR01's largest open account paying late."""
+    fr = inv.loc[(inv["company"] == "FR01") & inv["paid_date"].isna()]
+    biggest = fr.groupby("customer_id")["open_amount"].sum().sort_values(kind="stable").index[-1]
+    return pd.DataFrame(
+        {
+            "scenario": ["downturn", "downturn", "hire", "big client late"],
+            "parameter": [
+                "sales_factor",
+                "delay_shift_days",
+                "spending.salaries",
+                f"customer_delay:{biggest}",
+            ],
+            "value": [0.8, 15, 30000, 30],
+            "company": ["", "", "FR01", "FR01"],
+            "note": [
+                "sales 20 % down",
+                "every customer 15 days later",
+                "two engineers from November",
+                "our largest open account pays a month late",
+            ],
+        }
+    )
 
 
 def _fx_rates(rng: np.random.Generator, start: pd.Timestamp, day: pd.Timestamp) -> pd.DataFrame:

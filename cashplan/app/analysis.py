@@ -30,6 +30,12 @@ from typing import Any, Literal
 import numpy as np
 import pandas as pd
 
+from cashplan.app.scenarios import (
+    comparison,
+    customer_delays,
+    scenario_changes,
+    scenario_overview,
+)
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_against_book, check_parameters
@@ -61,6 +67,7 @@ from cashplan.planning.plan import Candidates, Plan, PlanPolicy, battle_plan, pl
 from cashplan.planning.reminders import reminders
 from cashplan.planning.targets import (
     CATEGORIES,
+    add_spending,
     book_starts,
     cash_need,
     monthly_collections,
@@ -95,6 +102,10 @@ class Settings:
     opening_cash: Mapping[str, float] = field(default_factory=dict)
     # lever -> success rate learned by the monthly review (planning.review.learn_levers)
     lever_success: Mapping[str, float] = field(default_factory=dict)
+    sales_factor: float | Mapping[str, float] = 1.0
+    delay_shift_days: int | Mapping[str, int] = 0
+    customer_delay: Mapping[str, int] = field(default_factory=dict)
+    spending_add: Mapping[str, float] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         """Each setting within its range, with the report parameters' checks and messages."""
@@ -110,6 +121,10 @@ class Settings:
                 "cash_floor": self.cash_floor,
                 "opening_cash": dict(self.opening_cash),
                 "lever_success": dict(self.lever_success),
+                "sales_factor": self.sales_factor,
+                "delay_shift_days": self.delay_shift_days,
+                "customer_delay": dict(self.customer_delay),
+                "spending_add": dict(self.spending_add),
             }
         )
 
@@ -135,14 +150,22 @@ _DEPENDS: dict[str, set[str]] = {
     "scorer": {"as_of", "arrays", "promise_history"},
     "forecaster": {"as_of", "arrays", "fx_rates"},
     "reliability": {"scorer", "threshold"},
-    "forecast": {"forecaster", "promises", "adjustments", "scorer", "dispute_policy"},
+    "forecast": {
+        "forecaster",
+        "promises",
+        "adjustments",
+        "scorer",
+        "dispute_policy",
+        "delay_shift_days",
+        "customer_delay",
+    },
     "collected": {"as_of", "invoices", "fx_rates"},
-    "spending": {"as_of", "spending"},
+    "spending": {"as_of", "spending", "spending_add"},
     "need": {"spending", "as_of", "fx_rates"},
     "targets": {"collected", "need", "k", "safety_margin", "surplus_lowers"},
     "invoicing": {"as_of", "invoices", "fx_rates"},
     "lags": {"as_of", "invoices", "fx_rates"},
-    "new_sales": {"invoicing", "lags", "sales_plan"},
+    "new_sales": {"invoicing", "lags", "sales_plan", "sales_factor", "delay_shift_days"},
     "cash_in": {"forecast", "new_sales"},
     "cash_in_months": {"forecast", "new_sales"},
     "gap": {"targets", "cash_in_months"},
@@ -233,7 +256,13 @@ class Analysis:
         self.day = to_date(settings.as_of)
         check_as_of(book, self.day)
         check_against_book(
-            {"spending": settings.spending, "cash_floor": settings.cash_floor},
+            {
+                "spending": settings.spending,
+                "cash_floor": settings.cash_floor,
+                "spending_add": settings.spending_add,
+                "sales_factor": settings.sales_factor,
+                "delay_shift_days": settings.delay_shift_days,
+            },
             book.companies,
             [*CATEGORIES, *book.spending["category"].unique()],
         )
@@ -294,6 +323,11 @@ class Analysis:
             self.book.adjustments,
             promise_keeping=self.scorer.promise_keeping(),
             dispute_policy=self.settings.dispute_policy,
+            delay_days=customer_delays(
+                self.forecaster.customers_,
+                self.settings.delay_shift_days,
+                self.settings.customer_delay,
+            ),
         )
 
     @cached_property
@@ -304,7 +338,8 @@ class Analysis:
     @cached_property
     def spending(self) -> pd.DataFrame:
         """The book's spending with the settings' overrides applied to the open months."""
-        return override_spending(self.book.spending, self.settings.spending, self.day)
+        spending = override_spending(self.book.spending, self.settings.spending, self.day)
+        return add_spending(spending, self.settings.spending_add, self.day)
 
     @cached_property
     def targets(self) -> pd.DataFrame:
@@ -354,7 +389,11 @@ class Analysis:
     @cached_property
     def new_sales(self) -> NewSales:
         """The cash of invoices not issued yet (the model, or the CFO's sales plan)."""
-        return new_sales_forecast(self.invoicing, self.lags, plan=self.sales_plan)
+        shift = self.settings.delay_shift_days
+        shifted = (isinstance(shift, Mapping) and any(shift.values())) or shift != 0
+        lags = self.lags.shifted(shift) if shifted else self.lags
+        factor = self.settings.sales_factor
+        return new_sales_forecast(self.invoicing, lags, plan=self.sales_plan, factor=factor)
 
     @property
     def sales_plan(self) -> pd.DataFrame:
@@ -493,6 +532,24 @@ class Analysis:
         if self.settings.company is None:
             return frame
         return frame.loc[np.asarray(frame["company"] == self.settings.company)]
+
+    @cached_property
+    def scenarios(self) -> dict[str, Analysis]:
+        """The base (this analysis, named ``base``) and each of the book's scenarios: this
+        analysis after the scenario's changes (:func:`~cashplan.app.scenarios.scenario_changes`),
+        reusing the fitted models."""
+        changes = scenario_changes(self.book.scenarios, self.book.companies)
+        return {"base": self, **{name: self.replace(**c) for name, c in changes.items()}}
+
+    @cached_property
+    def scenario_comparison(self) -> pd.DataFrame:
+        """Every scenario beside the base by company and open month (``scenarios.csv``)."""
+        return comparison(self.scenarios)
+
+    @cached_property
+    def scenario_overview(self) -> pd.DataFrame:
+        """Every scenario beside the base by company: cash-in, gap, lowest point, runway."""
+        return scenario_overview(self.scenarios)
 
     @property
     def aged_labels(self) -> list[str]:

@@ -29,6 +29,8 @@ import plotly.graph_objects as go
 __all__ = [
     "aged_balance_chart",
     "aged_balance_spec",
+    "scenarios_chart",
+    "scenarios_spec",
     "score_vs_open",
     "score_vs_open_spec",
     "target_vs_forecast",
@@ -330,3 +332,47 @@ def aged_balance_chart(
 def score_vs_open(customers: pd.DataFrame, currency: str, threshold: float) -> go.Figure:
     """The figure of :func:`score_vs_open_spec`."""
     return go.Figure(score_vs_open_spec(customers, currency, threshold))
+
+
+_SCENARIO_COLOURS = ("#1f77b4", "#d62728", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+
+
+def scenarios_spec(rows: pd.DataFrame, currency: str, title: str = "") -> Spec:
+    """The gap by open month, one bar per scenario beside the base (positive: short).
+
+    ``rows`` holds one company's rows of ``Analysis.scenario_comparison`` (scenario, month,
+    total_forecast, gap, probability, closing_cash); the hover adds the month's total
+    cash-in, P(target met) and closing cash. Scenario names are the book's text: escaped.
+
+    >>> rows = pd.DataFrame({"scenario": ["base", "base", "<i>x</i>", "<i>x</i>"],
+    ...     "month": ["2026-11", "2026-12"] * 2, "total_forecast": [10.0, 12.0, 8.0, 9.0],
+    ...     "gap": [-1.0, 2.0, 1.0, 5.0], "probability": [0.6, 0.3, 0.4, 0.1],
+    ...     "closing_cash": [5.0, None, 3.0, None]})
+    >>> spec = scenarios_spec(rows, "EUR")
+    >>> [t["name"] for t in spec["data"]], spec["data"][1]["y"]
+    (['base', '&lt;i&gt;x&lt;/i&gt;'], [1.0, 5.0])
+    """
+    data = []
+    for i, (name, g) in enumerate(rows.groupby("scenario", sort=False)):
+        extra = g[["total_forecast", "probability", "closing_cash"]].astype(float)
+        data.append(
+            {
+                "type": "bar",
+                "name": _labels([name])[0],
+                "x": _list(g["month"]),
+                "y": _list(g["gap"].astype(float)),
+                "customdata": _list(extra.fillna(np.nan).to_numpy()),
+                "marker": {"color": _SCENARIO_COLOURS[i % len(_SCENARIO_COLOURS)]},
+                "hovertemplate": "gap %{y:,.0f}; cash-in %{customdata[0]:,.0f}; "
+                "P(target met) %{customdata[1]:.0%}; closing %{customdata[2]:,.0f}",
+            }
+        )
+    title = title or "Gap by month, each scenario beside the base (above 0: short)"
+    layout = _layout(title, currency, barmode="group")
+    layout["yaxis"] = {**layout["yaxis"], "rangemode": "normal"}
+    return {"data": data, "layout": layout}
+
+
+def scenarios_chart(rows: pd.DataFrame, currency: str, title: str = "") -> go.Figure:
+    """The figure of :func:`scenarios_spec`."""
+    return go.Figure(scenarios_spec(rows, currency, title))

@@ -42,6 +42,8 @@ __all__ = [
     "load",
     "markdown_text",
     "review_markdown",
+    "scenario_table",
+    "scenarios_markdown",
     "setup",
     "styled",
     "summary_markdown",
@@ -193,6 +195,42 @@ def summary_markdown(a: Analysis) -> str:
         "Open book: the invoices issued by as-of; new sales: the cash of invoices not issued yet."
     )
     return "\n".join(lines)
+
+
+def scenario_table(a: Analysis) -> pd.DataFrame:
+    """Each scenario beside the base for the chosen scope: the open months' cash-in and
+    shortfall, P(target met) of the first open month, the lowest point and the runway."""
+    overview = a.view(a.scenario_overview).drop(columns="company")
+    rows = a.view(a.scenario_comparison)
+    first = rows.groupby("scenario", sort=False)[["month", "probability"]].first()
+    table = overview.join(first["probability"].rename("P(target met), 1st month"), on="scenario")
+    weeks = table["runway_weeks"]
+    table["runway_weeks"] = weeks.map("{:.0f}".format).where(weeks != float("inf"), "52+")
+    return table.rename(
+        columns={
+            "total_forecast": "cash-in, open months",
+            "gap": "shortfall, open months",
+            "lowest_cash": "lowest cash",
+            "lowest_week": "lowest in week",
+            "runway_weeks": "runway (weeks)",
+        }
+    )
+
+
+def scenarios_markdown(a: Analysis) -> str:
+    """One line on the book's scenarios (the report's summary): each one's shortfall and
+    lowest point against the base's; '' when the book has none."""
+    if len(a.scenarios) < 2:
+        return ""
+    cur = a.book.reporting_currency
+    table = a.view(a.scenario_overview).set_index("scenario")
+    parts = [
+        f"{markdown_text(name)}: shortfall {_money(gap, cur)}, lowest {_money(low, cur)}"
+        for name, gap, low in zip(
+            table.index, table["gap"].astype(float), table["lowest_cash"].astype(float), strict=True
+        )
+    ]
+    return "Scenarios (open months): " + "; ".join(parts) + "."
 
 
 def _plan_sentence(a: Analysis, cur: str) -> str:

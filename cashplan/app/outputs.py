@@ -19,7 +19,7 @@ Examples
 >>> tables = report_tables(Analysis(book, Settings(as_of="2026-10-31")))
 >>> sorted(tables)  # doctest: +NORMALIZE_WHITESPACE
 ['actions', 'aging', 'cash_position', 'customers', 'forecast_invoices', 'forecast_weekly', 'kpis',
- 'monthly']
+ 'monthly', 'scenarios']
 >>> tables["forecast_weekly"].columns.tolist()  # doctest: +NORMALIZE_WHITESPACE
 ['company', 'week_start', 'expected', 'p10', 'p90', 'new_expected', 'total_expected', 'total_p10',
  'total_p90']
@@ -148,6 +148,7 @@ def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:
         "aging": a.scoped(a.aged),
         "kpis": a.scoped(a.kpis)[_KPIS],
         "actions": a.plan.actions[_ACTIONS],
+        "scenarios": a.scoped(a.scenario_comparison),
     }
 
 

@@ -40,14 +40,16 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from cashplan.app import charts
-from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.analysis import Analysis, Settings, setting_default
 from cashplan.app.notebook import styled, summary_markdown
+from cashplan.app.scenarios import comparison, scenario_overview, settings_rows
 from cashplan.core.errors import CashplanError
 from cashplan.io.book import read_book
 from cashplan.io.edits import (
     add_activity,
     add_adjustment,
     add_promise,
+    add_scenario,
     reload_edits,
     set_sales_plan,
 )
@@ -73,6 +75,15 @@ _PLAN_COLUMNS = {  # the plan as the CFO reads it: short headers
     "cost_rc": "cost",
     "cumulative_share": "of the gap",
 }
+_SCENARIO_SETTINGS = (  # what a saved scenario may set; the comparison's base resets them
+    "sales_factor",
+    "delay_shift_days",
+    "customer_delay",
+    "spending_add",
+    "spending",
+    "safety_margin",
+    "k",
+)
 _WIDE = w.Layout(width="auto")
 _LABEL = {"description_width": "initial"}
 
@@ -186,6 +197,32 @@ class Workbook:
         self._update(a.replace(book=reload_edits(book)))
         self._say(f"Saved: {act['lever']} of {act['customer_id']} ({act['company']}) done.")
 
+    def save_scenario(self, name: str, note: str = "") -> None:
+        """Save the current settings as a named scenario in the book (what differs from the
+        base: sales factor, delay, spending, safety margin, catch-up), then compare."""
+        a = self.analysis
+        rows = settings_rows(a.settings, Settings(as_of=a.settings.as_of), self._book_spending)
+        book = add_scenario(a.book, a.day, name=name, rows=rows, user=self.user, note=note)
+        self.analysis = a.replace(book=reload_edits(book))
+        self.compare_scenarios()
+        self._say(f"Saved: scenario {name.strip()} ({len(rows)} settings).")
+
+    def compare_scenarios(self) -> pd.DataFrame:
+        """The base, the book's saved scenarios and the current settings side by side (the
+        scope's rows); shown in the Scenarios tab and returned."""
+        a = self.analysis
+        base = a.replace(**{k: setting_default(k) for k in _SCENARIO_SETTINGS})
+        analyses = {**base.scenarios, "current settings": a}
+        rows = a.view(comparison(analyses))
+        overview = a.view(scenario_overview(analyses)).drop(columns="company")
+        self.scenario_table.value = styled(
+            overview, money=["total_forecast", "gap", "lowest_cash"], uuid="scenarios"
+        ).to_html()
+        _show(
+            go.Figure(charts.scenarios_spec(rows, a.book.reporting_currency)), self.scenario_chart
+        )
+        return overview
+
     def _record(self, edit: Any, what: str, **fields: Any) -> None:
         """Save an edit to the book (``cashplan.io.edits``), then update the workbook.
 
@@ -241,8 +278,9 @@ class Workbook:
         self.promise = self._promise_form()
         self.adjust = self._adjust_form()
         self.plan_form = self._sales_plan_form()
-        edits = w.Tab(children=[self.promise, self.adjust, self.plan_form])
-        for i, title in enumerate(("Promise to pay", "Shift or pin", "Sales plan")):
+        self.scenario_form = self._scenario_form()
+        edits = w.Tab(children=[self.promise, self.adjust, self.plan_form, self.scenario_form])
+        for i, title in enumerate(("Promise to pay", "Shift or pin", "Sales plan", "Scenarios")):
             edits.set_title(i, title)
         # the figures (what each chart shows) and the outputs showing them in the browser
         self.charts = {name: go.Figure(self._figure(name)) for name in _CHARTS}
@@ -512,6 +550,45 @@ class Workbook:
                 acts["rank"], who, acts["company"], acts["lever"], strict=True
             )
         ]
+
+    def _scenario_form(self) -> w.VBox:
+        """The scenario levers (they move the analysis like any setting), saving the current
+        settings as a named scenario, and the comparison of the saved ones."""
+        factor = w.BoundedFloatText(
+            value=1.0, min=0.0, max=10.0, step=0.05, description="Sales factor", style=_LABEL
+        )
+        delay = w.BoundedIntText(
+            value=0, min=0, max=365, description="Everyone pays later (days)", style=_LABEL
+        )
+        factor.observe(self._guard(lambda: self.set(sales_factor=factor.value)), "value")
+        delay.observe(self._guard(lambda: self.set(delay_shift_days=delay.value)), "value")
+        name = w.Text(description="Scenario name", style=_LABEL)
+        note = w.Text(description="Note", style=_LABEL)
+        save = w.Button(description="Save as scenario", button_style="primary")
+        compare = w.Button(description="Compare scenarios")
+        save.on_click(self._guard(lambda: self.save_scenario(name.value, note.value)))
+        compare.on_click(self._guard(self.compare_scenarios))
+        self.scenario_table = w.HTML(layout=w.Layout(overflow="auto"))
+        self.scenario_chart = _chart_view("scenarios")
+        self.scenario_widgets = {
+            "sales_factor": factor,
+            "delay": delay,
+            "name": name,
+            "note": note,
+            "save": save,
+            "compare": compare,
+        }
+        return w.VBox(
+            [
+                factor,
+                delay,
+                name,
+                note,
+                w.HBox([save, compare]),
+                self.scenario_table,
+                self.scenario_chart,
+            ]
+        )
 
     def _redraw(self) -> None:
         a = self.analysis

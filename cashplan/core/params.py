@@ -136,6 +136,27 @@ def _flag(name: str, value: Any) -> bool:
     return value
 
 
+def _by_company(
+    low: float, high: float, *, integer: bool = False, keyed: str = "company"
+) -> Callable[[str, Any], Any]:
+    """One number for every company (unless ``keyed`` names other keys), or a mapping
+    key -> number, each within ``[low, high]`` (the scenario levers of ``Settings``)."""
+
+    def check(name: str, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            out = {}
+            for key, number in value.items():
+                if not isinstance(key, str) or not key.strip():
+                    raise _refuse(name, f"keyed by {keyed}", key, f"key {name} by {keyed}")
+                out[key] = check_number(f"{name}[{key!r}]", number, low, high, integer=integer)
+            return out
+        if keyed != "company":
+            raise _refuse(name, f"a mapping of {keyed} to a number", value, f"key it by {keyed}")
+        return check_number(name, value, low, high, integer=integer)
+
+    return check
+
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "lever_success": _rates,
     "learn_levers": _flag,
@@ -149,6 +170,13 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "dispute_policy": _choice("exclude", "long_delay"),
     "discount_rate": lambda n, v: check_number(n, v, 0, 0.5),
     "cost_of_funds": lambda n, v: check_number(n, v, 0, 1),
+    # the scenario levers (Settings; core/scenarios.py's ranges)
+    "sales_factor": _by_company(0, 10),
+    "delay_shift_days": _by_company(0, 365, integer=True),
+    "customer_delay": _by_company(
+        0, 365, integer=True, keyed="customer_id (or company/customer_id)"
+    ),
+    "spending_add": _by_company(-1e13, 1e13, keyed="category (or company/category)"),
 }
 
 
@@ -188,6 +216,22 @@ def check_against_book(
                 f"`spending` names {key!r}: the book has no such "
                 + ("company" if company and company not in known else "category")
                 + f". Fix: use a category of {sorted(set(categories))}, optionally as "
+                f"COMPANY/category with a company of {sorted(known)}"
+            )
+    for name in ("sales_factor", "delay_shift_days"):
+        value = parameters.get(name)
+        unknown = sorted(set(map(str, value)) - known) if isinstance(value, Mapping) else []
+        if unknown:
+            raise CashplanError(
+                f"`{name}` names {unknown}: no such company in the book. "
+                f"Fix: use companies of {sorted(known)}"
+            )
+    for key in parameters.get("spending_add") or {}:
+        company, _, category = str(key).rpartition("/")
+        if (company and company not in known) or category not in set(categories):
+            raise CashplanError(
+                f"`spending_add` names {key!r}: the book has no such company or category. "
+                f"Fix: use a category of {sorted(set(categories))}, optionally as "
                 f"COMPANY/category with a company of {sorted(known)}"
             )
     floor = parameters.get("cash_floor")

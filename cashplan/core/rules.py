@@ -20,8 +20,15 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.fx import implied_base
-from cashplan.core.parse import DATE_DTYPE
+from cashplan.core.parse import DATE_DTYPE, is_empty
 from cashplan.core.problems import Collector
+from cashplan.core.scenarios import (
+    BASE,
+    KNOWN_PARAMETERS,
+    SCENARIO_PARAMETERS,
+    SPENDING_CATEGORIES,
+    split_parameters,
+)
 from cashplan.core.schema import LEVER_NAMES, TABLES
 from cashplan.fast.frames import isin
 
@@ -261,6 +268,61 @@ def _adjustment_rules(adj: pd.DataFrame, col: Collector) -> None:
     )
 
 
+def _scenario_rules(sce: pd.DataFrame, col: Collector) -> None:
+    raw = col.raw.frame
+    given = ~is_empty(raw["company"]) if "company" in raw.columns else pd.Series(False, sce.index)
+    sce["company"] = sce["company"].where(given, "")  # empty: every company, never 'default'
+    parts = split_parameters(sce["parameter"])
+    known = parts["kind"] != ""
+    col.cells(
+        ~known & (sce["parameter"] != ""),
+        "parameter",
+        "an unknown scenario parameter (known: " + KNOWN_PARAMETERS + ")",
+        "write one of the known parameters (the README lists what each does), "
+        "e.g. sales_factor or spending.salaries",
+    )
+    value = sce["value"]
+    for name, p in SCENARIO_PARAMETERS.items():
+        rows = parts["kind"] == name
+        bad = rows & value.notna() & ((value < p.low) | (value > p.high))
+        if p.integer:
+            bad |= rows & value.notna() & (value % 1 != 0)
+        col.cells(
+            bad,
+            "value",
+            f"{name} must be {p.range_text()}",
+            f"write {name} as {p.range_text()} ({p.meaning})",
+        )
+        col.cells(
+            rows & (sce["company"] != "") & (not p.per_company),
+            "company",
+            f"{name} applies to every company, not one",
+            "leave company empty on this row",
+        )
+    col.cells(
+        sce["scenario"].str.strip().str.lower() == BASE,
+        "scenario",
+        f"'{BASE}' is the name of the analysis without any scenario",
+        "give the scenario another name, e.g. 'downturn'",
+    )
+    keys = [sce["scenario"], sce["company"], sce["parameter"].str.strip()]
+    twice = pd.concat(keys, axis=1).duplicated(keep=False) & (sce["parameter"] != "")
+    col.cells(
+        twice,
+        "parameter",
+        "the parameter is given twice in scenario '"
+        + sce["scenario"]
+        + "'"
+        + _for_company(sce["company"]),
+        "keep one row per scenario, parameter and company (rows of a scenario combine)",
+    )
+
+
+def _for_company(company: pd.Series) -> pd.Series:
+    """`` for company 'X'`` where a row names one, else nothing (message text)."""
+    return ("" + " for company '" + company + "'").where(company != "", "")
+
+
 ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "invoices": _invoice_rules,
     "customers": _customer_rules,
@@ -271,6 +333,7 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
     "sales_plan": _sales_plan_rules,
     "bank": _bank_rules,
     "activity": _activity_rules,
+    "scenarios": _scenario_rules,
 }
 
 
@@ -316,6 +379,8 @@ def cross_rules(
                 "use a company of the book (as written in invoices.csv), or remove the row",
             )
     _activity_customers(tables, cols)
+    if "scenarios" in cols and not tables["scenarios"].empty:
+        _scenario_cross(tables, cols["scenarios"])
     _fx_coverage(tables, cols, reporting_currency)
 
 
@@ -335,6 +400,40 @@ def _activity_customers(tables: dict[str, pd.DataFrame], cols: Mapping[str, Coll
         "no invoice of this customer in its company",
         "use a customer_id of the invoices table (and its company), or remove the row",
     )
+
+
+def _scenario_cross(tables: dict[str, pd.DataFrame], col: Collector) -> None:
+    """A scenario's company, customer and spending category must be the book's."""
+    sce, inv = tables["scenarios"], tables["invoices"]
+    companies = inv["company"].unique()
+    col.cells(
+        (sce["company"] != "") & ~sce["company"].isin(companies),
+        "company",
+        "no invoice of this company in the invoices table",
+        "use a company of the book (as written in invoices.csv), or leave it empty for all",
+    )
+    parts = split_parameters(sce["parameter"])
+    categories = {*SPENDING_CATEGORIES, *tables["spending"]["category"].unique()}
+    col.cells(
+        (parts["kind"] == "spending") & ~parts["target"].str.lower().isin(categories),
+        "parameter",
+        "no such spending category (known: " + ", ".join(sorted(categories)) + ")",
+        "write spending.<category> with a category of the book, e.g. spending.salaries",
+    )
+    delay = parts["kind"] == "customer_delay"
+    if delay.any():
+        pairs = inv[["company", "customer_id"]].drop_duplicates()
+        own = pd.MultiIndex.from_frame(pairs)
+        scoped = pd.MultiIndex.from_arrays([sce["company"], parts["target"]])
+        found = np.where(  # a customer of that company, or of any company
+            sce["company"] != "", scoped.isin(own), parts["target"].isin(pairs["customer_id"])
+        )
+        col.cells(
+            delay & ~found,
+            "parameter",
+            "no invoice of this customer in the invoices table" + _for_company(sce["company"]),
+            "write customer_delay:<customer_id> with a customer_id of invoices.csv",
+        )
 
 
 def _fx_coverage(

@@ -6,7 +6,7 @@ Examples
 ['invoice_id', 'customer_id', 'issue_date', 'due_date', 'amount']
 >>> sorted(TABLES)  # doctest: +NORMALIZE_WHITESPACE
 ['activity', 'adjustments', 'bank', 'customers', 'fx_rates', 'invoices', 'promises', 'sales_plan',
- 'spending']
+ 'scenarios', 'spending']
 """
 
 from __future__ import annotations
@@ -124,6 +124,17 @@ TABLES: dict[str, tuple[Column, ...]] = {
         _c("lever", "text", True),
         _c("by", "text", True),
         _c("company", "text"),
+        _c("note", "text"),
+    ),
+    # what-ifs compared with the base (0.2): rows of one scenario combine; the parameters
+    # are core/scenarios.py's; an empty company means every company; the workbook appends
+    "scenarios": (
+        _c("scenario", "text", True),
+        _c("parameter", "text", True),
+        _c("value", "decimal", True),
+        _c("company", "text"),
+        _c("recorded_on", "date"),
+        _c("recorded_by", "text"),
         _c("note", "text"),
     ),
 }

@@ -32,6 +32,7 @@ Examples
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -95,15 +96,20 @@ def new_sales_forecast(
     *,
     plan: pd.DataFrame | None = None,
     weeks: int = 13,
+    factor: float | Mapping[str, float] = 1.0,
 ) -> NewSales:
-    """Cash per week and month window from fitted models (refit-free when the plan changes)."""
+    """Cash per week and month window from fitted models (refit-free when the plan changes).
+
+    ``factor`` (a what-if: the scenarios' ``sales_factor``) multiplies the invoicing to
+    come, the model's and the plan's, with its band; one factor, or company -> factor.
+    """
     day = invoicing.as_of_
     if lags.as_of_ != day:
         raise ValueError(
             f"the lag model is of {lags.as_of_:%Y-%m-%d}, not {day:%Y-%m-%d}: "
             "Fix: fit both models at the same as-of date."
         )
-    table = invoicing.predict(plan)
+    table = _scaled(invoicing.predict(plan), factor)
     windows = invoicing.windows_
     week_rows = buckets_for(day, weeks, 0)
     week_rows = week_rows.loc[week_rows["kind"] == "week"]
@@ -119,6 +125,17 @@ def new_sales_forecast(
     monthly = _named(monthly, "new_forecast", ["company", "month"])
     monthly["source"] = _sources(table, monthly)
     return NewSales(table, cash, weekly, monthly)
+
+
+def _scaled(table: pd.DataFrame, factor: float | Mapping[str, float]) -> pd.DataFrame:
+    """The invoicing table with its amounts and band multiplied by ``factor``."""
+    if isinstance(factor, Mapping):
+        f = table["company"].map(factor).fillna(1.0).to_numpy(dtype=float)
+    elif factor == 1.0:
+        return table
+    else:
+        f = np.full(len(table), float(factor))
+    return table.assign(**{c: table[c].to_numpy() * f for c in ("invoiced", "p10", "p90", "sd")})
 
 
 def _per_bucket(

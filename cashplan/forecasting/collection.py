@@ -265,6 +265,7 @@ as of 2026-10-31, open invoices: 1)
         adjustments: pd.DataFrame | None = None,
         promise_keeping: pd.Series | None = None,
         dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+        delay_days: pd.Series | None = None,
     ) -> Forecast:
         """The forecast of the open book with the promises and adjustments known at as-of.
 
@@ -278,6 +279,12 @@ as of 2026-10-31, open invoices: 1)
             0.8 where absent.
         dispute_policy : {"exclude", "long_delay"}
             What happens to disputed invoices.
+        delay_days : Series, optional
+            A what-if (scenarios): days each customer pays later (0 or more),
+            indexed by (company, customer_id); 0 where absent. Each of its open invoices'
+            payment distribution (history or payment runs, as forecast without it) moves
+            that many days, so nothing of it is paid in the first days after as-of;
+            promised, pinned and disputed dates stay, and so does the basis.
 
         Returns
         -------
@@ -301,6 +308,13 @@ as of 2026-10-31, open invoices: 1)
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))  # the items, customer by customer
         mass, dates, basis = self._from_history(due, edges, order)
+        later = _what_if(delay_days, self.customers_)[c]
+        for days in np.unique(later[later != 0]):  # one pass per distinct delay (a few)
+            rows = later == days
+            moved, moved_dates, _ = self._from_history(due, edges - days, order)
+            mass[rows] = moved[rows]
+            for k in dates:
+                dates[k][rows] = moved_dates[k][rows] + np.timedelta64(int(days), "D")
         basis[shift != 0] = BASES.index("adjusted")
         mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
         disputed = items["disputed"].to_numpy()
@@ -393,6 +407,14 @@ def forecast(
     return model.fit(invoices, as_of, fx).predict(
         promises, adjustments, promise_keeping, dispute_policy
     )
+
+
+def _what_if(delay_days: pd.Series | None, customers: pd.DataFrame) -> np.ndarray:
+    """Each customer's days of ``delay_days`` (0 where absent), customer by customer."""
+    if delay_days is None or delay_days.empty:
+        return np.zeros(len(customers), dtype=np.int64)
+    keys = pd.MultiIndex.from_frame(customers[["company", "customer_id"]])
+    return delay_days.reindex(keys).fillna(0).to_numpy(dtype=np.int64)
 
 
 def _fine_buckets(buckets: pd.DataFrame, windows: pd.DataFrame) -> pd.DataFrame:

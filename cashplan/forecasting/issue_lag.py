@@ -37,6 +37,9 @@ Examples
 
 from __future__ import annotations
 
+import copy
+from collections.abc import Mapping
+
 import numpy as np
 import pandas as pd
 
@@ -168,6 +171,35 @@ class IssueLagModel:
         n_eff = np.divide(total**2, squares, out=np.zeros(_DAYS_OF_MONTH), where=squares > 0)
         share = (n_eff / (n_eff + self.prior_invoices))[:, None]
         return share * by_day + (1 - share) * pooled
+
+    def shifted(self, days: int | Mapping[str, int]) -> IssueLagModel:
+        """A copy whose lags are ``days`` longer (shorter if negative), per company or for all
+        (a what-if: the scenarios' ``delay_shift_days``); the fit is not repeated.
+
+        Cash pushed past the grid joins the ``beyond`` share; a lag never goes below 0 (paid
+        on the issue day at the earliest). ``summary_`` stays the fitted one.
+
+        >>> issue = pd.date_range("2026-01-01", periods=200, freq="D")
+        >>> inv = pd.DataFrame({"company": "A", "customer_id": "C1", "currency": "EUR",
+        ...     "issue_date": issue, "amount": 100.0, "paid_date": issue + pd.Timedelta(days=30)})
+        >>> lags = IssueLagModel().fit(inv, "2026-08-31", Fx.identity()).shifted(15)
+        >>> day = pd.DataFrame({"company": ["A"], "month": [pd.Timestamp("2026-09-01")],
+        ...                     "date": [pd.Timestamp("2026-09-01")], "amount_rc": [500.0]})
+        >>> lags.cash(day, "2026-09-01", "2026-12-01")["date"].dt.strftime("%Y-%m-%d").tolist()
+        ['2026-10-16']
+        """
+        out = copy.copy(self)
+        out.mass_ = {}
+        for company, mass in self.mass_.items():
+            d = int(days.get(company, 0) if isinstance(days, Mapping) else days)
+            moved = np.zeros_like(mass)
+            if d >= 0:
+                moved[:, d:] = mass[:, : mass.shape[1] - d]
+            else:
+                moved[:, : mass.shape[1] + d] = mass[:, -d:]
+                moved[:, 0] += mass[:, :-d].sum(axis=1)
+            out.mass_[company] = moved
+        return out
 
     def cash(
         self, daily: pd.DataFrame, start: str | pd.Timestamp, end: str | pd.Timestamp

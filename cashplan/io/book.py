@@ -66,6 +66,7 @@ class Book:
     sales_plan: pd.DataFrame
     bank: pd.DataFrame
     activity: pd.DataFrame  # what the team did (0.2): the review's actions done
+    scenarios: pd.DataFrame
     reporting_currency: str = "EUR"
     sources: tuple[Source, ...] = field(default=())
     path: Path | None = None

@@ -52,6 +52,7 @@ import hashlib
 import io
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -66,9 +67,16 @@ from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
 from cashplan.io.book import Book, decode, read_table
 from cashplan.io.export import atomic_path, format_for_csv
 
-__all__ = ["add_activity", "add_adjustment", "add_promise", "reload_edits", "set_sales_plan"]
+__all__ = [
+    "add_activity",
+    "add_adjustment",
+    "add_promise",
+    "add_scenario",
+    "reload_edits",
+    "set_sales_plan",
+]
 
-EDITED = ("promises", "adjustments", "sales_plan", "activity")
+EDITED = ("promises", "adjustments", "sales_plan", "activity", "scenarios")
 _LOCK_TIMEOUT = 60.0  # seconds: a save takes milliseconds; this is a stuck process
 _FREE_TEXT = ("recorded_by", "by", "note")  # guarded against formulas; ids are never altered
 _BOM = b"\xef\xbb\xbf"
@@ -117,15 +125,22 @@ def reload_edits(book: Book) -> Book:
 
 def _save(book: Book, table: str, row: dict[str, Any]) -> Book:
     """Append ``row`` to the table's file under its lock; the book with the table read back."""
+    return _save_rows(book, table, [row])
+
+
+def _save_rows(book: Book, table: str, rows: list[dict[str, Any]]) -> Book:
+    """Append ``rows`` to the table's file under its lock, all or none (one atomic replace)."""
     path = _table_file(book, table)
     lock = FileLock(path.with_name(f".{path.name}.lock"), timeout=_LOCK_TIMEOUT)
     try:
         with lock:
             old = path.read_bytes() if path.exists() else None
-            if path.suffix == ".parquet":
-                new = _with_parquet_row(path, table, row)
-            else:
-                new = _with_csv_row(path, old or b"", table, row)
+            new = old or b""
+            for row in rows:
+                if path.suffix == ".parquet":
+                    new = _with_parquet_row(path, new, row)
+                else:
+                    new = _with_csv_row(path, new, table, row)
             with atomic_path(path, "wb") as handle:
                 handle.write(new)
             try:
@@ -220,6 +235,8 @@ def _csv_cells(row: dict[str, Any], names: list[str], dialect: Dialect) -> list[
             cells.append(value.strftime(day))
         elif isinstance(value, float):
             cells.append(f"{value:.2f}".replace(".", dialect.decimal))
+        elif isinstance(value, Decimal):  # a scenario's value: every digit given
+            cells.append(str(value).replace(".", dialect.decimal))
         else:
             cells.append(str(value).replace("\r\n", "\n").replace("\r", "\n"))
     free = [i for i, name in enumerate(names) if name in _FREE_TEXT]
@@ -278,12 +295,13 @@ def _rewritten(
 # ---- Parquet: the file's columns and types kept, one row appended -------------------------
 
 
-def _with_parquet_row(path: Path, table: str, row: dict[str, Any]) -> bytes:
-    """The Parquet file with the new row: its columns (unknown ones null) and types kept."""
+def _with_parquet_row(path: Path, data: bytes, row: dict[str, Any]) -> bytes:
+    """The Parquet file (``data``: its bytes) with the new row: its columns (unknown ones
+    null) and types kept."""
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    old = pq.read_table(path)
+    old = pq.read_table(pa.BufferReader(data))
     names = [n.strip().lower() for n in old.column_names]
     arrays = [
         _arrow_cell(path, field, row.get(name))
@@ -308,6 +326,8 @@ def _arrow_cell(path: Path, field: Any, value: Any) -> Any:
         return pa.nulls(1, kind)
     if isinstance(value, pd.Timestamp):
         value = value.to_pydatetime()
+    if isinstance(value, Decimal) and not text_column:
+        value = float(value)
     try:
         if pa.types.is_null(kind):  # a column with no value yet: the value's own type
             return pa.array([value])
@@ -591,3 +611,51 @@ def add_activity(
         "note": note,
     }
     return _save(book, "activity", row)
+
+
+def add_scenario(
+    book: Book,
+    as_of: str | pd.Timestamp,
+    *,
+    name: str,
+    rows: pd.DataFrame,
+    user: str,
+    note: str = "",
+) -> Book:
+    """Save a named scenario: ``rows`` (parameter, value, company) appended to ``scenarios``.
+
+    All the rows are appended at once under the table's lock, then the table is read back
+    and checked as :func:`~cashplan.io.book.read_book` checks it (an unknown parameter or a
+    value out of range puts the file back as it was and raises the book's problems). A
+    name the table already holds is refused: a scenario is saved once (rows of one
+    scenario combine, so a second save would double it). Returns the book as saved.
+    """
+    if not user:
+        raise CashplanError("say who saves the scenario (the user's name)")
+    name = str(name).strip()
+    if not name:
+        raise CashplanError("give the scenario a name, e.g. 'downturn'")
+    _plain(name=name, user=user, note=note)
+    if rows.empty:
+        raise CashplanError(
+            "the settings are the base's: change a setting (sales factor, delay, spending, "
+            "safety margin, catch-up) before saving it as a scenario"
+        )
+    if name in set(book.scenarios["scenario"]):
+        raise CashplanError(f"a scenario {name!r} is already saved: give this one another name")
+    day = _day(as_of, "as-of date")
+    new = [
+        {
+            "scenario": name,
+            "parameter": str(parameter),
+            "value": Decimal(repr(float(value))),
+            "company": str(company),
+            "recorded_on": day,
+            "recorded_by": user,
+            "note": note,
+        }
+        for parameter, value, company in zip(
+            rows["parameter"], rows["value"].astype(float), rows["company"], strict=True
+        )
+    ]
+    return _save_rows(book, "scenarios", new)

@@ -31,9 +31,11 @@ import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.fx import Fx
+from cashplan.core.scenarios import SPENDING_CATEGORIES
 from cashplan.ledger.items import collections
 
 __all__ = [
+    "add_spending",
     "cash_need",
     "monthly_collections",
     "monthly_targets",
@@ -44,7 +46,7 @@ __all__ = [
     "target_months",
 ]
 
-CATEGORIES = ("salaries", "external", "taxes", "loans")
+CATEGORIES = SPENDING_CATEGORIES
 
 
 def smoothed_targets(
@@ -474,4 +476,57 @@ def override_spending(
             )
     frames[0] = spending.loc[~drop]
     out = pd.concat(frames, ignore_index=True)
+    return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)
+
+
+def add_spending(
+    spending: pd.DataFrame,
+    additions: Mapping[str, float],
+    as_of: str | pd.Timestamp,
+    months_after: int = 6,
+) -> pd.DataFrame:
+    """``spending`` with an amount added to a category in every open month (a what-if: the
+    scenarios' ``spending.<category>``).
+
+    ``additions`` maps ``"category"`` (every company that records spending) or
+    ``"company/category"`` to a monthly amount in that company's spending currency; a
+    negative amount is a cut, and a month's category never goes below 0. Months not on
+    record are written out at the run rate first (as :func:`override_spending` does).
+
+    >>> spe = pd.DataFrame({"month": pd.to_datetime(["2026-10-01", "2026-11-01"]),
+    ...     "category": "salaries", "amount": [100.0, 100.0], "company": "A", "currency": "EUR"})
+    >>> out = add_spending(spe, {"A/salaries": 30.0}, "2026-10-31", months_after=2)
+    >>> out.groupby("month")["amount"].sum().tolist()
+    [100.0, 130.0, 130.0]
+    >>> cut = add_spending(spe, {"salaries": -500.0}, "2026-10-31", months_after=2)
+    >>> cut.groupby("month")["amount"].sum().tolist()
+    [100.0, 0.0, 0.0]
+    """
+    if not additions:
+        return spending
+    months = open_months(as_of, months_after)
+    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    spending = _run_rate_rows(spending, months)
+    totals = spending.groupby(["company", "category", "month"])["amount"].sum()
+    frames = [spending]
+    for key, amount in additions.items():
+        company, _, category = key.rpartition("/")
+        for c in [company] if company else currencies.index.tolist():
+            if c not in currencies.index:
+                continue  # a company without spending: nothing to add to (checked upstream)
+            keys = pd.MultiIndex.from_product([[c], [category], months])
+            now = totals.reindex(keys, fill_value=0.0).to_numpy()
+            added = np.maximum(float(amount), -now)
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "month": months,
+                        "category": category,
+                        "amount": added,
+                        "company": c,
+                        "currency": currencies[c],
+                    }
+                )
+            )
+    out = pd.concat(frames, ignore_index=True).astype({"month": spending["month"].dtype})
     return out.sort_values(["company", "month", "category"], kind="stable").reset_index(drop=True)

@@ -73,6 +73,15 @@ KEY_COLUMNS = {  # data-format.md: the report folder's key columns, in order
         "cumulative_rc",
         "cost_rc",
     ],
+    "scenarios": [
+        "scenario",
+        "company",
+        "month",
+        "total_forecast",
+        "gap",
+        "probability",
+        "closing_cash",
+    ],
 }
 
 

@@ -378,7 +378,8 @@ def _write_sheet(sheet: Any, frame: pd.DataFrame, formats: Mapping[str, Any]) ->
     for j, (name, col) in enumerate(frame.items()):
         kind, values = _excel_cells(col)
         shown = pd.Series(values[:200], dtype="str") if kind == "text" else col.head(200)
-        width = max(len(str(name)), int(shown.astype("str").str.len().fillna(0).max() or 0))
+        lengths = shown.astype("str").str.len().dropna()
+        width = max(len(str(name)), int(lengths.max()) if len(lengths) else 0)
         sheet.set_column(j, j, min(max(width + 2, 8), 60))
         sheet.write_string(0, j, str(name), formats["head"])
         columns.append((kind, values, formats.get(kind)))

@@ -109,13 +109,15 @@ def test_xlsx_is_reproducible_guarded_and_typed(tmp_path) -> None:
             "invoices": ["x" * 40_000, "a", "b"],
         }
     )
-    first = write_xlsx({"All": frame, "a/b": frame.head(1)}, tmp_path / "a.xlsx").read_bytes()
-    second = write_xlsx({"All": frame, "a/b": frame.head(1)}, tmp_path / "b.xlsx").read_bytes()
+    sheets = {"All": frame, "a/b": frame.head(1), "none": frame.head(0)}  # a sheet with no row
+    first = write_xlsx(sheets, tmp_path / "a.xlsx").read_bytes()
+    second = write_xlsx(sheets, tmp_path / "b.xlsx").read_bytes()
     assert first == second  # no clock in the file
     with zipfile.ZipFile(tmp_path / "a.xlsx") as z:
         assert b"1980-01-01T00:00:00Z" in z.read("docProps/core.xml")
     book = openpyxl.load_workbook(tmp_path / "a.xlsx")
-    assert book.sheetnames == ["All", "a_b"]
+    assert book.sheetnames == ["All", "a_b", "none"]
+    assert [c.value for c in book["none"][1]][:2] == ["name", "amount_rc"]
     sheet = book["All"]
     assert [c.value for c in sheet[1]] == ["name", "amount_rc", "due_date", "rank", "invoices"]
     assert sheet["A2"].value == "'=cmd()" and sheet["A2"].data_type == "s"

@@ -37,7 +37,7 @@ import pandas as pd
 
 from cashplan.app.analysis import Analysis
 from cashplan.core.errors import CashplanError
-from cashplan.io.export import atomic_path, write_csv, write_xlsx
+from cashplan.io.export import write_csv, write_texts, write_xlsx
 from cashplan.planning.reminders import one_line
 from cashplan.planning.review import Review
 
@@ -225,14 +225,13 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
             f"two reminders would share the file {names[twice].iloc[0]} "
             f"({keys.to_dict('records')}). Fix: give each customer one draft per language."
         )
-    written = []
-    for name, row in zip(names, drafts.itertuples(), strict=True):
-        path = inside(folder, where / name)
-        with atomic_path(path) as handle:
-            head = f"To: {one_line(row.contact)}\nSubject: {one_line(row.subject)}"
-            handle.write(f"{head}\n\n{row.body}")
-        written.append(path)
-    return written
+    texts = {
+        name: f"To: {one_line(contact)}\nSubject: {one_line(subject)}\n\n{body}"
+        for name, contact, subject, body in zip(
+            names, drafts["contact"], drafts["subject"], drafts["body"], strict=True
+        )
+    }
+    return write_texts(where, texts)  # plain names in a folder checked inside: no way out
 
 
 def report_folder(out: str | Path, book: str | Path, company: str = "") -> Path:

@@ -2,15 +2,19 @@
 
 Every loop of :mod:`cashplan.fast` is compiled by ``jit`` with the same flags:
 
-- ``CACHE``: compiled once and kept on disk (in ``__pycache__``); editing a module
-  recompiles its loops, and only them;
+- ``CACHE``: compiled once and kept on disk, in the user's cache folder
+  (:func:`cache_dir`: ``~/.cache/cashplan/numba`` on Linux, or ``$NUMBA_CACHE_DIR``
+  when set), never inside the installed package: numba's default ``__pycache__``
+  beside the modules outlived ``pip uninstall`` and turned ``site-packages/cashplan``
+  into a namespace package that shadowed a later install. Editing a module
+  recompiles its loops, and only them (the cache is keyed on each module's sha256);
 - ``NOGIL``: the loops release the GIL, so threads of the caller (a workbook, a
   notebook) run them side by side.
 
 numba keys that cache on the module's file alone: a loop that calls one of another
 module (``history.settled_weight``, ``calendar.civil``) keeps its compiled code when only
 that other module changes. After editing ``history.py`` or ``calendar.py``, delete the
-cache (``find cashplan/fast -name '*.nb[ic]' -delete``).
+cache (the folder :func:`cache_dir`).
 
 A loop that runs on several cores (``jit(parallel=True)``) splits its work either in
 ``threads()`` parts (one per core numba uses: the passes over the ledger, where each
@@ -29,20 +33,26 @@ and called with ``threads()`` or ``PARTS`` and an array from ``zeros``:
 
 >>> CACHE, NOGIL, PARTS, threads() >= 1
 (True, True, 8, True)
+>>> cache_dir().parts[-2:] == ("cashplan", "numba") or "NUMBA_CACHE_DIR" in os.environ
+True
 >>> zeros((2, 3)).sum(), zeros(2, dtype=np.int64).dtype
 (np.float64(0.0), dtype('int64'))
 """
 
 from __future__ import annotations
 
+import functools
+import os
 from collections.abc import Callable
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, ClassVar, Literal
 
 import numba
 import numpy as np
 from numba import njit
+from numba.core import caching
 
-__all__ = ["CACHE", "NOGIL", "PARTS", "jit", "threads", "zeros"]
+__all__ = ["CACHE", "NOGIL", "PARTS", "cache_dir", "jit", "threads", "zeros"]
 
 CACHE = True
 NOGIL = True
@@ -57,7 +67,58 @@ def jit(
     ``parallel``: its ``prange`` loops run on the cores; ``inline``: ``"always"`` for a
     small helper copied into its callers.
     """
-    return njit(cache=CACHE, nogil=NOGIL, parallel=parallel, inline=inline)
+    compile_ = njit(cache=False, nogil=NOGIL, parallel=parallel, inline=inline)
+
+    def decorate(func: Callable[..., Any]) -> Any:
+        dispatcher: Any = compile_(func)
+        if CACHE:  # numba's cache=True, with the folder chosen here (module doc)
+            dispatcher._cache = _Cache(dispatcher.py_func)
+        return dispatcher
+
+    return decorate
+
+
+@functools.cache
+def cache_dir() -> Path:
+    """Where the compiled loops are kept: ``$NUMBA_CACHE_DIR``, else the user's cache folder
+    (``~/.cache/cashplan/numba`` on Linux, ``~/Library/Caches`` on macOS, ``%LOCALAPPDATA%``
+    on Windows), a folder per installed copy of the package inside it."""
+    from numba.misc.appdirs import AppDirs
+
+    given = os.environ.get("NUMBA_CACHE_DIR")
+    return (
+        Path(given)
+        if given
+        else Path(AppDirs("cashplan", appauthor=False).user_cache_dir) / "numba"
+    )
+
+
+# public names since numba 0.62, with a leading underscore before
+_names = vars(caching)
+_UserProvided: Any = _names.get("UserProvidedCacheLocator", _names.get("_UserProvidedCacheLocator"))
+_Impl: Any = _names.get("CompileResultCacheImpl", _names.get("_CompileResultCacheImpl"))
+
+
+class _Locator(_UserProvided):
+    """numba's locator for ``NUMBA_CACHE_DIR``, pointed at :func:`cache_dir`."""
+
+    def __init__(self, py_func: Any, py_file: str) -> None:
+        super().__init__(py_func, py_file)
+        self._cache_path = str(cache_dir() / self.get_suitable_cache_subpath(py_file))
+
+    @classmethod
+    def from_function(cls, py_func: Any, py_file: str) -> Any:
+        # numba's version answers only when NUMBA_CACHE_DIR is set; skip that check
+        return super(_UserProvided, cls).from_function(py_func, py_file)
+
+
+class _CacheImpl(_Impl):
+    # numba's own places come after (the package folder only if the user's is not writable)
+    _locator_classes: ClassVar[list[Any]] = [_Locator, *_Impl._locator_classes]
+
+
+class _Cache(caching.FunctionCache):
+    _impl_class = _CacheImpl
 
 
 def threads() -> int:

@@ -26,6 +26,7 @@ Examples
 
 from __future__ import annotations
 
+import functools
 import itertools
 import re
 from collections.abc import Hashable, Sequence
@@ -92,8 +93,14 @@ def _environment(template_dir: str | Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
     )
     env.filters["money"] = lambda v, cur, lang: fmt_money(float(v), cur, lang)
-    env.filters["date"] = lambda v, lang: fmt_date(pd.Timestamp(v), lang)
+    env.filters["date"] = _date_filter
     return env
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _date_filter(value: Any, language: str) -> str:
+    """``fmt_date`` for a template: a book has a few thousand distinct days, formatted once."""
+    return fmt_date(pd.Timestamp(value), language)
 
 
 def _template(env: jinja2.Environment, language: str) -> jinja2.Template:
@@ -143,13 +150,12 @@ def reminders(
     templates = {lang: _template(env, lang) for lang in languages}
     lines, credits = _statements(items, forecast_invoices, stages, day, promises)
     # plain records, grouped once: pandas per-customer indexing costs ms per customer
-    by_credit = {
-        k: list(g) for k, g in itertools.groupby(credits.to_dict("records"), key=itemgetter(*_KEYS))
-    }
+    grouped = itertools.groupby(_records(credits), key=itemgetter(*_KEYS))
+    by_credit = {k: list(g) for k, g in grouped}
     info = _customer_info(customers, _KEYS)
     stage_of = stages.set_index(_KEYS)[["stage", "tone"]].to_dict("index")
     rows: list[dict[str, Any]] = []
-    for key, group in itertools.groupby(lines.to_dict("records"), key=itemgetter(*_KEYS)):
+    for key, group in itertools.groupby(_records(lines), key=itemgetter(*_KEYS)):
         statement = list(group)
         stage = stage_of[key]
         who = info.get(key, {})
@@ -171,6 +177,35 @@ def reminders(
                 }
             )
     return pd.DataFrame(rows, columns=_COLUMNS)
+
+
+class _Record(dict[Hashable, Any]):
+    """A row for a template: a dict whose keys also read as attributes.
+
+    Jinja reads ``line.amount`` as ``getattr(line, "amount")`` first, then
+    ``line["amount"]``; on a plain dict the first try raises, which cost more than the
+    rendering itself. A template sees the same values either way.
+    """
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+
+def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
+    """``frame.to_dict("records")`` (the same Python values), column by column."""
+    names = list(frame.columns)
+    columns = [_values(frame[name]) for name in names]
+    return [_Record(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+
+
+def _values(col: pd.Series) -> list[Any]:
+    values = col.tolist()
+    if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.hasnans:
+        values = [None if v is pd.NA else v for v in values]  # as to_dict boxes a masked NA
+    return values
 
 
 def _statements(

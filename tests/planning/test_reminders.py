@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 
+import pandas as pd
 import pytest
 
 from cashplan.app.analysis import Analysis, Settings
+from cashplan.planning.reminders import _records
 
 AS_OF = "2026-10-31"
 
@@ -47,3 +49,40 @@ def test_reminders_use_the_users_templates(analysis: Analysis, tmp_path) -> None
     (tmp_path / "reminder.en.txt.j2").write_text("{% for x in %}")
     with pytest.raises(Exception, match=r"reminder.en.txt.j2, line 1"):
         analysis.reminders(languages=("en",), template_dir=str(tmp_path))
+
+
+def test_template_rows_read_as_attributes_or_keys_like_plain_dicts(
+    analysis: Analysis, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    (tmp_path / "reminder.en.txt.j2").write_text(
+        "Subject: x\n{% for l in lines %}{{ l.invoice_id }}={{ l['invoice_id'] }}="
+        "{{ l.get('invoice_id') }}={{ l.amount | money(l.currency, 'en') }};{% endfor %}\n"
+    )
+    drafts = analysis.reminders(languages=("en",), template_dir=str(tmp_path))
+    for body in drafts["body"].head(20):
+        for cell in body.strip().rstrip(";").split(";"):
+            by_attribute, by_key, by_get, _ = cell.split("=")
+            assert by_attribute == by_key == by_get
+    (tmp_path / "reminder.en.txt.j2").write_text("Subject: x\n{{ lines[0].no_such_field }}\n")
+    with pytest.raises(Exception, match="no_such_field"):
+        analysis.reminders(languages=("en",), template_dir=str(tmp_path))
+
+
+def test_records_hold_the_values_to_dict_gives() -> None:
+    frame = pd.DataFrame(
+        {
+            "id": ["a", None],
+            "amount": [1.5, float("nan")],
+            "days": [3, 4],
+            "day": pd.to_datetime(["2026-10-31", None]),
+            "n": pd.array([1, None], dtype="Int64"),
+        }
+    )
+    expected = frame.to_dict("records")
+    got = _records(frame)
+    assert [list(r) for r in got] == [list(r) for r in expected]
+    for mine, theirs in zip(got, expected, strict=True):
+        for key, value in theirs.items():
+            assert type(mine[key]) is type(value), key
+            assert mine[key] == value or (pd.isna(mine[key]) and pd.isna(value)), key
+    assert got[0].amount == 1.5 and got[1].n is None

@@ -1,0 +1,167 @@
+"""The whole report at scale: time and peak memory of each phase, CSV and Parquet books.
+
+Run from the repository root::
+
+    python benchmarks/bench_report.py                                  # 1M, CSV and Parquet
+    python benchmarks/bench_report.py 1000000 5000000 --formats parquet
+
+Books are generated once (deterministic seed) into ``benchmarks/.books/`` (git-ignored).
+For each book, one fresh process runs the phases one after the other, as the report's
+kernel does: ``read`` (read and validate the book), ``analysis`` (every figure the report
+shows: tables, battle plan, reminders), ``outputs`` (``write_outputs``: the CSVs,
+``battle-plan.xlsx`` and the reminders); its resident memory is sampled every 20 ms and
+each phase's peak printed. Then ``cashplan report`` itself runs as a child process (what a
+user waits for: job, kernel start, notebook, HTML export), with the peak memory of its
+largest process, and ``html`` times the HTML export of the notebook it wrote.
+
+The compiled loops are warmed first (a run on a small book), so the figures are those of a
+warm machine; the first report after an install adds their compilation (see the README).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+AS_OF = "2026-10-31"
+HERE = Path(__file__).resolve().parent
+BOOKS = HERE / ".books"
+_PAGE = os.sysconf("SC_PAGE_SIZE")
+
+
+def book_folder(n: int, fmt: str) -> Path:
+    """The ``n``-invoice book in ``fmt``, written once (the seed of bench_foundation.py)."""
+    folder = BOOKS / f"{n}-{fmt}"
+    if not (folder / f"invoices.{fmt}").exists():
+        from cashplan import make_book
+        from cashplan.io.export import write_book
+
+        tables = make_book(n_invoices=n, n_customers=max(250, n // 150), seed=11)
+        write_book(tables, folder, fmt=fmt)  # type: ignore[arg-type]
+    return folder
+
+
+class Peak:
+    """The largest resident set size of this process while a phase runs (sampled)."""
+
+    def __init__(self) -> None:
+        self.peak = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(0.02):
+            self.peak = max(self.peak, _rss())
+
+    def __enter__(self) -> Peak:
+        self.peak = _rss()
+        self._thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak = max(self.peak, _rss())
+
+
+def _rss() -> int:
+    with open("/proc/self/statm") as handle:
+        return int(handle.read().split()[1]) * _PAGE
+
+
+def phases(book: str, out: str) -> dict[str, tuple[float, int]]:
+    """Read, analysis and outputs in this process: seconds and peak bytes of each."""
+    from cashplan.app.analysis import Analysis, Settings
+    from cashplan.app.outputs import report_tables, write_outputs
+    from cashplan.io.book import read_book
+
+    result: dict[str, tuple[float, int]] = {}
+    start = time.perf_counter()
+    with Peak() as peak:
+        data = read_book(book)
+    result["read"] = (time.perf_counter() - start, peak.peak)
+    start = time.perf_counter()
+    with Peak() as peak:
+        a = Analysis(data, Settings(as_of=AS_OF))
+        report_tables(a)
+        _ = a.plan, a.position, a.runway, a.kpis
+        a.reminders()
+    result["analysis"] = (time.perf_counter() - start, peak.peak)
+    start = time.perf_counter()
+    with Peak() as peak:
+        write_outputs(a, out)
+    result["outputs"] = (time.perf_counter() - start, peak.peak)
+    return result
+
+
+def cli(book: Path, out: Path) -> tuple[float, int]:
+    """``cashplan report`` as a user runs it: seconds, and the peak of its largest process."""
+    code = (
+        "import resource, subprocess, sys\n"
+        "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
+        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+    )
+    command = [sys.executable, "-m", "cashplan", "report", str(book), "--as-of", AS_OF]
+    start = time.perf_counter()
+    done = subprocess.run(
+        [sys.executable, "-c", code, *command, "--out", str(out), "--force"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return time.perf_counter() - start, int(done.stdout.split()[-1]) * 1024  # KiB on Linux
+
+
+def html(notebook: Path) -> float:
+    from cashplan.app.report import to_html
+
+    start = time.perf_counter()
+    to_html(notebook)
+    return time.perf_counter() - start
+
+
+def run(n: int, fmt: str) -> list[tuple[str, float, int]]:
+    book = book_folder(n, fmt)
+    with tempfile.TemporaryDirectory() as tmp:
+        inner = subprocess.run(
+            [sys.executable, __file__, "--phases", str(book), str(Path(tmp) / "outputs")],
+            check=True,
+            capture_output=True,
+            text=True,
+        )
+        rows = [(name, t, m) for name, (t, m) in json.loads(inner.stdout.splitlines()[-1]).items()]
+        seconds, peak = cli(book, Path(tmp) / "report")
+        rows.append(("cashplan report", seconds, peak))
+        rows.append(("  of which html", html(Path(tmp) / "report" / "report.ipynb"), 0))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("sizes", nargs="*", type=int, default=[1_000_000])
+    parser.add_argument("--formats", nargs="+", default=["csv", "parquet"])
+    parser.add_argument("--phases", nargs=2, metavar=("BOOK", "OUT"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.phases:  # the child process of run()
+        print(json.dumps(phases(*args.phases)))
+        return
+    phases(str(book_folder(20_000, "parquet")), tempfile.mkdtemp())  # compile the loops
+    print(f"{'invoices':>10} {'format':>8} {'phase':<18} {'seconds':>8} {'peak GB':>8}")
+    for n in args.sizes:
+        for fmt in args.formats:
+            for name, seconds, peak in run(n, fmt):
+                gb = f"{peak / 1e9:8.2f}" if peak else f"{'':8}"
+                print(f"{n:>10,} {fmt:>8} {name:<18} {seconds:8.1f} {gb}", flush=True)
+    print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")
+
+
+if __name__ == "__main__":
+    main()

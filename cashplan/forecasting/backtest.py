@@ -97,10 +97,17 @@ def backtest(
     promises: pd.DataFrame | None = None,
     first: str | pd.Timestamp | None = None,
     last: str | pd.Timestamp | None = None,
+    *,
+    disputes: bool = False,
 ) -> Backtest:
-    """Roll the as-of date month by month and score the 13-week forecast (see module doc)."""
+    """Roll the as-of date month by month and score the 13-week forecast (see module doc).
+
+    ``disputes=True`` keeps the book's ``disputed`` flag (the forecast's default dispute
+    policy then applies): fair on a book whose flag was known at each date scored, e.g.
+    disputes raised before the due date; the default ignores it, the flag being today's.
+    """
     dates = backtest_dates(invoices, first, last)
-    known = invoices.assign(disputed=False)
+    known = invoices if disputes else invoices.assign(disputed=False)
     arrays = ledger_arrays(known)  # the same at every date
     frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
     weekly = pd.concat(frames, ignore_index=True)

@@ -69,3 +69,23 @@ def test_cli_backtest_prints_and_writes(tmp_path, capsys):
     out = capsys.readouterr().out
     assert "2 as-of dates" in out and "mean_delay" in out and "%" in out
     assert (tmp_path / "backtest_weekly.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    """The open-book backtest of a small book shaped like a real company's, held out from
+    the sample (``make_small_book``: disputes common and paid late, no payment runs), with
+    its ``disputed`` flag kept."""
+    from cashplan import Book
+    from cashplan.sample import make_small_book
+
+    book = Book.from_tables(make_small_book(seed=3))
+    return backtest(book.invoices, book.fx, book.promises, disputes=True)
+
+
+def test_the_forecast_beats_the_customer_mean_delay_on_a_small_realistic_book(small_result):
+    scores = small_result.summary.set_index("method")
+    wape = scores["wape"]
+    assert small_result.weekly["as_of"].nunique() == 9
+    assert wape["forecast"] < wape["mean_delay"]
+    assert wape["forecast"] < 0.6 * wape["due_date"]

@@ -24,7 +24,13 @@ from typing import Any
 
 from cashplan.core.errors import CashplanError
 
-__all__ = ["SET_BY_COMMAND", "check_against_book", "check_number", "check_parameters"]
+__all__ = [
+    "DISPUTE_POLICIES",
+    "SET_BY_COMMAND",
+    "check_against_book",
+    "check_number",
+    "check_parameters",
+]
 
 # parameters of the report notebook that the command itself sets, and the option to use
 SET_BY_COMMAND = {"book": "BOOK", "as_of": "--as-of", "out": "--out", "company": "--company"}
@@ -110,6 +116,8 @@ def _amounts(name: str, value: Any) -> float | dict[str, float]:
         raise _refuse(name, "an amount or a mapping company -> amount", value, fix) from None
 
 
+DISPUTE_POLICIES = ("auto", "learned", "exclude", "long_delay")  # see forecasting/disputes.py
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "cash_floor": _amounts,
     "opening_cash": _amounts,
@@ -118,7 +126,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "catch_up": lambda n, v: check_number(n, v, 1, 12, integer=True),
     "threshold": lambda n, v: check_number(n, v, 0, 100),
     "safety_margin": lambda n, v: check_number(n, v, 0, 1),
-    "dispute_policy": _choice("exclude", "long_delay"),
+    "dispute_policy": _choice(*DISPUTE_POLICIES),
     "discount_rate": lambda n, v: check_number(n, v, 0, 0.5),
     "cost_of_funds": lambda n, v: check_number(n, v, 0, 1),
 }

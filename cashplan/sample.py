@@ -470,7 +470,26 @@ def make_small_book(
     ).sort_values(["issue_date", "customer_id"], kind="stable")
     frame.insert(0, "invoice_id", [f"SM-{i:06d}" for i in range(1, n + 1)])
     invoices = frame.reset_index(drop=True)
-    customers = pd.DataFrame(
+    customers = _small_customers(ids, size)
+    return {
+        "invoices": invoices,
+        "customers": customers,
+        "promises": _small_promises(rng, invoices, day),
+        "spending": _spending(rng, invoices, start, day, years),
+        "fx_rates": pd.DataFrame(
+            {
+                "date": pd.Series([], dtype="datetime64[us]"),
+                "currency": pd.Series([], dtype=object),
+                "rate": pd.Series([], dtype=float),
+            }
+        ),
+    }
+
+
+def _small_customers(ids: list[str], size: np.ndarray) -> pd.DataFrame:
+    """The small book's customers table (one owner, SMEs on 30-day terms)."""
+    n_customers = len(ids)
+    return pd.DataFrame(
         {
             "customer_id": ids,
             "company": "SM01",
@@ -485,19 +504,6 @@ def make_small_book(
             "contact": [f"ap{i:03d}@example.com" for i in range(n_customers)],
         }
     )
-    return {
-        "invoices": invoices,
-        "customers": customers,
-        "promises": _small_promises(rng, invoices, day),
-        "spending": _spending(rng, invoices, start, day, years),
-        "fx_rates": pd.DataFrame(
-            {
-                "date": pd.Series([], dtype="datetime64[us]"),
-                "currency": pd.Series([], dtype=object),
-                "rate": pd.Series([], dtype=float),
-            }
-        ),
-    }
 
 
 def _small_promises(rng: np.random.Generator, inv: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:

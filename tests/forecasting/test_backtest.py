@@ -84,8 +84,12 @@ def small_result():
 
 
 def test_the_forecast_beats_the_customer_mean_delay_on_a_small_realistic_book(small_result):
+    """Out of sample (the book's generator and seed are not the sample's, and nothing was
+    tuned on it): 0.306 against 0.554 (0.55x), band holding 90 % of weeks. With disputes
+    excluded, as before they were learned, the forecast scored 0.443 (0.80x)."""
     scores = small_result.summary.set_index("method")
     wape = scores["wape"]
     assert small_result.weekly["as_of"].nunique() == 9
-    assert wape["forecast"] < wape["mean_delay"]
-    assert wape["forecast"] < 0.6 * wape["due_date"]
+    assert wape["forecast"] < 0.65 * wape["mean_delay"]
+    assert wape["forecast"] < 0.5 * wape["due_date"]
+    assert 0.7 <= scores.loc["forecast", "p10_p90_coverage"] <= 0.95

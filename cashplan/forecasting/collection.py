@@ -181,7 +181,8 @@ class CollectionForecaster:
         Per company, the settled disputed invoices in the history (what a learned
         dispute policy learns from).
     dispute_cdf_ : ndarray or None
-        Each customer's blended delay CDF of disputed invoices (None: no settled dispute).
+        Each customer's blended delay CDF of disputed invoices (None: no settled dispute,
+        or no open invoice in dispute).
 
     Examples
     --------
@@ -266,6 +267,7 @@ as of 2026-10-31, open invoices: 1)
             d_max=D_MAX,
             uniform=_UNIFORM,
             prior_strength=self.prior_strength,
+            learn=bool(arrays.disputed[rows].any()),
         )
         self.cdf_ = delay_cdfs(
             regular,

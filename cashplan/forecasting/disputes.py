@@ -74,13 +74,15 @@ def dispute_history(
     d_max: int,
     uniform: float,
     prior_strength: float,
+    learn: bool = True,
 ) -> tuple[LedgerArrays, pd.Series, np.ndarray | None]:
     """The undisputed history's arrays, each company's settled disputes, their delay CDFs.
 
     Returns the arrays with the settled disputed invoices' amounts set to 0 (so that the
     ordinary delay distribution leaves them out), the count of settled disputed invoices
     per company (issued and settled by ``day``, credit notes left out), and the
-    disputes' blended delay CDFs (one row per customer), or None when there is none.
+    disputes' blended delay CDFs (one row per customer), or None when there is none
+    (or ``learn`` is False: no open invoice in dispute, a pass over the ledger saved).
 
     >>> from cashplan.fast.arrays import LedgerArrays
     >>> arrays = LedgerArrays(codes=np.array([0, 0, 0]),
@@ -101,6 +103,8 @@ def dispute_history(
     of_row = pd.Series(company[a.codes[settled]]).value_counts()
     counts = of_row.reindex(names, fill_value=0).astype("int64")
     regular = dataclasses.replace(a, amount=np.where(settled, 0.0, a.amount))
+    if not learn:
+        return regular, counts, None
     disputes = dataclasses.replace(a, amount=np.where(settled, a.amount, 0.0))
     cdf = delay_cdfs(
         disputes,

@@ -53,3 +53,40 @@ def test_sample_book_has_what_the_issue_asks(sample_book):
         "payment_run",
         "disputer",
     }
+
+
+def test_small_book_is_shaped_like_a_small_real_company():
+    from cashplan import Book
+    from cashplan.fast.arrays import day_number, ledger_arrays
+    from cashplan.fast.history import decay_table
+    from cashplan.forecasting.payment_runs import run_day_payers
+    from cashplan.sample import make_small_book
+
+    tables = make_small_book()
+    pd.testing.assert_frame_equal(tables["invoices"], make_small_book()["invoices"])
+    book = Book.from_tables(tables)  # a valid book
+    inv = book.invoices
+    per_customer = inv.groupby("customer_id").size()
+    assert len(per_customer) == 100 and 20 <= per_customer.mean() <= 30
+    assert set(book.customers["payment_terms_days"]) == {30}
+    assert (inv["issue_date"].max() - inv["issue_date"].min()).days > 700
+    settled = inv.loc[inv["paid_date"].notna()]
+    late = (settled["paid_date"] - settled["due_date"]).dt.days
+    by_customer = late.groupby(settled["customer_id"]).mean()
+    assert by_customer.quantile(0.9) - by_customer.quantile(0.1) > 15  # heterogeneous payers
+    extra = late[settled["disputed"]].mean() - late[~settled["disputed"]].mean()
+    assert 8 <= extra <= 20  # disputes paid about two weeks later
+    assert (late[settled["disputed"]] < 91).mean() > 0.9  # mostly within 13 weeks
+    shares = []
+    for day in pd.date_range("2025-10-31", "2026-07-31", freq="ME"):
+        was_open = (inv["issue_date"] <= day) & ~(inv["paid_date"] <= day)
+        shares.append(
+            inv.loc[was_open & inv["disputed"], "amount"].sum() / inv.loc[was_open, "amount"].sum()
+        )
+    assert 0.25 <= sum(shares) / len(shares) <= 0.45  # about a third of the open book
+    arrays = ledger_arrays(inv)
+    when = day_number(pd.Timestamp("2026-10-31"))
+    run_day, _ = run_day_payers(arrays, when, decay_table(arrays.paid, when, 365.0))
+    assert (run_day > 0).sum() == 0  # nobody pays on a fixed day of the month
+    assert len(book.promises) < 0.03 * len(inv)
+    assert set(book.spending["category"]) == {"salaries", "external", "taxes", "loans"}

@@ -94,7 +94,7 @@ class Settings:
     safety_margin: float = 0.0
     surplus_lowers: bool = False
     threshold: float = 60.0
-    dispute_policy: Literal["exclude", "long_delay"] = "exclude"
+    dispute_policy: Literal["auto", "learned", "exclude", "long_delay"] = "auto"
     discount_rate: float = 0.02
     cost_of_funds: float = 0.05
     spending: Mapping[str, float] = field(default_factory=dict)

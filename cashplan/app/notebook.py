@@ -33,6 +33,7 @@ from cashplan.app.analysis import Analysis, Settings
 from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.dates import ALL
 from cashplan.core.errors import CashplanError
+from cashplan.forecasting.disputes import policy_sentence
 from cashplan.io.book import read_book
 from cashplan.planning.cash_position import position_sentence
 from cashplan.planning.review import Review
@@ -78,7 +79,7 @@ def load(
     catch_up: int = 1,
     threshold: float = 60.0,
     safety_margin: float = 0.0,
-    dispute_policy: str = "exclude",
+    dispute_policy: str = "auto",
     discount_rate: float = 0.02,
     cost_of_funds: float = 0.05,
     cash_floor: float | Mapping[str, float] = 0.0,
@@ -178,6 +179,8 @@ def summary_markdown(a: Analysis) -> str:
         f"Open receivables: **{_money(items['open_amount_rc'].sum(), cur)}** on "
         f"{len(items):,} open items, of which {_money(overdue, cur)} overdue.",
         "",
+        markdown_text(_dispute_sentence(a)),
+        "",
         "| month | cash need | target | open book | new sales | total (p10 - p90) | gap "
         "| P(target met) |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
@@ -231,6 +234,14 @@ def scenarios_markdown(a: Analysis) -> str:
         )
     ]
     return "Scenarios (open months): " + "; ".join(parts) + "."
+
+
+def _dispute_sentence(a: Analysis) -> str:
+    """What the forecast did with the open disputed invoices, in the summary's scope."""
+    table = a.forecast.disputes
+    if a.settings.company:
+        table = table.loc[table["company"] == a.settings.company]
+    return policy_sentence(table, a.book.reporting_currency)
 
 
 def _plan_sentence(a: Analysis, cur: str) -> str:

@@ -24,7 +24,13 @@ from typing import Any
 
 from cashplan.core.errors import CashplanError
 
-__all__ = ["SET_BY_COMMAND", "check_against_book", "check_number", "check_parameters"]
+__all__ = [
+    "DISPUTE_POLICIES",
+    "SET_BY_COMMAND",
+    "check_against_book",
+    "check_number",
+    "check_parameters",
+]
 
 # parameters of the report notebook that the command itself sets, and the option to use
 SET_BY_COMMAND = {
@@ -157,6 +163,8 @@ def _by_company(
     return check
 
 
+DISPUTE_POLICIES = ("auto", "learned", "exclude", "long_delay")  # see forecasting/disputes.py
+
 _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "lever_success": _rates,
     "learn_levers": _flag,
@@ -167,7 +175,7 @@ _CHECKS: dict[str, Callable[[str, Any], Any]] = {
     "catch_up": lambda n, v: check_number(n, v, 1, 12, integer=True),
     "threshold": lambda n, v: check_number(n, v, 0, 100),
     "safety_margin": lambda n, v: check_number(n, v, 0, 1),
-    "dispute_policy": _choice("exclude", "long_delay"),
+    "dispute_policy": _choice(*DISPUTE_POLICIES),
     "discount_rate": lambda n, v: check_number(n, v, 0, 0.5),
     "cost_of_funds": lambda n, v: check_number(n, v, 0, 1),
     # the scenario levers (Settings; core/scenarios.py's ranges)

@@ -67,6 +67,7 @@ def _run_day_payers(
     n_c,
     share,
     min_invoices,
+    min_months,
     k_min,
     k_max,
     lo,
@@ -74,12 +75,16 @@ def _run_day_payers(
     parts,
     by_day,
     dist,
+    paid_in,
+    run_in,
 ):
     """``run_day_payers``: ``lo``..``hi``, the day numbers the history's due and paid dates
-    span; the ``parts`` parts share the customers. ``by_day`` (``n_c`` x 32) and ``dist``
-    (``n_c`` x k values): zeroed arrays to fill.
+    span; the ``parts`` parts share the customers. ``by_day`` (``n_c`` x 32), ``dist``
+    (``n_c`` x k values), ``paid_in`` and ``run_in`` (``n_c`` x months from ``lo``'s):
+    zeroed arrays to fill (the months with a payment, with one on the run day).
     """
     dom, month_of = month_calendar(lo, hi)
+    m0 = month_of[0]
     count = np.zeros(n_c, dtype=np.int64)
     run_day = np.zeros(n_c, dtype=np.int64)
     slots = k_max - k_min + 1
@@ -94,6 +99,7 @@ def _run_day_payers(
             if w > 0.0:
                 by_day[c, dom[paid[i] - lo]] += w
                 count[c] += 1
+                paid_in[c, month_of[paid[i] - lo] - m0] = 1
         for c in range(first, last):
             top = np.argmax(by_day[c])
             if by_day[c, top] >= share * max(by_day[c].sum(), 1e-12) and count[c] >= min_invoices:
@@ -108,7 +114,12 @@ def _run_day_payers(
             month = _first_run_month(month_of[due[i] - lo], due[i], run_day[c])
             k = month_of[paid[i] - lo] - month
             dist[c, min(max(k, k_min), k_max) - k_min] += w
+            run_in[c, month_of[paid[i] - lo] - m0] = 1
         for c in range(first, last):
+            # a run is a habit: the run day in enough months, and in half the months paid in
+            on_run = run_in[c].sum()
+            if on_run < min_months or on_run < share * paid_in[c].sum():
+                run_day[c] = 0
             total = max(dist[c].sum(), 1e-12)
             for k in range(slots):
                 dist[c, k] /= total
@@ -122,6 +133,7 @@ def run_day_payers(
     *,
     share: float,
     min_invoices: int,
+    min_months: int,
     k_min: int,
     k_max: int,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -129,13 +141,16 @@ def run_day_payers(
 
     A run-day payer paid ``share`` of its history at ``day`` (of at least
     ``min_invoices`` invoices, each weighing its amount times ``decay[age]``) on one
-    day of the month; k counts the run days from the first one on or after the due
-    date to the one it paid on.
+    day of the month, and paid on that day in at least ``min_months`` months and in
+    ``share`` of the months it paid in at all (so that one large invoice, or several
+    settled with one transfer, does not make a run); k counts the run days from the
+    first one on or after the due date to the one it paid on.
     """
     a = arrays
     lo = int(min(a.due.min(initial=day), a.paid.min(initial=day)))  # the calendar spans the
     hi = int(max(a.due.max(initial=day), day))  # history's due and paid dates
     n_c = len(a.customers)
+    months = _month_number(hi) - _month_number(lo) + 1
     return _run_day_payers(
         a.codes,
         a.issue,
@@ -147,6 +162,7 @@ def run_day_payers(
         n_c,
         share,
         min_invoices,
+        min_months,
         k_min,
         k_max,
         lo,
@@ -154,7 +170,15 @@ def run_day_payers(
         threads(),
         zeros((n_c, 32)),
         zeros((n_c, k_max - k_min + 1)),
+        zeros((n_c, months), np.uint8),
+        zeros((n_c, months), np.uint8),
     )
+
+
+def _month_number(day: int) -> int:
+    """Year x 12 + month - 1 of a day number."""
+    y, m, _ = civil(np.int64(day))
+    return int(y) * 12 + int(m) - 1
 
 
 @jit(parallel=True)

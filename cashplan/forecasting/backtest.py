@@ -127,13 +127,17 @@ def backtest(
     last: str | pd.Timestamp | None = None,
     *,
     coverage: float = 0.8,
+    disputes: bool = False,
 ) -> Backtest:
     """Roll the as-of date month by month and score the 13-week forecast (see module doc).
 
     ``coverage``: the share of weeks the calibrated [p10, p90] aims to hold.
+    ``disputes=True`` keeps the book's ``disputed`` flag (the forecast's default dispute
+    policy then applies): fair on a book whose flag was known at each date scored, e.g.
+    disputes raised before the due date; the default ignores it, the flag being today's.
     """
     dates = backtest_dates(invoices, first, last)
-    known = invoices.assign(disputed=False)
+    known = invoices if disputes else invoices.assign(disputed=False)
     arrays = ledger_arrays(known)  # the same at every date
     frames = [_one_date(known, arrays, fx, promises, day) for day in dates]
     weekly = with_calibration(pd.concat(frames, ignore_index=True), coverage)

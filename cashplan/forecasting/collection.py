@@ -16,8 +16,12 @@ Model (decisions stated here and in the README):
   date with the customer's promise-keeping probability, else the history
   applies. An account-level promise covers the customer's oldest open invoices
   up to its amount.
-- Disputed invoices: ``dispute_policy="exclude"`` puts them beyond the horizon;
-  ``"long_delay"`` spreads them evenly from 60 to 240 days after as-of.
+- Disputed invoices (:mod:`cashplan.forecasting.disputes`): by default (``"auto"``)
+  they follow the delays of the company's settled disputed invoices, shrunk per
+  customer and conditioned on age, where the history holds enough of them
+  (``"learned"`` wherever it holds any); else ``"exclude"`` puts them beyond the
+  horizon; ``"long_delay"`` spreads them evenly from 60 to 240 days after as-of.
+  The ordinary delays are learned from the undisputed history.
 - Adjustments (the workbook's table) shift an invoice's or a customer's
   distribution by ``shift_days``, or pin it to ``to_date``; the latest recorded wins.
 
@@ -44,7 +48,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -57,6 +61,7 @@ from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import text_from_codes
 from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
 from cashplan.fast.history import decay_table
+from cashplan.forecasting.disputes import applied_policies, check_policy, dispute_history
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
 from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
 from cashplan.forecasting.promises import GRID as _GRID
@@ -77,7 +82,10 @@ class Forecast:
     """Per-invoice dates, per-bucket and per-month amounts of a forecast.
 
     ``month_mass`` holds, for each row of ``invoices``, the probability of being
-    paid in each row of ``month_windows`` (the last column: after them).
+    paid in each row of ``month_windows`` (the last column: after them). ``disputes``:
+    per company, the dispute policy that applied (``policy``), the settled disputed
+    invoices it could learn from (``settled_disputes``) and the open disputed ones
+    (``open_disputed``, ``open_disputed_rc``).
     """
 
     invoices: pd.DataFrame
@@ -85,6 +93,7 @@ class Forecast:
     months: pd.DataFrame
     month_windows: pd.DataFrame
     month_mass: np.ndarray
+    disputes: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
@@ -168,6 +177,12 @@ class CollectionForecaster:
         Each customer's blended delay CDF (one row per customer, over the delay grid).
     runs_ : tuple of ndarray
         Each customer's payment-run day (-1: none) and its distribution.
+    settled_disputes_ : Series
+        Per company, the settled disputed invoices in the history (what a learned
+        dispute policy learns from).
+    dispute_cdf_ : ndarray or None
+        Each customer's blended delay CDF of disputed invoices (None: no settled dispute,
+        or no open invoice in dispute).
 
     Examples
     --------
@@ -244,8 +259,18 @@ as of 2026-10-31, open invoices: 1)
         rows = open_rows_of(arrays, day)
         when = day_number(day)
         decay = decay_table(arrays.paid, when, self.half_life_days)
-        self.cdf_ = delay_cdfs(
+        regular, self.settled_disputes_, self.dispute_cdf_ = dispute_history(
             arrays,
+            when,
+            decay,
+            d_min=D_MIN,
+            d_max=D_MAX,
+            uniform=_UNIFORM,
+            prior_strength=self.prior_strength,
+            learn=bool(arrays.disputed[rows].any()),
+        )
+        self.cdf_ = delay_cdfs(
+            regular,
             when,
             decay,
             d_min=D_MIN,
@@ -264,7 +289,7 @@ as of 2026-10-31, open invoices: 1)
         promises: pd.DataFrame | None = None,
         adjustments: pd.DataFrame | None = None,
         promise_keeping: pd.Series | None = None,
-        dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+        dispute_policy: Literal["auto", "learned", "exclude", "long_delay"] = "auto",
         delay_days: pd.Series | None = None,
     ) -> Forecast:
         """The forecast of the open book with the promises and adjustments known at as-of.
@@ -277,8 +302,9 @@ as of 2026-10-31, open invoices: 1)
             Probability that a customer keeps a promise, indexed by (company,
             customer_id), e.g. ``1 - PayerScorer.summary_.broken_promise_share``;
             0.8 where absent.
-        dispute_policy : {"exclude", "long_delay"}
-            What happens to disputed invoices.
+        dispute_policy : {"auto", "learned", "exclude", "long_delay"}
+            What happens to disputed invoices (:mod:`cashplan.forecasting.disputes`);
+            ``Forecast.disputes`` says what applied in each company.
         delay_days : Series, optional
             A what-if (scenarios): days each customer pays later (0 or more),
             indexed by (company, customer_id); 0 where absent. Each of its open invoices'
@@ -293,8 +319,7 @@ as of 2026-10-31, open invoices: 1)
             expected_date, p10_date, p90_date, basis. ``buckets``: company (and
             ``ALL``) x bucket: start, end, kind, expected, p10, p90.
         """
-        if dispute_policy not in ("exclude", "long_delay"):
-            raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
+        check_policy(dispute_policy)
         if not hasattr(self, "as_of_"):
             raise ValueError("this CollectionForecaster is not fitted yet: call fit first")
         day, items, c = self.as_of_, self.items_, self.item_customer_
@@ -307,20 +332,25 @@ as of 2026-10-31, open invoices: 1)
         fine = _fine_buckets(buckets, windows)
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))  # the items, customer by customer
-        mass, dates, basis = self._from_history(due, edges, order)
+        disputed = items["disputed"].to_numpy()
+        policies = applied_policies(dispute_policy, self.settled_disputes_)
+        policy = policies.reindex(items["company"]).to_numpy()
+        learned = disputed & (policy == "learned")
+        mass, dates, basis = self._from_history(due, edges, order, learned)
         later = _what_if(delay_days, self.customers_)[c]
         for days in np.unique(later[later != 0]):  # one pass per distinct delay (a few)
             rows = later == days
-            moved, moved_dates, _ = self._from_history(due, edges - days, order)
+            moved, moved_dates, _ = self._from_history(due, edges - days, order, learned)
             mass[rows] = moved[rows]
             for k in dates:
                 dates[k][rows] = moved_dates[k][rows] + np.timedelta64(int(days), "D")
         basis[shift != 0] = BASES.index("adjusted")
         mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
-        disputed = items["disputed"].to_numpy()
-        if disputed.any():
-            _disputes(disputed, dispute_policy, day, mass, dates, fine)
-            basis[disputed] = BASES.index("disputed")
+        for name in ("exclude", "long_delay"):  # disputes that are not learned
+            moved = disputed & (policy == name)
+            if moved.any():
+                _disputes(moved, name, day, mass, dates, fine)
+                basis[moved] = BASES.index("disputed")
         out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
         for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
             out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
@@ -334,6 +364,7 @@ as of 2026-10-31, open invoices: 1)
             by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
             windows,
             month_mass,
+            _dispute_table(items, disputed, policies, self.settled_disputes_),
         )
 
     def _bucket_table(
@@ -345,13 +376,14 @@ as of 2026-10-31, open invoices: 1)
         )
 
     def _from_history(
-        self, due: np.ndarray, edges: np.ndarray, order: np.ndarray
+        self, due: np.ndarray, edges: np.ndarray, order: np.ndarray, learned: np.ndarray
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """Each item's mass in the fine intervals starting at ``edges``, its dates and its
         basis, from its customer's history (or payment runs) alone, given it is unpaid at as-of.
 
         ``due``: the items' due dates (shifted by the adjustments); ``order``: the items by
-        customer (``by_customer``).
+        customer (``by_customer``); ``learned``: the disputed items that follow the
+        customers' dispute history (``dispute_cdf_``).
         """
         c, day = self.item_customer_, self.as_of_
         today = np.datetime64(day.date(), "D")
@@ -378,7 +410,39 @@ as of 2026-10-31, open invoices: 1)
         mass[rows] = run_mass
         for k in dates:
             dates[k][rows] = run_dates[k]
+        if learned.any() and self.dispute_cdf_ is not None:
+            self._learned_disputes(np.flatnonzero(learned), due, edges, mass, dates, basis)
         return mass, dates, basis
+
+    def _learned_disputes(
+        self,
+        rows: np.ndarray,
+        due: np.ndarray,
+        edges: np.ndarray,
+        mass: np.ndarray,
+        dates: dict[str, np.ndarray],
+        basis: np.ndarray,
+    ) -> None:
+        """Give the disputed items at ``rows`` their customers' dispute delays, given they
+        are unpaid at as-of (in place)."""
+        today = np.datetime64(self.as_of_.date(), "D")
+        cdf = self.dispute_cdf_
+        assert cdf is not None
+        d_mass, left, mean, p10, p90 = conditional(
+            self.item_customer_[rows],
+            due[rows].astype(np.int64),
+            today.astype(np.int64),
+            edges.astype(np.int64),
+            cdf,
+            D_MIN,
+        )
+        mass[rows] = d_mass
+        gone = left <= 1e-12
+        for k, v in (("expected", mean), ("p10", p10), ("p90", p90)):
+            dates[k][rows] = np.where(
+                gone, np.datetime64("NaT"), due[rows] + v.astype("timedelta64[D]")
+            )
+        basis[rows] = BASES.index("disputed")
 
 
 def forecast(
@@ -388,7 +452,7 @@ def forecast(
     promises: pd.DataFrame | None = None,
     adjustments: pd.DataFrame | None = None,
     promise_keeping: pd.Series | None = None,
-    dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+    dispute_policy: Literal["auto", "learned", "exclude", "long_delay"] = "auto",
     half_life_days: float = 365.0,
     prior_strength: float = 5.0,
     weeks: int = 13,
@@ -463,6 +527,23 @@ def _disputes(
     for k, frac in (("expected", 0.5), ("p10", 0.1), ("p90", 0.9)):
         when = lo + np.timedelta64(round(frac * 180), "D")
         dates[k] = np.where(disputed, when, dates[k])
+
+
+def _dispute_table(
+    items: pd.DataFrame, disputed: np.ndarray, policies: pd.Series, settled: pd.Series
+) -> pd.DataFrame:
+    """Per company: the policy applied, the settled disputes, the open disputed items."""
+    open_ = items.loc[disputed].groupby("company")["open_amount_rc"].agg(["size", "sum"])
+    table = pd.DataFrame(
+        {
+            "company": policies.index,
+            "policy": policies.to_numpy(),
+            "settled_disputes": settled.reindex(policies.index).to_numpy(),
+            "open_disputed": open_["size"].reindex(policies.index, fill_value=0).to_numpy(),
+            "open_disputed_rc": open_["sum"].reindex(policies.index, fill_value=0.0).to_numpy(),
+        }
+    )
+    return table.astype({"open_disputed": "int64", "settled_disputes": "int64"})
 
 
 def _bucket_table(

@@ -1,7 +1,11 @@
 """Payers who settle on a fixed payment-run day of the month (the 10th, the 25th...).
 
 A customer is a *run-day payer* when at least ``_SHARE`` of its paid amount (of at
-least ``_MIN_INVOICES`` invoices) fell on one day of the month. For such a payer the
+least ``_MIN_INVOICES`` invoices) fell on one day of the month, in at least
+``_MIN_MONTHS`` months and in ``_SHARE`` of the months it paid in: a habit, not one
+large invoice or a few settled with one transfer (payers on random days are not
+run-day payers: out of 200 such payers of 6-14 invoices, the amount rule alone
+flagged 56). For such a payer the
 payment date is modelled as the k-th run day on or after the due date (k = -1: the
 run day just before it), with k distributed as in its history, and conditioned on
 being after as-of. This places its cash on the run days instead of smearing it
@@ -22,6 +26,7 @@ __all__ = ["run_day_forecast", "run_day_payers"]
 
 _SHARE = 0.5
 _MIN_INVOICES = 6
+_MIN_MONTHS = 6
 _K_MIN, _K_MAX = -1, 23
 
 
@@ -35,7 +40,14 @@ def run_day_payers(
     (``cashplan.fast.history.decay_table``).
     """
     return _runs.run_day_payers(
-        arrays, day, decay, share=_SHARE, min_invoices=_MIN_INVOICES, k_min=_K_MIN, k_max=_K_MAX
+        arrays,
+        day,
+        decay,
+        share=_SHARE,
+        min_invoices=_MIN_INVOICES,
+        min_months=_MIN_MONTHS,
+        k_min=_K_MIN,
+        k_max=_K_MAX,
     )
 
 

@@ -22,6 +22,7 @@ _KEYS = ["company", "customer_id"]
 
 __all__ = [
     "BASES",
+    "DEFAULT_KEEPING",
     "D_MAX",
     "D_MIN",
     "GRID",
@@ -32,7 +33,7 @@ __all__ = [
 
 D_MIN, D_MAX = -90, 730  # the delay grid of the forecast, in days after the due date
 GRID = D_MAX - D_MIN + 1
-_DEFAULT_KEEPING = 0.8
+DEFAULT_KEEPING = 0.8  # the prior of PayerScorer.promise_keeping; here where none is given
 
 
 def _latest(table: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
@@ -150,9 +151,9 @@ def mix_promises(
     codes, customers = who
     if keeping is not None and len(keeping):
         k = keeping.reindex(pd.MultiIndex.from_frame(customers))
-        p_keep = k.fillna(_DEFAULT_KEEPING).to_numpy(dtype=float)[codes[rows]]
+        p_keep = k.fillna(DEFAULT_KEEPING).to_numpy(dtype=float)[codes[rows]]
     else:
-        p_keep = np.full(len(rows), _DEFAULT_KEEPING)
+        p_keep = np.full(len(rows), DEFAULT_KEEPING)
     p = np.where(has_pin, 1.0, p_keep)
     first_day = np.datetime64((day + pd.Timedelta(days=1)).date())
     when = np.maximum(np.where(has_pin, pin, promised[rows]), first_day)

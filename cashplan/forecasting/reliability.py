@@ -57,6 +57,7 @@ from cashplan.fast.arrays import (
 from cashplan.fast.frames import invoice_rows
 from cashplan.fast.history import decay_table
 from cashplan.fast.scoring import payer_sums
+from cashplan.forecasting.promises import DEFAULT_KEEPING
 
 __all__ = ["PayerScorer"]
 
@@ -95,6 +96,9 @@ class PayerScorer:
         n_settled, n_eff and the metrics (shrunk toward the company's).
     company_ : DataFrame
         Per company, the metrics' weighted averages (the prior a thin history shrinks to).
+    promise_record_ : DataFrame
+        Per customer: company, customer_id, its promises due by as-of (``n_promises``)
+        and those kept (``n_kept``), what ``promise_keeping`` learns from.
     """
 
     def __init__(
@@ -158,15 +162,43 @@ class PayerScorer:
             {k: v[present] for k, v in metrics.items()},
             index=pd.MultiIndex.from_frame(a.customers.loc[present]),
         )
+        n_promises = table["n_promises"].fillna(0.0)
+        self.promise_record_ = pd.DataFrame(
+            {
+                "n_promises": n_promises.astype("int64"),
+                "n_kept": (n_promises * (1 - table["broken_promise_share"].fillna(0.0)))
+                .round()
+                .astype("int64"),
+            }
+        ).reset_index()
         self.company_ = self._company_priors(table)
         self.summary_ = self._shrink_and_score(table).reset_index()
         return self
 
-    def promise_keeping(self) -> pd.Series:
-        """Each customer's chance of keeping a promise (1 - its broken share), indexed by
-        company and customer: what the forecast weighs a promise with."""
-        broken = self.summary_.set_index(["company", "customer_id"])["broken_promise_share"]
-        return 1.0 - broken
+    def promise_keeping(self, prior: float = DEFAULT_KEEPING) -> pd.Series:
+        """Each customer's chance of keeping a promise, indexed by company and customer:
+        what the forecast weighs a promise with.
+
+        Learned from the promises due by as-of (kept: paid within ``tolerance_days`` of
+        the promised date): the company's kept share, shrunk toward ``prior`` (0.8) by
+        ``prior_strength`` promises' worth; each customer's own, shrunk toward its
+        company's likewise. A customer without promises gets its company's figure.
+
+        >>> scorer = PayerScorer()
+        >>> scorer.promise_record_ = pd.DataFrame({"company": ["A", "A"],
+        ...     "customer_id": ["C1", "C2"], "n_promises": [10, 0], "n_kept": [2, 0]})
+        >>> scorer.promise_keeping().round(3).tolist()  # A: (2 + 5 x 0.8) / 15 = 0.4
+        [0.267, 0.4]
+        """
+        r = self.promise_record_
+        k = self.prior_strength
+        per_company = r.groupby("company")[["n_promises", "n_kept"]].sum()
+        company = (per_company["n_kept"] + k * prior) / (per_company["n_promises"] + k)
+        at = company.reindex(r["company"]).to_numpy(dtype=float)
+        total = r["n_promises"].to_numpy(dtype=float) + k
+        keep = (r["n_kept"].to_numpy(dtype=float) + k * at) / np.where(total > 0, total, 1.0)
+        keep = np.where(total > 0, keep, at)
+        return pd.Series(keep, index=pd.MultiIndex.from_frame(r[["company", "customer_id"]]))
 
     def classify(self, threshold: float | None = None) -> pd.DataFrame:
         """The summary with ``reliability`` recomputed at another threshold (no refit)."""

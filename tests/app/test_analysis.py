@@ -269,3 +269,19 @@ def test_every_default_has_one_home_the_settings() -> None:
     summary = _parser().parse_args(["summary", "book", "--as-of", "2026-10-31"])
     assert summary.catch_up == setting_default("k")
     assert summary.margin == setting_default("safety_margin")
+
+
+def test_the_summary_says_which_dispute_policy_applied():
+    from cashplan.app.notebook import summary_markdown
+    from cashplan.sample import make_small_book
+
+    small = Book.from_tables(make_small_book())
+    learned = Analysis(small, Settings(as_of="2026-10-31"))
+    assert learned.forecast.disputes["policy"].tolist() == ["learned"]
+    text = summary_markdown(learned)
+    assert "SM01 forecast from the book's settled disputed invoices" in text.replace("\\", "")
+    excluded = learned.replace(dispute_policy="exclude")
+    assert excluded.forecast.disputes["policy"].tolist() == ["exclude"]
+    assert "SM01 left out of the forecast." in summary_markdown(excluded).replace("\\", "")
+    with pytest.raises(CashplanError, match="dispute_policy"):
+        Settings(as_of="2026-10-31", dispute_policy="ignore")  # type: ignore[arg-type]

@@ -115,3 +115,27 @@ def test_cli_backtest_prints_and_writes(tmp_path, capsys):
     assert "2 as-of dates" in out and "mean_delay" in out and "%" in out
     assert "pinball" in out and "raw_coverage" in out
     assert (tmp_path / "backtest_weekly.csv").exists()
+
+
+@pytest.fixture(scope="module")
+def small_result():
+    """The open-book backtest of a small book shaped like a real company's, held out from
+    the sample (``make_small_book``: disputes common and paid late, no payment runs), with
+    its ``disputed`` flag kept."""
+    from cashplan import Book
+    from cashplan.sample import make_small_book
+
+    book = Book.from_tables(make_small_book(seed=3))
+    return backtest(book.invoices, book.fx, book.promises, disputes=True)
+
+
+def test_the_forecast_beats_the_customer_mean_delay_on_a_small_realistic_book(small_result):
+    """Out of sample (the book's generator and seed are not the sample's, and nothing was
+    tuned on it): 0.306 against 0.554 (0.55x), band holding 90 % of weeks. With disputes
+    excluded, as before they were learned, the forecast scored 0.443 (0.80x)."""
+    scores = small_result.summary.set_index("method")
+    wape = scores["wape"]
+    assert small_result.weekly["as_of"].nunique() == 9
+    assert wape["forecast"] < 0.65 * wape["mean_delay"]
+    assert wape["forecast"] < 0.5 * wape["due_date"]
+    assert 0.7 <= scores.loc["forecast", "p10_p90_coverage"] <= 0.95

@@ -186,6 +186,68 @@ def test_dispute_policies():
         forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="ignore")  # type: ignore[arg-type]
 
 
+def disputed_history(customer: str, delays: list[int], start: str = "2025-01-17") -> list[dict]:
+    return [
+        {**r, "invoice_id": r["invoice_id"].replace("-H", "-D"), "disputed": "true"}
+        for r in history(customer, delays, start)
+    ]
+
+
+def test_disputes_are_learned_from_settled_disputes_where_there_are_enough():
+    # C1 pays on time, except its disputed invoices: 40 days late; C2 has no dispute history
+    rows = [
+        *history("C1", [0] * 30),
+        *disputed_history("C1", [40] * 30),
+        *history("C2", [0] * 30),
+        open_invoice("C1", "D1", "2026-11-10", disputed="true"),
+        open_invoice("C1", "N1", "2026-11-10"),
+        open_invoice("C2", "D2", "2026-11-10", disputed="true"),
+        open_invoice("C1", "OLD", "2026-09-01", disputed="true"),  # 60 days past due
+    ]
+    book = book_of(rows)
+    fc = forecast(book.invoices, AS_OF, Fx.identity())  # auto: 30 settled disputes are enough
+    assert fc.disputes[["company", "policy", "settled_disputes", "open_disputed"]].to_dict(
+        "records"
+    ) == [{"company": "default", "policy": "learned", "settled_disputes": 30, "open_disputed": 3}]
+    near = pd.Timedelta(days=1)  # the 0.2 % floor moves a mean by under a day
+    assert abs(row(fc, "D1")["expected_date"] - pd.Timestamp("2026-12-20")) <= near  # due + 40
+    assert row(fc, "D1")["basis"] == "disputed"
+    # the undisputed invoice follows the undisputed history only
+    assert abs(row(fc, "N1")["expected_date"] - pd.Timestamp("2026-11-10")) <= near
+    # a customer without disputes of its own gets the company's (all of C1's here)
+    assert abs(row(fc, "D2")["expected_date"] - pd.Timestamp("2026-12-20")) <= near
+    # conditioned on its age like any invoice: 60 days past due, the 40 days are gone,
+    # what is left is the 0.2 % floor, spread to the grid's end
+    assert row(fc, "OLD")["expected_date"] > pd.Timestamp("2026-10-31")
+    b = fc.buckets.loc[fc.buckets["company"] == "ALL"].set_index("start")["expected"]
+    assert b[week_of("2026-12-20")] == pytest.approx(2000.0, rel=0.01)  # D1 and D2
+    explicit = forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="learned")
+    pd.testing.assert_frame_equal(explicit.buckets, fc.buckets)
+    excluded = forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="exclude")
+    assert pd.isna(row(excluded, "D1")["expected_date"])
+    assert excluded.disputes["policy"].tolist() == ["exclude"]
+
+
+def test_too_few_settled_disputes_fall_back_to_exclude_unless_learned_is_asked():
+    rows = [
+        *history("C1", [0] * 30),
+        *disputed_history("C1", [40] * 5),
+        open_invoice("C1", "D1", "2026-11-10", disputed="true"),
+    ]
+    book = book_of(rows)
+    auto = forecast(book.invoices, AS_OF, Fx.identity())
+    assert auto.disputes["policy"].tolist() == ["exclude"]
+    assert pd.isna(row(auto, "D1")["expected_date"])
+    learned = forecast(book.invoices, AS_OF, Fx.identity(), dispute_policy="learned")
+    assert learned.disputes["policy"].tolist() == ["learned"]
+    near = pd.Timedelta(days=1)
+    assert abs(row(learned, "D1")["expected_date"] - pd.Timestamp("2026-12-20")) <= near
+    # a book without any settled dispute: "learned" has nothing to learn from
+    bare = book_of([*history("C1", [0] * 30), open_invoice("C1", "D1", "2026-11-10", "1", "true")])
+    fc = forecast(bare.invoices, AS_OF, Fx.identity(), dispute_policy="learned")
+    assert fc.disputes["policy"].tolist() == ["exclude"]
+
+
 def test_adjustments_shift_or_pin():
     rows = [
         *history("C1", [10] * 30),

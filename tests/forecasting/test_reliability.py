@@ -116,6 +116,35 @@ def test_broken_promises_lower_the_score():
     assert summary.loc["KEEPS", "score"] > summary.loc["BREAKS", "score"]
 
 
+def test_promise_keeping_is_learned_with_0_8_as_its_prior():
+    """Every promise of the company is broken: its keeping falls from the 0.8 prior toward
+    0, a customer without promises gets the company's figure (not 0.8, not 1)."""
+    rows = (
+        monthly("BREAKS", "2025-01-01", 20, lambda i: 20)
+        + monthly("ALSO", "2025-01-01", 20, lambda i: 20)
+        + monthly("NONE", "2025-01-01", 20, lambda i: 0)
+    )
+    inv = ledger(rows).invoices
+    broken = inv.loc[inv["customer_id"] != "NONE"]
+    promises = pd.DataFrame(
+        {
+            "company": "default",
+            "customer_id": broken["customer_id"],
+            "invoice_id": broken["invoice_id"],
+            "promised_date": broken["due_date"] + pd.Timedelta(days=5),
+            "amount": broken["amount"],
+            "recorded_on": broken["due_date"],
+        }
+    )
+    keep = PayerScorer().fit(inv, "2026-10-31", promises).promise_keeping()
+    keep = keep.droplevel("company")
+    company = (0 + 5 * 0.8) / (40 + 5)  # 40 promises, none kept, 5 promises' worth of 0.8
+    assert keep["NONE"] == pytest.approx(company)
+    assert keep["BREAKS"] == pytest.approx((0 + 5 * company) / (20 + 5))
+    without = PayerScorer().fit(inv, "2026-10-31").promise_keeping()
+    assert without.tolist() == pytest.approx([0.8, 0.8, 0.8])
+
+
 def test_threshold_moves_the_class_without_refitting(sample_book):
     scorer = PayerScorer().fit(sample_book.invoices, "2026-10-31", sample_book.promises)
     strict = scorer.classify(threshold=90)

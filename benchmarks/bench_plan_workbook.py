@@ -89,6 +89,12 @@ def workbook() -> None:
             ),
         ),
         ("shift (saved)", lambda: wb.save_adjustment(item()["customer_id"], shift_days=15)),
+        (
+            "sales plan (saved)",
+            lambda: wb.save_sales_plan(
+                "FR01", "2026-12", 1e6 + 1000.0 * len(wb.analysis.sales_plan)
+            ),
+        ),
     ]
     for label, change in changes:
         times = []

@@ -155,6 +155,7 @@ _DEPENDS: dict[str, set[str]] = {
     "aged": {"items"},
     "kpis": {"as_of", "invoices", "fx_rates"},
 }
+_EDITED = ("promises", "adjustments")  # the tables re-forecast customer by customer
 _TABLES = (
     "invoices",
     "customers",
@@ -170,6 +171,20 @@ _TABLES = (
 def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """The promises whose date has come by ``day`` (what the scorer learns from)."""
     return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
+
+
+def _edited_customers(old: Book, new: Book) -> pd.DataFrame | None:
+    """The customers (company, customer_id) named by the promises and adjustments ``new``
+    adds to ``old``'s; None when a row was changed or removed (every customer may move)."""
+    added = []
+    for table in _EDITED:
+        before, after = getattr(old, table), getattr(new, table)
+        if before is after:
+            continue
+        if len(after) < len(before) or not after.iloc[: len(before)].equals(before):
+            return None
+        added.append(after.iloc[len(before) :][["company", "customer_id"]])
+    return pd.concat(added, ignore_index=True) if added else None
 
 
 def check_as_of(book: Book, as_of: str | pd.Timestamp) -> None:
@@ -221,6 +236,8 @@ class Analysis:
         self.book = book
         self.settings = settings
         self.day = to_date(settings.as_of)
+        # set by ``replace``: the forecast before an edit, and the customers the edit names
+        self._edited: tuple[Forecast, pd.DataFrame] | None = None
         check_as_of(book, self.day)
         check_against_book(
             {"spending": settings.spending, "cash_floor": settings.cash_floor},
@@ -246,6 +263,11 @@ class Analysis:
                 changed.add(name)
             elif name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
+        if "forecast" in self.__dict__ and not changed & (_DEPENDS["forecast"] - set(_EDITED)):
+            # only promises or adjustments: the customers they name are forecast again
+            customers = _edited_customers(self.book, new.book)
+            if customers is not None:
+                new._edited = (self.forecast, customers)
         return new
 
     @cached_property
@@ -278,13 +300,14 @@ class Analysis:
 
     @cached_property
     def forecast(self) -> Forecast:
-        """The collection forecast of the open book."""
-        return self.forecaster.predict(
-            self.book.promises,
-            self.book.adjustments,
-            promise_keeping=self.scorer.promise_keeping(),
-            dispute_policy=self.settings.dispute_policy,
-        )
+        """The collection forecast of the open book (after an edit of a few customers'
+        promises or adjustments, only their invoices forecast again: ``replace``)."""
+        args = (self.book.promises, self.book.adjustments)
+        keeping, policy = self.scorer.promise_keeping(), self.settings.dispute_policy
+        if self._edited is not None:
+            (previous, customers), self._edited = self._edited, None  # not kept alive
+            return self.forecaster.update(previous, customers, *args, keeping, policy)
+        return self.forecaster.predict(*args, promise_keeping=keeping, dispute_policy=policy)
 
     @cached_property
     def collected(self) -> pd.DataFrame:

@@ -44,7 +44,7 @@ Examples
 from __future__ import annotations
 
 import itertools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
@@ -52,7 +52,7 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
-from cashplan.fast.arrays import LedgerArrays, arrays_for, day_number
+from cashplan.fast.arrays import LedgerArrays, arrays_for, customer_numbers, day_number
 from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import text_from_codes
 from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
@@ -77,7 +77,9 @@ class Forecast:
     """Per-invoice dates, per-bucket and per-month amounts of a forecast.
 
     ``month_mass`` holds, for each row of ``invoices``, the probability of being
-    paid in each row of ``month_windows`` (the last column: after them).
+    paid in each row of ``month_windows`` (the last column: after them); ``fine_mass``
+    the same in the intervals cut by every week and month edge, from which
+    :meth:`CollectionForecaster.update` re-forecasts a few customers without the others.
     """
 
     invoices: pd.DataFrame
@@ -85,6 +87,7 @@ class Forecast:
     months: pd.DataFrame
     month_windows: pd.DataFrame
     month_mass: np.ndarray
+    fine_mass: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
 
 
 def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
@@ -290,23 +293,90 @@ as of 2026-10-31, open invoices: 1)
             raise ValueError(f"dispute_policy is 'exclude' or 'long_delay', not {dispute_policy!r}")
         if not hasattr(self, "as_of_"):
             raise ValueError("this CollectionForecaster is not fitted yet: call fit first")
-        day, items, c = self.as_of_, self.items_, self.item_customer_
+        rows = np.arange(len(self.items_))
+        moved = self._moved(rows, promises, adjustments, promise_keeping, dispute_policy)
+        return self._forecast(*moved)
+
+    def update(
+        self,
+        previous: Forecast,
+        customers: pd.DataFrame,
+        promises: pd.DataFrame | None = None,
+        adjustments: pd.DataFrame | None = None,
+        promise_keeping: pd.Series | None = None,
+        dispute_policy: Literal["exclude", "long_delay"] = "exclude",
+    ) -> Forecast:
+        """``predict(promises, adjustments, promise_keeping, dispute_policy)`` when only the
+        promises and adjustments of ``customers`` (company, customer_id) differ from those
+        ``previous`` was predicted with (by this forecaster, with the same other arguments):
+        only those customers' open invoices are forecast again, the others' are taken from
+        ``previous``. The same forecast as ``predict``'s, for a fraction of the work after
+        one promise.
+        """
+        c, items = self.item_customer_, self.items_
+        numbers = customer_numbers(customers, self.customers_)
+        wanted = np.zeros(len(self.customers_), dtype=bool)
+        wanted[numbers[numbers >= 0]] = True
+        rows = np.flatnonzero(wanted[c])
+        mass = previous.fine_mass.copy()
+        old = previous.invoices
+        dates = {
+            k: old[f"{k}_date"].to_numpy().astype("datetime64[D]")
+            for k in ("expected", "p10", "p90")
+        }
+        basis = pd.Categorical(old["basis"], categories=BASES).codes.astype(np.int64)
+        if len(rows) and len(items):
+            r_mass, r_dates, r_basis = self._moved(
+                rows, promises, adjustments, promise_keeping, dispute_policy
+            )
+            mass[rows], basis[rows] = r_mass, r_basis
+            for k in dates:
+                dates[k][rows] = r_dates[k]
+        return self._forecast(mass, dates, basis)
+
+    def _grid(self) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+        """The report's buckets, the month windows and the fine intervals cut by both."""
+        buckets = buckets_for(self.as_of_, self.weeks, self.months)
+        windows = month_windows(self.as_of_, self.months)
+        return buckets, windows, _fine_buckets(buckets, windows)
+
+    def _moved(
+        self,
+        rows: np.ndarray,
+        promises: pd.DataFrame | None,
+        adjustments: pd.DataFrame | None,
+        promise_keeping: pd.Series | None,
+        dispute_policy: str,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """The fine mass, the dates and the basis of the open items at positions ``rows``
+        (history, adjustments, promises, disputes): each item's own, whatever the others."""
+        every = len(rows) == len(self.items_)  # predict: no copy of the open book
+        day, c = self.as_of_, self.item_customer_[rows]
+        items = self.items_ if every else self.items_.iloc[rows]
         due = items["due_date"].to_numpy(dtype="datetime64[D]")
         who = (c, self.customers_)
         shift, pinned = apply_adjustments(items, adjustments, day, who)
         due = due + shift.astype("timedelta64[D]")
-        buckets = buckets_for(day, self.weeks, self.months)
-        windows = month_windows(day, self.months)
-        fine = _fine_buckets(buckets, windows)
+        fine = self._grid()[2]
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))  # the items, customer by customer
-        mass, dates, basis = self._from_history(due, edges, order)
+        mass, dates, basis = self._from_history(c, due, edges, order)
         basis[shift != 0] = BASES.index("adjusted")
         mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
         disputed = items["disputed"].to_numpy()
         if disputed.any():
             _disputes(disputed, dispute_policy, day, mass, dates, fine)
             basis[disputed] = BASES.index("disputed")
+        return mass, dates, basis
+
+    def _forecast(
+        self, mass: np.ndarray, dates: dict[str, np.ndarray], basis: np.ndarray
+    ) -> Forecast:
+        """The forecast of the open book from every item's fine mass, dates and basis."""
+        items, c = self.items_, self.item_customer_
+        buckets, windows, fine = self._grid()
+        edges = fine["start"].to_numpy(dtype="datetime64[D]")
+        order = by_customer(c, len(self.customers_))
         out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
         for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
             out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
@@ -320,6 +390,7 @@ as of 2026-10-31, open invoices: 1)
             by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
             windows,
             month_mass,
+            mass,
         )
 
     def _bucket_table(
@@ -331,15 +402,15 @@ as of 2026-10-31, open invoices: 1)
         )
 
     def _from_history(
-        self, due: np.ndarray, edges: np.ndarray, order: np.ndarray
+        self, c: np.ndarray, due: np.ndarray, edges: np.ndarray, order: np.ndarray
     ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
         """Each item's mass in the fine intervals starting at ``edges``, its dates and its
         basis, from its customer's history (or payment runs) alone, given it is unpaid at as-of.
 
-        ``due``: the items' due dates (shifted by the adjustments); ``order``: the items by
-        customer (``by_customer``).
+        ``c``: the items' customer numbers; ``due``: their due dates (shifted by the
+        adjustments); ``order``: the items by customer (``by_customer``).
         """
-        c, day = self.item_customer_, self.as_of_
+        day = self.as_of_
         today = np.datetime64(day.date(), "D")
         age = (today - due).astype(np.int64)  # days past the (shifted) due date
         mass, left, mean, p10, p90 = conditional(

@@ -200,8 +200,7 @@ as of 2026-10-31, open invoices: 1)
         self.weeks = weeks
         self.months = months
         self._arrays: LedgerArrays | None = None
-        self._grid_of: pd.Timestamp | None = None  # the date _grid_at was worked out for
-        self._grid_at: tuple[pd.DataFrame, ...] = ()
+        self._grid_at: tuple[pd.DataFrame, ...] = ()  # buckets, windows, fine: by ``fit``
 
     @classmethod
     def from_arrays(cls, arrays: LedgerArrays, **params: Any) -> CollectionForecaster:
@@ -260,6 +259,11 @@ as of 2026-10-31, open invoices: 1)
         )
         self.runs_ = run_day_payers(arrays, when, decay)
         self.as_of_, self.arrays_ = day, arrays
+        buckets, windows = (
+            buckets_for(day, self.weeks, self.months),
+            month_windows(day, self.months),
+        )
+        self._grid_at = (buckets, windows, _fine_buckets(buckets, windows))
         self.items_ = items_at(invoices, rows, day, fx)
         self.customers_, self.item_customer_ = arrays.customers, arrays.codes[rows]
         return self
@@ -342,13 +346,8 @@ as of 2026-10-31, open invoices: 1)
         return self._forecast(mass, dates, basis)
 
     def _grid(self) -> tuple[pd.DataFrame, ...]:
-        """The report's buckets, the month windows and the fine intervals cut by both (worked
-        out at the first forecast after a fit, then kept: they depend on the date alone)."""
-        if self._grid_of != self.as_of_:
-            buckets = buckets_for(self.as_of_, self.weeks, self.months)
-            windows = month_windows(self.as_of_, self.months)
-            self._grid_of = self.as_of_
-            self._grid_at = (buckets, windows, _fine_buckets(buckets, windows))
+        """The report's buckets, the month windows and the fine intervals cut by both
+        (worked out by ``fit``: they depend on the date alone)."""
         return self._grid_at
 
     def _moved(

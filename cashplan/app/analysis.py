@@ -187,6 +187,25 @@ def _edited_customers(old: Book, new: Book) -> pd.DataFrame | None:
     return pd.concat(added, ignore_index=True) if added else None
 
 
+def _respent(
+    old: Analysis, new: Analysis, changed: set[str]
+) -> tuple[set[str], dict[str, pd.DataFrame]] | None:
+    """After a change of the spending overrides alone: the companies whose overrides changed
+    and ``old``'s pieces computed company by company; None when an override of every
+    company (``"category"``) changed, when there were none before or are none after, or
+    when the date or the rates changed."""
+    before, after = old.settings.spending, new.settings.spending
+    if changed & {"as_of", "fx_rates"} or not before or not after:
+        return None  # (any override writes out every company's run-rate months)
+    keys = {k for k in {*before, *after} if before.get(k) != after.get(k)}
+    if any("/" not in k for k in keys):
+        return None
+    pieces: dict[str, pd.DataFrame] = {
+        k: old.__dict__[k] for k in ("need", "disbursements") if k in old.__dict__
+    }
+    return {k.rpartition("/")[0] for k in keys}, pieces
+
+
 def check_as_of(book: Book, as_of: str | pd.Timestamp) -> None:
     """Refuse an as-of date before the book's first invoice.
 
@@ -238,6 +257,9 @@ class Analysis:
         self.day = to_date(settings.as_of)
         # set by ``replace``: the forecast before an edit, and the customers the edit names
         self._edited: tuple[Forecast, pd.DataFrame] | None = None
+        # set by ``replace``: the companies whose spending override changed, and the pieces
+        # computed company by company before the change (``_by_company``)
+        self._respent: tuple[set[str], dict[str, pd.DataFrame]] | None = None
         check_as_of(book, self.day)
         check_against_book(
             {"spending": settings.spending, "cash_floor": settings.cash_floor},
@@ -263,6 +285,8 @@ class Analysis:
                 changed.add(name)
             elif name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
+        if "spending" in changes and new.book.spending is self.book.spending:
+            new._respent = _respent(self, new, changed)
         if "forecast" in self.__dict__ and not changed & (_DEPENDS["forecast"] - set(_EDITED)):
             # only promises or adjustments: the customers they name are forecast again
             customers = _edited_customers(self.book, new.book)
@@ -336,7 +360,27 @@ class Analysis:
     @cached_property
     def need(self) -> pd.DataFrame:
         """The monthly cash need by company and category, before the safety margin."""
-        return cash_need(self.spending, self.book.fx, target_months(self.day))
+        return self._by_company(
+            "need", lambda spending: cash_need(spending, self.book.fx, target_months(self.day))
+        )
+
+    def _by_company(self, name: str, compute: Any) -> pd.DataFrame:
+        """``compute(self.spending)``: a table of rows company by company, in company order.
+
+        After a change of a few companies' spending overrides (``replace``), only their rows
+        are computed, the others' taken from the piece before the change.
+        """
+        if self._respent is None or name not in self._respent[1]:
+            return compute(self.spending)
+        companies, previous = self._respent[0], self._respent[1][name]
+        spending = self.spending
+        mine = compute(spending.loc[spending["company"].isin(companies)])
+        kept = previous.loc[~previous["company"].isin(companies)]
+        both = pd.concat([kept, mine], ignore_index=True)
+        both = both.sort_values("company", kind="stable").reset_index(drop=True)
+        if list(both.columns) != list(previous.columns) or not both.dtypes.equals(previous.dtypes):
+            return compute(spending)  # a company alone gave other types: all of them
+        return both
 
     @cached_property
     def candidates(self) -> Candidates:
@@ -390,7 +434,10 @@ class Analysis:
     @cached_property
     def disbursements(self) -> pd.DataFrame:
         """The spending paid on its days over 52 weeks after as-of (the runway's horizon)."""
-        return disbursement_schedule(self.spending, self.day, self.book.fx, weeks=52)
+        return self._by_company(
+            "disbursements",
+            lambda spending: disbursement_schedule(spending, self.day, self.book.fx, weeks=52),
+        )
 
     @cached_property
     def opening(self) -> pd.DataFrame | None:

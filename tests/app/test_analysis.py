@@ -190,6 +190,43 @@ def test_an_edit_forecasts_again_only_the_customers_it_names(
             assert_same(getattr(replaced, name), getattr(fresh, name), name)
 
 
+COMPANY_OVERRIDES = st.dictionaries(
+    st.sampled_from(["FR01/salaries", "FR01/taxes", "UK01/loans", "UK01/salaries"]),
+    st.floats(0.0, 5e6),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(before=COMPANY_OVERRIDES, after=COMPANY_OVERRIDES)
+def test_a_companys_spending_override_recomputes_its_rows_only(
+    base: Analysis, before: dict[str, float], after: dict[str, float]
+) -> None:
+    """From overrides to other overrides of named companies: the need and the disbursements
+    are the previous ones with those companies' rows computed again, and every piece is
+    still the fresh analysis's."""
+    start = base.replace(spending=before)
+    start.need, start.disbursements  # noqa: B018  (computed, so that they can be spliced)
+    replaced = start.replace(spending=after)
+    changed = {k for k in {*before, *after} if before.get(k) != after.get(k)}
+    assert replaced._respent is not None
+    assert replaced._respent[0] == {k.split("/")[0] for k in changed}
+    assert_all_pieces_fresh(replaced, base.book, dataclasses.replace(base.settings, spending=after))
+
+
+def test_an_override_of_every_company_or_none_recomputes_all_of_them(base: Analysis) -> None:
+    start = base.replace(spending={"FR01/salaries": 1.0})
+    for spending in ({"salaries": 2.0}, {}):
+        assert start.replace(spending=spending)._respent is None
+    assert base.replace(spending={"FR01/salaries": 2.0})._respent is None  # none before
+
+
 def test_a_changed_or_removed_edit_forecasts_the_whole_book_again(base: Analysis) -> None:
     """Not rows added: any customer may move, so the whole open book is forecast again."""
     promises = base.book.promises

@@ -185,6 +185,15 @@ class CollectionForecaster:
 as of 2026-10-31, open invoices: 1)
     >>> model.predict().invoices["expected_date"].dt.strftime("%Y-%m-%d").tolist()
     ['2026-11-30']
+
+    After a promise of customer C1, only C1's invoices are forecast again:
+
+    >>> promise = pd.DataFrame({"company": ["default"], "customer_id": ["C1"],
+    ...     "invoice_id": ["F1"], "promised_date": [pd.Timestamp("2026-11-13")],
+    ...     "amount": [500.0], "recorded_on": [pd.Timestamp("2026-10-31")]})
+    >>> later = model.update(model.predict(), promise[["company", "customer_id"]], promise)
+    >>> later.invoices[["expected_date", "basis"]].astype(str).values.tolist()
+    [['2026-11-16', 'promise']]
     """
 
     def __init__(
@@ -320,6 +329,8 @@ as of 2026-10-31, open invoices: 1)
         one promise.
         """
         c, items = self.item_customer_, self.items_
+        if previous.fine_mass.shape[0] != len(items):  # not a forecast of this open book
+            return self.predict(promises, adjustments, promise_keeping, dispute_policy)
         numbers = customer_numbers(customers, self.customers_)
         wanted = np.zeros(len(self.customers_), dtype=bool)
         wanted[numbers[numbers >= 0]] = True

@@ -6,9 +6,9 @@ Run from the repository root::
     python benchmarks/bench_plan_workbook.py plan       # one of: plan, workbook, report
 
 Goals: the plan for a 100k-open-invoice book in under 1 s (issue 4); the workbook
-updated in under 200 ms after a widget change on the sample book, and the sample
-report end to end through the CLI in under 15 s, with committed notebooks of a few
-hundred KB at most (issue 5).
+updated in under 100 ms after a widget change or a saved edit on the sample book
+(issue 18; 200 ms in issue 5); the sample report end to end through the CLI in under
+15 s, with committed notebooks of a few hundred KB at most (issue 5).
 """
 
 from __future__ import annotations
@@ -89,17 +89,26 @@ def workbook() -> None:
             ),
         ),
         ("shift (saved)", lambda: wb.save_adjustment(item()["customer_id"], shift_days=15)),
+        (
+            "sales plan (saved)",
+            lambda: wb.save_sales_plan(
+                "FR01", "2026-12", 1e6 + 1000.0 * len(wb.analysis.sales_plan)
+            ),
+        ),
     ]
     for label, change in changes:
-        times = []
+        times, cpu = [], []
         for _ in range(5):
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             change()
             times.append((time.perf_counter() - start) * 1000)
+            cpu.append((time.process_time() - start_cpu) * 1000)
         times.sort()
+        cpu.sort()
+        # the CPU time (this process, all its threads) says less about other loads on the machine
         print(
             f"workbook after a {label} change: median {times[2]:.0f} ms, "
-            f"best {times[0]:.0f} ms (goal < 200 ms)"
+            f"best {times[0]:.0f} ms, CPU median {cpu[2]:.0f} ms (goal < 100 ms)"
         )
     shutil.rmtree(folder.parent)
 

@@ -188,6 +188,7 @@ _DEPENDS: dict[str, set[str]] = {
     "aged": {"items"},
     "kpis": {"as_of", "invoices", "fx_rates"},
 }
+_EDITED = ("promises", "adjustments")  # the tables re-forecast customer by customer
 _TABLES = (
     "invoices",
     "customers",
@@ -203,6 +204,39 @@ _TABLES = (
 def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     """The promises whose date has come by ``day`` (what the scorer learns from)."""
     return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
+
+
+def _edited_customers(old: Book, new: Book) -> pd.DataFrame | None:
+    """The customers (company, customer_id) named by the promises and adjustments ``new``
+    adds to ``old``'s; None when a row was changed or removed (every customer may move)."""
+    added = []
+    for table in _EDITED:
+        before, after = getattr(old, table), getattr(new, table)
+        if before is after:
+            continue
+        if len(after) < len(before) or not after.iloc[: len(before)].equals(before):
+            return None
+        added.append(after.iloc[len(before) :][["company", "customer_id"]])
+    return pd.concat(added, ignore_index=True) if added else None
+
+
+def _respent(
+    old: Analysis, new: Analysis, changed: set[str]
+) -> tuple[set[str], dict[str, pd.DataFrame]] | None:
+    """After a change of the spending overrides alone: the companies whose overrides changed
+    and ``old``'s pieces computed company by company; None when an override of every
+    company (``"category"``) changed, when there were none before or are none after, or
+    when the date or the rates changed."""
+    before, after = old.settings.spending, new.settings.spending
+    if changed & {"as_of", "fx_rates", "spending_add"} or not before or not after:
+        return None  # (any override writes out every company's run-rate months)
+    keys = {k for k in {*before, *after} if before.get(k) != after.get(k)}
+    if any("/" not in k for k in keys):
+        return None
+    pieces: dict[str, pd.DataFrame] = {
+        k: old.__dict__[k] for k in ("need", "disbursements") if k in old.__dict__
+    }
+    return {k.rpartition("/")[0] for k in keys}, pieces
 
 
 def check_as_of(book: Book, as_of: str | pd.Timestamp) -> None:
@@ -254,6 +288,11 @@ class Analysis:
         self.book = book
         self.settings = settings
         self.day = to_date(settings.as_of)
+        # set by ``replace``: the forecast before an edit, and the customers the edit names
+        self._edited: tuple[Forecast, pd.DataFrame] | None = None
+        # set by ``replace``: the companies whose spending override changed, and the pieces
+        # computed company by company before the change (``_by_company``)
+        self._respent: tuple[set[str], dict[str, pd.DataFrame]] | None = None
         check_as_of(book, self.day)
         check_against_book(
             {
@@ -285,6 +324,13 @@ class Analysis:
                 changed.add(name)
             elif name in self.__dict__:
                 new.__dict__[name] = self.__dict__[name]
+        if "spending" in changes and new.book.spending is self.book.spending:
+            new._respent = _respent(self, new, changed)
+        if "forecast" in self.__dict__ and not changed & (_DEPENDS["forecast"] - set(_EDITED)):
+            # only promises or adjustments: the customers they name are forecast again
+            customers = _edited_customers(self.book, new.book)
+            if customers is not None:
+                new._edited = (self.forecast, customers)
         return new
 
     @cached_property
@@ -317,17 +363,18 @@ class Analysis:
 
     @cached_property
     def forecast(self) -> Forecast:
-        """The collection forecast of the open book."""
+        """The collection forecast of the open book (after an edit of a few customers'
+        promises or adjustments, only their invoices forecast again: ``replace``)."""
+        args = (self.book.promises, self.book.adjustments)
+        keeping, policy = self.scorer.promise_keeping(), self.settings.dispute_policy
+        delays = customer_delays(
+            self.forecaster.customers_, self.settings.delay_shift_days, self.settings.customer_delay
+        )
+        if self._edited is not None:
+            (previous, customers), self._edited = self._edited, None  # not kept alive
+            return self.forecaster.update(previous, customers, *args, keeping, policy, delays)
         return self.forecaster.predict(
-            self.book.promises,
-            self.book.adjustments,
-            promise_keeping=self.scorer.promise_keeping(),
-            dispute_policy=self.settings.dispute_policy,
-            delay_days=customer_delays(
-                self.forecaster.customers_,
-                self.settings.delay_shift_days,
-                self.settings.customer_delay,
-            ),
+            *args, promise_keeping=keeping, dispute_policy=policy, delay_days=delays
         )
 
     @cached_property
@@ -358,7 +405,27 @@ class Analysis:
     @cached_property
     def need(self) -> pd.DataFrame:
         """The monthly cash need by company and category, before the safety margin."""
-        return cash_need(self.spending, self.book.fx, target_months(self.day))
+        return self._by_company(
+            "need", lambda spending: cash_need(spending, self.book.fx, target_months(self.day))
+        )
+
+    def _by_company(self, name: str, compute: Any) -> pd.DataFrame:
+        """``compute(self.spending)``: a table of rows company by company, in company order.
+
+        After a change of a few companies' spending overrides (``replace``), only their rows
+        are computed, the others' taken from the piece before the change.
+        """
+        if self._respent is None or name not in self._respent[1]:
+            return compute(self.spending)
+        companies, previous = self._respent[0], self._respent[1][name]
+        spending = self.spending
+        mine = compute(spending.loc[spending["company"].isin(companies)])
+        kept = previous.loc[~previous["company"].isin(companies)]
+        both = pd.concat([kept, mine], ignore_index=True)
+        both = both.sort_values("company", kind="stable").reset_index(drop=True)
+        if list(both.columns) != list(previous.columns) or not both.dtypes.equals(previous.dtypes):
+            return compute(spending)  # a company alone gave other types: all of them
+        return both
 
     @cached_property
     def candidates(self) -> Candidates:
@@ -420,7 +487,10 @@ class Analysis:
     @cached_property
     def disbursements(self) -> pd.DataFrame:
         """The spending paid on its days over 52 weeks after as-of (the runway's horizon)."""
-        return disbursement_schedule(self.spending, self.day, self.book.fx, weeks=52)
+        return self._by_company(
+            "disbursements",
+            lambda spending: disbursement_schedule(spending, self.day, self.book.fx, weeks=52),
+        )
 
     @cached_property
     def opening(self) -> pd.DataFrame | None:

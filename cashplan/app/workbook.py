@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import html
 import time
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -218,9 +219,8 @@ class Workbook:
         self.scenario_table.value = styled(
             overview, money=["total_forecast", "gap", "lowest_cash"], uuid="scenarios"
         ).to_html()
-        _show(
-            go.Figure(charts.scenarios_spec(rows, a.book.reporting_currency)), self.scenario_chart
-        )
+        figure = go.Figure(charts.scenarios_spec(rows, a.book.reporting_currency))
+        _show(figure.to_dict(), self.scenario_chart)
         return overview
 
     def _record(self, edit: Any, what: str, **fields: Any) -> None:
@@ -282,11 +282,13 @@ class Workbook:
         edits = w.Tab(children=[self.promise, self.adjust, self.plan_form, self.scenario_form])
         for i, title in enumerate(("Promise to pay", "Shift or pin", "Sales plan", "Scenarios")):
             edits.set_title(i, title)
-        # the figures (what each chart shows) and the outputs showing them in the browser
-        self.charts = {name: go.Figure(self._figure(name)) for name in _CHARTS}
+        # what each chart shows (a plotly figure's JSON, validated once, here), the outputs
+        # showing them in the browser, and the figures as plotly objects (made when asked for)
+        self._shown = {name: go.Figure(self._figure(name)).to_dict() for name in _CHARTS}
+        self.charts = _Figures(self._shown)
         self.chart_views = {name: _chart_view(name) for name in _CHARTS}
         for name in _CHARTS:
-            _show(self.charts[name], self.chart_views[name])
+            _show(self._shown[name], self.chart_views[name])
         self._drawn = self._chart_inputs()
         self.plan = w.HTML(layout=w.Layout(width="100%", overflow="auto"))
         self.done_form = self._done_form()
@@ -598,7 +600,7 @@ class Workbook:
             if drawn is not None and all(map(_same, drawn, key)):
                 continue
             self._drawn[name] = key
-            self._draw(self.charts[name], self.chart_views[name], self._figure(name))
+            self._draw(name, self._figure(name))
         self.summary.value = _markdown_html(summary_markdown(a))
         actions = a.plan.actions.head(_PLAN_ROWS)
         who = actions["name"].where(actions["name"] != "", actions["customer_id"])
@@ -650,19 +652,53 @@ class Workbook:
             return charts.aged_balance_spec(a.scoped(a.aged), a.aged_labels, cur)
         return charts.score_vs_open_spec(a.scoped(a.customer_table), cur, a.settings.threshold)
 
-    @staticmethod
-    def _draw(figure: go.Figure, view: w.Output, spec: charts.Spec) -> None:
-        """Put ``spec``'s trace data in ``figure`` and show the figure in ``view``."""
-        traces = spec["data"]
-        if len(figure.data) != len(traces):  # never with our charts; kept correct anyway
-            with figure.batch_update():
-                figure.data = ()
-                figure.add_traces(traces)
+    def _draw(self, name: str, spec: charts.Spec) -> None:
+        """Show ``spec``'s trace data in chart ``name``; the rest of the figure stays.
+
+        What updating the plotly figure did, on its JSON: the specs are plain data, so the
+        figure is not validated again, nor copied whole to be sent (a few ms per chart).
+        """
+        shown, traces = self._shown[name], spec["data"]
+        if len(shown["data"]) != len(traces):  # never with our charts; kept correct anyway
+            data = go.Figure({"data": traces}).to_dict()["data"]
         else:
-            with figure.batch_update():
-                for old, new in zip(figure.data, traces, strict=True):
-                    old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
-        _show(figure, view)
+            data = [
+                _merged(old, {k: v for k, v in new.items() if k in _DATA_KEYS})
+                for old, new in zip(shown["data"], traces, strict=True)
+            ]
+        self._shown[name] = {**shown, "data": data}
+        _show(self._shown[name], self.chart_views[name])
+
+
+class _Figures(Mapping[str, go.Figure]):
+    """The workbook's charts as plotly figures, made from what each shows when asked for
+    (by a script or a test: the browser gets the JSON, so a redraw never builds one)."""
+
+    def __init__(self, shown: dict[str, dict[str, Any]]) -> None:
+        self._shown = shown
+        self._made: dict[str, tuple[dict[str, Any], go.Figure]] = {}
+
+    def __getitem__(self, name: str) -> go.Figure:
+        spec = self._shown[name]
+        made = self._made.get(name)
+        if made is None or made[0] is not spec:  # drawn again since: a new figure
+            made = self._made[name] = (spec, go.Figure(spec))
+        return made[1]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._shown)
+
+    def __len__(self) -> int:
+        return len(self._shown)
+
+
+def _merged(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """``old`` updated with ``new`` as plotly updates a trace: a nested property by its keys."""
+    out = dict(old)
+    for key, value in new.items():
+        both = isinstance(value, dict) and isinstance(old.get(key), dict)
+        out[key] = _merged(old[key], value) if both else value
+    return out
 
 
 def parse_money(text: str) -> float:
@@ -706,8 +742,9 @@ def _chart_view(name: str) -> w.Output:
     return view
 
 
-def _show(figure: go.Figure, view: w.Output) -> None:
-    """Show ``figure`` in ``view``: the whole figure, as plotly's JSON output, in the view's state.
+def _show(figure: dict[str, Any], view: w.Output) -> None:
+    """Show ``figure`` (a figure's JSON) in ``view``: the whole figure, as plotly's JSON output,
+    in the view's state.
 
     The browser draws the figure from the output widget's state, as JupyterLab draws a
     notebook's plotly outputs: nothing depends on an earlier message having been applied.
@@ -716,8 +753,7 @@ def _show(figure: go.Figure, view: w.Output) -> None:
     ``_handle_comm_msg`` awaits a model-ready promise rejected after 2 s; each FigureWidget
     loads plotly's 5 MB bundle on its own): on a loaded machine such a chart never changed.
     """
-    spec = figure.to_dict()
-    spec["layout"]["width"] = _WIDTH
+    spec = {**figure, "layout": {**figure["layout"], "width": _WIDTH}}
     bundle = pio.renderers["plotly_mimetype"].to_mimebundle(spec)
     bundle["text/plain"] = "<chart>"
     view.outputs = ({"output_type": "display_data", "data": bundle, "metadata": {}},)

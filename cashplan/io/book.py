@@ -38,7 +38,7 @@ from cashplan.core.rules import ROW_RULES, cross_rules
 from cashplan.core.schema import TABLES
 from cashplan.core.validate import _typed, validate_tables
 
-__all__ = ["Book", "Source", "read_book", "read_table"]
+__all__ = ["Book", "Source", "read_appended", "read_book", "read_table"]
 
 _SUFFIXES = (".csv", ".xlsx", ".parquet")
 _WORKBOOK = "book.xlsx"
@@ -160,6 +160,72 @@ def read_table(book: Book, table: str, file: str | Path) -> Book:
     raw = _read_raw(table, file, None, problems)
     if problems or raw is None:
         raise BookError.from_rows(problems)
+    return _with_table(book, table, _checked(book, raw), Source(table, str(file), digest))
+
+
+def read_appended(book: Book, table: str, file: str | Path, before: bytes) -> Book:
+    """``book`` with the rows appended to the CSV ``file`` since it held ``before`` read
+    and checked; the rows ``book`` holds already (read from ``before``) are not read again.
+
+    What an edit saves: the table's rules are row by row (:mod:`cashplan.core.rules`), so
+    checking the new rows against the book checks the table. Whenever the file is not
+    ``before`` plus rows that read cleanly (another kind of file, a file rewritten, a
+    ``before`` the book was not read from, a new row with a problem), the whole file is
+    read by :func:`read_table`, whose answer (or message) is then the one given.
+
+    Raises
+    ------
+    BookError
+        With every problem found in the file (from :func:`read_table`).
+    """
+    file = Path(file)
+    data = file.read_bytes()
+    old = getattr(book, table)
+    seen = next((s.sha256 for s in book.sources if s.table == table), None)
+    tail = None
+    if (
+        file.suffix.lower() == ".csv"
+        and before.strip()
+        and len(data) > len(before)
+        and data.startswith(before)
+        and seen == hashlib.sha256(before).hexdigest()
+        and old.index.equals(pd.RangeIndex(len(old)))
+    ):
+        tail = _appended_rows(book, table, file.name, data, before)
+    if tail is None:
+        return read_table(book, table, file)
+    source = Source(table, str(file), hashlib.sha256(data).hexdigest())
+    return _with_table(book, table, pd.concat([old, tail], ignore_index=True), source)
+
+
+def _appended_rows(
+    book: Book, table: str, name: str, data: bytes, before: bytes
+) -> pd.DataFrame | None:
+    """The typed rows of ``data`` after ``before`` when they read and check cleanly, and hold
+    the columns and types of the book's table; else None."""
+    try:
+        text, old = decode(data, file=name)[0], decode(before, file=name)[0]
+    except BookError:
+        return None
+    text, old = (t.replace("\r\n", "\n").replace("\r", "\n") for t in (text, old))
+    if not text.startswith(old):
+        return None
+    problems: list[dict[str, object]] = []
+    raw = _csv_raw(table, name, _first_record(text) + "\n" + text[len(old) :], problems)
+    if problems or raw is None or raw.frame.empty:
+        return None
+    try:
+        typed = _checked(book, raw)
+    except BookError:
+        return None
+    kept = getattr(book, table)
+    same = list(typed.columns) == list(kept.columns) and (typed.dtypes == kept.dtypes).all()
+    return typed if same else None
+
+
+def _checked(book: Book, raw: RawTable) -> pd.DataFrame:
+    """``raw`` typed and checked as the book's ``raw.table`` against its other tables."""
+    table = raw.table
     col, cross = Collector(raw), Collector(raw)
     typed = _typed(col, book.reporting_currency)
     if typed is not None:
@@ -171,7 +237,11 @@ def read_table(book: Book, table: str, file: str | Path) -> Book:
         found = pd.concat(parts, ignore_index=True)
         found["line"] = found["line"].astype("Int64")
         raise BookError(found.sort_values("line", kind="stable", na_position="first"))
-    source = Source(table, str(file), digest)
+    return typed
+
+
+def _with_table(book: Book, table: str, typed: pd.DataFrame, source: Source) -> Book:
+    """``book`` with ``table`` and its source replaced (the source kept in its place)."""
     sources = [s for s in book.sources if s.table != table]
     at = next((i for i, s in enumerate(book.sources) if s.table == table), len(sources))
     changes: dict[str, Any] = {table: typed, "sources": (*sources[:at], source, *sources[at:])}
@@ -446,6 +516,13 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
             f"export the table with its header line ({cols}) and its rows",
         )
         return None
+    return _csv_raw(table, file.name, text, problems)
+
+
+def _csv_raw(
+    table: str, name: str, text: str, problems: list[dict[str, object]]
+) -> RawTable | None:
+    """The raw table of a CSV's text (line endings already ``\\n``), separator from its header."""
     header = _first_record(text)
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
@@ -463,19 +540,19 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
         line = re.search(r"line (\d+)", str(exc))
         _problem(
             problems,
-            file.name,
+            name,
             f"not a well-formed CSV ({exc})",
             f"every line needs the same number of '{sep}'-separated cells as the header",
             line=int(line.group(1)) if line else None,
         )
         return None
     header_cells = next(csv.reader(io.StringIO(text), delimiter=sep))  # quoted line breaks too
-    clean = _clean_header(frame, file.name, problems, names=header_cells)
+    clean = _clean_header(frame, name, problems, names=header_cells)
     if clean is None:
         return None
     frame = clean.fillna("")
     frame = frame.loc[(frame != "").any(axis=1)]
-    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+    return RawTable(table, name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 
 def _first_record(text: str) -> str:

@@ -16,7 +16,10 @@ even from several workbooks (browser tabs, kernels, people) at once:
    Parquet file keeps its columns and types and gains one row;
 4. the file is replaced atomically (a temporary file renamed over it, so a crash
    never half-writes it), read back and checked as :func:`~cashplan.io.book.read_book`
-   checks it; if that fails the file is put back as it was;
+   checks it; if that fails the file is put back as it was. When the book holds the
+   file as it was before the edit (no other workbook saved meanwhile), only the new
+   line is parsed and checked (:func:`~cashplan.io.book.read_appended`: the rules of
+   these tables are row by row), so a save costs the same on a table of any length;
 5. the lock is released.
 
 The returned book holds the table as read back, with the rows other workbooks
@@ -64,7 +67,7 @@ from cashplan.core.dates import to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.parse import FRENCH, STANDARD, Dialect
 from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
-from cashplan.io.book import Book, decode, read_table
+from cashplan.io.book import Book, decode, read_appended, read_table
 from cashplan.io.export import atomic_path, format_for_csv
 
 __all__ = [
@@ -143,8 +146,8 @@ def _save_rows(book: Book, table: str, rows: list[dict[str, Any]]) -> Book:
                     new = _with_csv_row(path, new, table, row)
             with atomic_path(path, "wb") as handle:
                 handle.write(new)
-            try:
-                return read_table(book, table, path)
+            try:  # the new row read back and checked (the rows before it only when changed)
+                return read_appended(book, table, path, old or b"")
             except BaseException:  # the file does not read back: put it back as it was
                 if old is None:
                     path.unlink()

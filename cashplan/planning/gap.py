@@ -122,9 +122,14 @@ def _open_months(
     closed: np.ndarray,
     columns: dict[str, str],
 ) -> None:
-    """Copy ``table``'s columns into ``out`` for the open months (a closed month has none)."""
+    """Copy ``table``'s columns into ``out`` for the open months (a closed month has none, a
+    month missing from ``table`` has 0): the rows looked up once for every column."""
+    at = table.index.get_indexer(keys)  # -1: not in the table (its index is unique)
+    found = at >= 0
     for name, column in columns.items():
-        values = table[column].reindex(keys).fillna(0.0).to_numpy()
+        given = table[column].to_numpy(dtype=float)
+        values = given[np.maximum(at, 0)] if len(given) else np.zeros(len(at))
+        values = np.where(found & ~np.isnan(values), values, 0.0)
         out[name] = np.where(closed, np.nan, values)
 
 

@@ -159,6 +159,98 @@ def test_replace_equals_an_analysis_built_afresh(
         assert_all_pieces_fresh(base.replace(book=book), book, base.settings)
 
 
+@pytest.mark.parametrize("what", ["promise to come", "shift", "pin"])
+@settings(
+    max_examples=3,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_an_edit_forecasts_again_only_the_customers_it_names(
+    base: Analysis, what: str, data: st.DataObject
+) -> None:
+    """A promise still to come or an adjustment adds rows naming one customer: the forecast
+    is the previous one with that customer's invoices forecast again (``update``), never the
+    whole open book (``predict``), and every piece is still the fresh analysis's."""
+    from cashplan.forecasting.collection import CollectionForecaster
+
+    book = edited(data, base.book, what)
+    fresh = Analysis(book, base.settings)
+    for name in PIECES:
+        getattr(fresh, name)
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the whole open book was forecast again")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CollectionForecaster, "predict", refused)
+        replaced = base.replace(book=book)
+        for name in PIECES:
+            assert_same(getattr(replaced, name), getattr(fresh, name), name)
+
+
+COMPANY_OVERRIDES = st.dictionaries(
+    st.sampled_from(["FR01/salaries", "FR01/taxes", "UK01/loans", "UK01/salaries"]),
+    st.floats(0.0, 5e6),
+    min_size=1,
+    max_size=3,
+)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(before=COMPANY_OVERRIDES, after=COMPANY_OVERRIDES)
+def test_a_companys_spending_override_recomputes_its_rows_only(
+    base: Analysis, before: dict[str, float], after: dict[str, float]
+) -> None:
+    """From overrides to other overrides of named companies: the need and the disbursements
+    are the previous ones with those companies' rows computed again, and every piece is
+    still the fresh analysis's."""
+    start = base.replace(spending=before)
+    start.need, start.disbursements  # noqa: B018  (computed, so that they can be spliced)
+    replaced = start.replace(spending=after)
+    changed = {k for k in {*before, *after} if before.get(k) != after.get(k)}
+    assert replaced._respent is not None
+    assert replaced._respent[0] == {k.split("/")[0] for k in changed}
+    assert_all_pieces_fresh(replaced, base.book, dataclasses.replace(base.settings, spending=after))
+
+
+def test_an_override_of_every_company_or_none_recomputes_all_of_them(base: Analysis) -> None:
+    start = base.replace(spending={"FR01/salaries": 1.0})
+    for spending in ({"salaries": 2.0}, {}):
+        assert start.replace(spending=spending)._respent is None
+    assert base.replace(spending={"FR01/salaries": 2.0})._respent is None  # none before
+
+
+def test_a_changed_or_removed_edit_forecasts_the_whole_book_again(base: Analysis) -> None:
+    """Not rows added: any customer may move, so the whole open book is forecast again."""
+    promises = base.book.promises
+    dropped = dataclasses.replace(base.book, promises=promises.iloc[1:].reset_index(drop=True))
+    assert analysis_module._edited_customers(base.book, dropped) is None
+    row = base.items.iloc[0]
+    added = with_row(
+        base.book,
+        "promises",
+        {
+            "company": row["company"],
+            "customer_id": row["customer_id"],
+            "invoice_id": "",
+            "promised_date": "2026-11-20",
+            "amount": "10",
+        },
+    )
+    named = analysis_module._edited_customers(base.book, added)
+    assert named is not None
+    assert named.to_dict("records") == [
+        {"company": row["company"], "customer_id": row["customer_id"]}
+    ]
+
+
 # ---- what is reused, what recomputed -----------------------------------------------------------
 
 

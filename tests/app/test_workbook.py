@@ -144,3 +144,30 @@ def test_done_on_a_plan_row_records_the_action_in_the_activity_table(wb: Workboo
     ]
     assert saved["date"].iloc[0] == pd.Timestamp(AS_OF)
     assert len(wb.analysis.book.activity) == 1
+
+
+def test_a_redraw_shows_what_updating_the_plotly_figure_showed(wb: Workbook) -> None:
+    """The charts' JSON takes the new trace data without plotly's figure objects (a few ms a
+    chart): what the browser gets is what updating the plotly figure used to give."""
+    import json
+
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from cashplan.app.workbook import _DATA_KEYS
+
+    figures = {name: go.Figure(wb._figure(name)) for name in wb.charts}  # as first drawn
+    wb.margin.value = 0.2
+    fc = wb.analysis.forecast.invoices
+    item = fc.loc[fc["basis"] == "history"].iloc[0]
+    wb.save_promise(item["customer_id"], "2026-11-20", 1000.0, item["invoice_id"])
+    wb.company.value = "UK01"
+    for name, figure in figures.items():  # updated as the workbook updated its figures
+        for old, new in zip(figure.data, wb._figure(name)["data"], strict=True):
+            old.update({k: v for k, v in new.items() if k in _DATA_KEYS})
+        expected = json.loads(pio.to_json(figure, validate=False))
+        assert json.loads(pio.to_json(wb._shown[name], validate=False)) == expected, name
+        assert json.loads(pio.to_json(wb.charts[name], validate=False)) == expected, name
+        (output,) = wb.chart_views[name].outputs
+        shown = output["data"]["application/vnd.plotly.v1+json"]
+        assert shown["data"] == expected["data"] and shown["layout"]["width"] == 440, name

@@ -342,3 +342,53 @@ def test_the_forecaster_predicts_what_forecast_gives_and_a_promise_needs_no_refi
 def test_an_unfitted_forecaster_says_so() -> None:
     with pytest.raises(ValueError, match="call fit first"):
         CollectionForecaster().predict()
+
+
+def test_update_forecasts_again_the_customers_named_and_gives_what_predict_gives(
+    sample_book,
+) -> None:
+    """After an account promise, an invoice promise and a shift of two customers, ``update``
+    from the forecast before them equals ``predict`` with them, exactly; the other customers'
+    invoices are taken as they were."""
+    book = sample_book
+    model = CollectionForecaster().fit(book.invoices, AS_OF, book.fx)
+    before = model.predict(book.promises, book.adjustments, None, "long_delay")
+    items = model.items_
+    a, b = items.iloc[0], items.loc[items["customer_id"] != items["customer_id"].iloc[0]].iloc[0]
+    promises = pd.concat(
+        [
+            book.promises,
+            pd.DataFrame(
+                {
+                    "company": [a["company"], b["company"]],
+                    "customer_id": [a["customer_id"], b["customer_id"]],
+                    "invoice_id": ["", b["invoice_id"]],
+                    "promised_date": pd.to_datetime(["2026-11-20", "2026-12-04"]),
+                    "amount": [a["open_amount"] * 1.5, 10.0],
+                    "recorded_on": pd.to_datetime([AS_OF, AS_OF]),
+                }
+            ),
+        ],
+        ignore_index=True,
+    )
+    adjustments = pd.DataFrame(
+        {
+            "company": [a["company"]],
+            "customer_id": [a["customer_id"]],
+            "invoice_id": [""],
+            "shift_days": [20.0],
+            "to_date": pd.to_datetime([pd.NaT]),
+            "recorded_on": pd.to_datetime([AS_OF]),
+        }
+    )
+    named = pd.DataFrame({"company": [a["company"], b["company"]]})
+    named["customer_id"] = [a["customer_id"], b["customer_id"]]
+    fresh = model.predict(promises, adjustments, None, "long_delay")
+    updated = model.update(before, named, promises, adjustments, None, "long_delay")
+    for field in ("invoices", "buckets", "months", "month_windows"):
+        pd.testing.assert_frame_equal(getattr(updated, field), getattr(fresh, field), obj=field)
+    np.testing.assert_array_equal(updated.month_mass, fresh.month_mass)
+    np.testing.assert_array_equal(updated.fine_mass, fresh.fine_mass)
+    moved = fresh.invoices["customer_id"].isin(named["customer_id"])
+    assert (fresh.invoices.loc[moved, "basis"] != before.invoices.loc[moved, "basis"]).any()
+    pd.testing.assert_frame_equal(fresh.invoices.loc[~moved], before.invoices.loc[~moved])

@@ -388,3 +388,72 @@ def test_add_activity_appends_a_row_and_refuses_an_unknown_lever_or_customer(
         with pytest.raises(CashplanError, match=message):
             add_activity(book, AS_OF, **(fields | bad))  # type: ignore[arg-type]
     assert (folder / "activity.csv").read_bytes() == before
+
+
+def _edit_each_table(book: Book, item: pd.Series) -> Book:
+    """A promise, a shift, a pin and a sales plan month saved one after the other."""
+    from cashplan.io.edits import set_sales_plan
+
+    ids = {"customer_id": item["customer_id"], "company": item["company"], "user": "cfo"}
+    book = _promise(book, item, note="relancé; rappeler", amount=1234.5)
+    book = add_adjustment(book, AS_OF, shift_days=7, note="=1+1", **ids)
+    book = add_adjustment(book, AS_OF, invoice_id=item["invoice_id"], to_date_="2026-12-15", **ids)
+    return set_sales_plan(
+        book, AS_OF, company=item["company"], month="2026-12", amount=5e5, user="cfo", note="n"
+    )
+
+
+@pytest.mark.parametrize("form", ["standard", "french", "bom, CR LF, no last line end"])
+def test_a_save_reads_back_only_the_new_line_and_gives_what_a_whole_read_gives(
+    tmp_path: Path, form: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The rows before the edit are not read again: the book returned is the book a restart
+    reads, table for table, in every form of file."""
+    from cashplan.io import book as book_module
+    from cashplan.io import edits as edits_module
+
+    folder = _book(tmp_path / "book")
+    path = folder / "promises.csv"
+    if form == "french":
+        path.write_bytes(_french(path.read_text(encoding="utf-8")))
+    elif form.startswith("bom"):
+        text = path.read_text(encoding="utf-8").replace("\n", "\r\n").removesuffix("\r\n")
+        path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
+    for table in ("adjustments", "sales_plan"):  # tables with a header and no rows yet
+        (folder / f"{table}.csv").write_text(",".join(_header(table)) + "\n", encoding="utf-8")
+    book = read_book(folder)
+    whole = book_module.read_table
+
+    def refused(*args: Any) -> Book:
+        raise AssertionError("the whole table was read again")
+
+    for module in (book_module, edits_module):
+        monkeypatch.setattr(module, "read_table", refused)
+    book = _edit_each_table(book, _open_invoices(book).iloc[0])
+    monkeypatch.setattr(book_module, "read_table", whole)
+    again = read_book(folder)
+    for table in ("promises", "adjustments", "sales_plan"):
+        pd.testing.assert_frame_equal(getattr(book, table), getattr(again, table), obj=table)
+    assert book.sources == again.sources
+    assert book.promises["note"].iloc[-1] == "relancé; rappeler"
+
+
+def _header(table: str) -> list[str]:
+    from cashplan.core.schema import TABLES
+
+    return [c.name for c in TABLES[table]]
+
+
+def test_a_save_after_another_kernels_save_reads_the_whole_table(tmp_path: Path) -> None:
+    """The book no longer holds the file as it was: the whole table is read (their row too)."""
+    folder = _book(tmp_path / "book")
+    mine, theirs = read_book(folder), read_book(folder)
+    items = _open_invoices(mine)
+    theirs = _edit_each_table(theirs, items.iloc[1])
+    mine = _edit_each_table(mine, items.iloc[0])
+    again = read_book(folder)
+    for table in ("promises", "adjustments", "sales_plan"):
+        pd.testing.assert_frame_equal(getattr(mine, table), getattr(again, table), obj=table)
+        assert len(getattr(mine, table)) == len(getattr(theirs, table)) + (
+            2 if table == "adjustments" else 1
+        )

@@ -377,3 +377,29 @@ def test_the_summary_says_which_dispute_policy_applied():
     assert "SM01 left out of the forecast." in summary_markdown(excluded).replace("\\", "")
     with pytest.raises(CashplanError, match="dispute_policy"):
         Settings(as_of="2026-10-31", dispute_policy="ignore")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("what", ["promise to come", "shift"])
+@settings(
+    max_examples=2,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_an_edit_under_a_scenarios_delays_keeps_them(
+    base: Analysis, what: str, data: st.DataObject
+) -> None:
+    """Under a what-if's delays (everyone later, one customer later still), an edit forecasts
+    again only the customers it names, with the same delays: every piece is the fresh
+    analysis's (the incremental path once dropped the delays)."""
+    customer = base.forecast.invoices["customer_id"].iloc[0]
+    delayed = base.replace(delay_shift_days=10, customer_delay={customer: 20})
+    for name in PIECES:
+        getattr(delayed, name)
+    book = edited(data, base.book, what)
+    replaced = delayed.replace(book=book)
+    assert replaced._edited is not None  # the incremental path is the one tried
+    fresh = Analysis(book, delayed.settings)
+    for name in PIECES:
+        assert_same(getattr(replaced, name), getattr(fresh, name), name)

@@ -37,8 +37,9 @@ from cashplan.core.problems import Collector, RawTable
 from cashplan.core.rules import ROW_RULES, cross_rules
 from cashplan.core.schema import TABLES
 from cashplan.core.validate import _typed, validate_tables
+from cashplan.io.arrow_csv import read_cells
 
-__all__ = ["Book", "Source", "read_book", "read_table"]
+__all__ = ["Book", "Source", "locate_sources", "read_book", "read_raw_tables", "read_table"]
 
 _SUFFIXES = (".csv", ".xlsx", ".parquet")
 _WORKBOOK = "book.xlsx"
@@ -127,17 +128,46 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
     path = Path(path)
     reporting_currency = reporting_currency.upper()
     problems: list[dict[str, object]] = []
+    located, sources = locate_sources(path, problems)
+    raws = read_raw_tables(located, problems)
+    if problems:
+        raise BookError.from_rows(problems)
+    return _build(raws, reporting_currency, sources, path)
+
+
+def locate_sources(
+    path: Path, problems: list[dict[str, object]]
+) -> tuple[list[tuple[str, Path, str | None]], tuple[Source, ...]]:
+    """Each table's file (and sheet, in a ``book.xlsx``) in the book ``path``, and the
+    sources: each table's file with its sha256. Problems (a missing invoices table, a
+    file named like a table) are added to ``problems``."""
+    located = _locate(path, problems)
+    digests: dict[Path, str] = {}
+    for _, file, _ in located:
+        if file not in digests:
+            digests[file] = _sha256(file)
+    return located, tuple(Source(t, str(f), digests[f]) for t, f, _ in located)
+
+
+def read_raw_tables(
+    located: list[tuple[str, Path, str | None]], problems: list[dict[str, object]]
+) -> dict[str, RawTable]:
+    """The located tables as raw text tables, before any check (their problems added to
+    ``problems``: an unreadable file, a bad header, a malformed CSV)."""
     raws: dict[str, RawTable] = {}
-    sources: list[Source] = []
-    for table, file, sheet in _locate(path, problems):
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
-        sources.append(Source(table, str(file), digest))
+    for table, file, sheet in located:
         raw = _read_raw(table, file, sheet, problems)
         if raw is not None:
             raws[table] = raw
-    if problems:
-        raise BookError.from_rows(problems)
-    return _build(raws, reporting_currency, tuple(sources), path)
+    return raws
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_table(book: Book, table: str, file: str | Path) -> Book:
@@ -153,7 +183,7 @@ def read_table(book: Book, table: str, file: str | Path) -> Book:
     """
     file = Path(file)
     # hashed before it is read: a change in between shows as a change at the next look
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    digest = _sha256(file)
     problems: list[dict[str, object]] = []
     raw = _read_raw(table, file, None, problems)
     if problems or raw is None:
@@ -425,9 +455,13 @@ def decode(data: bytes, fallback: str = "cp1252", file: str = "") -> tuple[str, 
         return data.decode("latin-1"), False
 
 
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
+    data = file.read_bytes()
     try:
-        text, _ = decode(file.read_bytes(), file=file.name)
+        text, utf8 = decode(data, file=file.name)
     except BookError as err:
         problems.extend(
             {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
@@ -448,8 +482,36 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
+    # the first record, quoted line breaks too; lines cut lazily (a large file is not copied)
+    header_cells = next(csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep))
+    frame = read_cells(_utf8_lines(data, text, utf8), sep, header_cells)
+    if frame is None:  # a file Arrow's reader could read otherwise: pandas' exact reading
+        frame = _pandas_cells(text, sep, file.name, problems)
+        if frame is None:
+            return None
+    clean = _clean_header(frame, file.name, problems, names=header_cells)
+    if clean is None:
+        return None
+    frame = clean.fillna("")
+    frame = frame.loc[(frame != "").any(axis=1)]
+    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+
+
+def _utf8_lines(data: bytes, text: str, utf8: bool) -> bytes:
+    """The file as UTF-8 bytes with ``\n`` line endings (what :func:`read_cells` reads)."""
+    if not utf8:
+        return text.encode("utf-8")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _pandas_cells(
+    text: str, sep: str, label: str, problems: list[dict[str, object]]
+) -> pd.DataFrame | None:
     try:
-        frame = pd.read_csv(
+        return pd.read_csv(
             io.StringIO(text),
             sep=sep,
             dtype="str",
@@ -461,19 +523,12 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
         line = re.search(r"line (\d+)", str(exc))
         _problem(
             problems,
-            file.name,
+            label,
             f"not a well-formed CSV ({exc})",
             f"every line needs the same number of '{sep}'-separated cells as the header",
             line=int(line.group(1)) if line else None,
         )
         return None
-    header_cells = next(csv.reader(io.StringIO(text), delimiter=sep))  # quoted line breaks too
-    clean = _clean_header(frame, file.name, problems, names=header_cells)
-    if clean is None:
-        return None
-    frame = clean.fillna("")
-    frame = frame.loc[(frame != "").any(axis=1)]
-    return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 
 def _first_record(text: str) -> str:

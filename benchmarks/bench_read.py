@@ -17,8 +17,9 @@ unless ``--book`` names one. The phases are those of :func:`cashplan.read_book`:
 - ``read_book``: the whole, as the report calls it (one more run).
 
 Peak memory is the process's resident high-water mark during the phase (Linux: it is
-reset before each phase through ``/proc/self/clear_refs``), in MB. Figures are noisy on
-a shared machine: take the best of a few runs.
+reset before each phase through ``/proc/self/clear_refs``), in MB; ``cpu s`` is the
+process's CPU time (all threads), steadier than the wall clock on a busy machine. Figures
+are noisy on a shared machine: take the best of a few runs.
 """
 
 from __future__ import annotations
@@ -47,11 +48,11 @@ def _reset_peak() -> None:
 
 
 @contextlib.contextmanager
-def phase(name: str, rows: list[tuple[str, float, float]]) -> Iterator[None]:
+def phase(name: str, rows: list[tuple[str, float, float, float]]) -> Iterator[None]:
     _reset_peak()
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     yield
-    rows.append((name, time.perf_counter() - start, _peak_mb()))
+    rows.append((name, time.perf_counter() - start, time.process_time() - cpu, _peak_mb()))
 
 
 def book_folder(n: int) -> Path:
@@ -65,13 +66,13 @@ def book_folder(n: int) -> Path:
     return folder
 
 
-def run(folder: Path) -> list[tuple[str, float, float]]:
+def run(folder: Path) -> list[tuple[str, float, float, float]]:
     from cashplan import read_book
     from cashplan.core import validate
     from cashplan.core.rules import ROW_RULES, cross_rules, text_rules
     from cashplan.io.book import locate_sources, read_raw_tables
 
-    rows: list[tuple[str, float, float]] = []
+    rows: list[tuple[str, float, float, float]] = []
     with phase("hash", rows):
         problems: list[dict[str, object]] = []
         located, _ = locate_sources(folder, problems)
@@ -105,9 +106,9 @@ def main() -> None:
     folder = args.book or book_folder(args.invoices)
     size = sum(f.stat().st_size for f in folder.iterdir()) / 1e6
     print(f"read_book phases on {folder} ({size:,.0f} MB of files)")
-    print(f"{'phase':<10} {'seconds':>8} {'peak MB':>8}")
-    for name, seconds, peak in run(folder):
-        print(f"{name:<10} {seconds:>8.2f} {peak:>8.0f}")
+    print(f"{'phase':<10} {'seconds':>8} {'cpu s':>8} {'peak MB':>8}")
+    for name, seconds, cpu, peak in run(folder):
+        print(f"{name:<10} {seconds:>8.2f} {cpu:>8.2f} {peak:>8.0f}")
 
 
 if __name__ == "__main__":

@@ -18,12 +18,13 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cashplan.core.fx import implied_base
 from cashplan.core.parse import DATE_DTYPE
 from cashplan.core.problems import Collector
 from cashplan.core.schema import TABLES
-from cashplan.fast.frames import isin
 
 __all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
 
@@ -150,12 +151,13 @@ def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
         "open_amount is larger than amount",
         "open_amount cannot exceed the invoice amount",
     )
+    still_open = given & settled & (open_.abs() > 0.005)
     col.cells(
-        given & settled & (open_.abs() > 0.005),
+        still_open,
         "paid_date",
         "paid_date says settled but open_amount is not 0",
         "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
-        value=inv["paid_date"].dt.strftime("%Y-%m-%d"),
+        value=inv.loc[still_open, "paid_date"].dt.strftime("%Y-%m-%d"),  # the few shown only
     )
 
 
@@ -263,6 +265,16 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
 }
 
 
+def _named(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Which ``ids`` are among ``wanted`` (Arrow's hashing: no compiled loop to load at the
+    check before a report)."""
+    found = pc.is_in(
+        pa.array(ids.astype("str"), type=pa.string()),
+        value_set=pa.array(wanted.astype("str").unique(), type=pa.string()),
+    )
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def cross_rules(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
@@ -274,7 +286,7 @@ def cross_rules(
         named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
         # only the invoices a promise names: cheap on a ledger of millions
         candidates = inv.loc[
-            isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
+            _named(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
         ]
         found = named.reset_index().merge(
             candidates.rename(columns={"customer_id": "owner_id"}),

@@ -361,3 +361,14 @@ def test_a_second_pass_of_the_rules_finds_nothing_and_changes_nothing():
         rule(tables[name], col)
         assert col.parts == [], name
         pd.testing.assert_frame_equal(tables[name], before[name])  # defaults already filled
+
+
+def test_a_settled_invoice_with_an_open_amount_shows_its_paid_date(book_dir):
+    text = (
+        HEADER + ",paid_date,open_amount\n"
+        "F1,C1,2026-01-10,2026-02-09,100,2026-02-01,0\n"
+        "F2,C1,2026-01-10,2026-02-09,100,2026-02-03,40\n"
+    )
+    found = problems(book_dir(invoices=text))
+    assert found[["line", "column", "value"]].values.tolist() == [[3, "paid_date", "2026-02-03"]]
+    assert found.loc[0, "problem"] == "paid_date says settled but open_amount is not 0"

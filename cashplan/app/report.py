@@ -29,7 +29,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +39,7 @@ from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
 from cashplan.io.folders import check_target, write_whole
+from cashplan.io.snapshot import SNAPSHOT_ENV, remove_snapshot
 
 __all__ = [
     "REPORT_NOTEBOOK",
@@ -55,6 +56,7 @@ _TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 _PLOTLY = "application/vnd.plotly.v1+json"
 _INTERNAL = {"book", "as_of", "company", "out"}  # set by the command itself
+_SNAPSHOT = ".book-snapshot"
 
 
 @functools.cache
@@ -155,7 +157,7 @@ def run_report(
     """
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
-    from cashplan.io.book import read_book
+    from cashplan.io.book import read_book, save_snapshot
     from cashplan.planning.targets import CATEGORIES
 
     book, out = Path(book).absolute(), Path(out).absolute()
@@ -177,12 +179,33 @@ def run_report(
     values = {**parameters, "book": str(book), "as_of": as_of, "company": company}
 
     def build(tmp: Path) -> None:
-        _execute(tmp, values)
+        snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
+        save_snapshot(data, snapshot)
+        try:
+            with _environment(SNAPSHOT_ENV, str(snapshot)):
+                _execute(tmp, values)
+        finally:
+            remove_snapshot(snapshot)  # never part of the report
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
         _write_manifest(tmp, values, data)
 
     write_whole(out, build, kind="report", force=force, protected=[book])
     return out
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` for what starts meanwhile (the notebook's kernel copies the
+    environment when it starts), as it was before afterwards."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _execute(tmp: Path, values: Mapping[str, Any]) -> None:

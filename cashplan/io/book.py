@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import io
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -38,8 +39,17 @@ from cashplan.core.rules import ROW_RULES, cross_rules
 from cashplan.core.schema import TABLES
 from cashplan.core.validate import _typed, validate_tables
 from cashplan.io.arrow_csv import read_cells
+from cashplan.io.snapshot import read_snapshot, write_snapshot
 
-__all__ = ["Book", "Source", "locate_sources", "read_book", "read_raw_tables", "read_table"]
+__all__ = [
+    "Book",
+    "Source",
+    "locate_sources",
+    "read_book",
+    "read_raw_tables",
+    "read_table",
+    "save_snapshot",
+]
 
 _SUFFIXES = (".csv", ".xlsx", ".parquet")
 _WORKBOOK = "book.xlsx"
@@ -110,7 +120,9 @@ class Book:
         )
 
 
-def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
+def read_book(
+    path: str | Path, reporting_currency: str = "EUR", *, snapshot: str | Path | None = None
+) -> Book:
     """Read and validate a book folder (or a single ``book.xlsx``).
 
     Parameters
@@ -119,6 +131,10 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
         The book folder, or the path of a ``book.xlsx`` holding a sheet per table.
     reporting_currency : str, default "EUR"
         Currency of rows with no ``currency``, and of every aggregated figure.
+    snapshot : str or Path, optional
+        A folder written by :func:`save_snapshot` (the report's check before its
+        notebook): its tables are used when it was saved from these very files (their
+        sha256, hashed here) in this reporting currency; otherwise the book is read.
 
     Raises
     ------
@@ -129,10 +145,28 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
     reporting_currency = reporting_currency.upper()
     problems: list[dict[str, object]] = []
     located, sources = locate_sources(path, problems)
+    if snapshot is not None and not problems:
+        saved = read_snapshot(Path(snapshot), _snapshot_key(sources, reporting_currency))
+        if saved is not None and set(saved) == set(TABLES):
+            return Book(reporting_currency=reporting_currency, sources=sources, path=path, **saved)
     raws = read_raw_tables(located, problems)
     if problems:
         raise BookError.from_rows(problems)
     return _build(raws, reporting_currency, sources, path)
+
+
+def save_snapshot(book: Book, folder: str | Path) -> None:
+    """Save ``book``'s typed tables in the new folder ``folder``, for :func:`read_book`'s
+    ``snapshot`` (see :mod:`cashplan.io.snapshot`)."""
+    tables = {name: getattr(book, name) for name in TABLES}
+    write_snapshot(tables, _snapshot_key(book.sources, book.reporting_currency), Path(folder))
+
+
+def _snapshot_key(sources: tuple[Source, ...], reporting_currency: str) -> dict[str, object]:
+    return {
+        "sources": [[s.table, s.path, s.sha256] for s in sources],
+        "reporting_currency": reporting_currency,
+    }
 
 
 def locate_sources(
@@ -482,8 +516,7 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
-    # the first record, quoted line breaks too; lines cut lazily (a large file is not copied)
-    header_cells = next(csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep))
+    header_cells = _header_cells(text, sep)
     frame = read_cells(_utf8_lines(data, text, utf8), sep, header_cells)
     if frame is None:  # a file Arrow's reader could read otherwise: pandas' exact reading
         frame = _pandas_cells(text, sep, file.name, problems)
@@ -495,6 +528,12 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     frame = clean.fillna("")
     frame = frame.loc[(frame != "").any(axis=1)]
     return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+
+
+def _header_cells(text: str, sep: str) -> list[str]:
+    """The header's cells as :mod:`csv` reads them (quoted line breaks too); the lines are
+    cut lazily, so a large file is not copied."""
+    return next(csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep))
 
 
 def _utf8_lines(data: bytes, text: str, utf8: bool) -> bytes:
@@ -510,25 +549,37 @@ def _utf8_lines(data: bytes, text: str, utf8: bool) -> bytes:
 def _pandas_cells(
     text: str, sep: str, label: str, problems: list[dict[str, object]]
 ) -> pd.DataFrame | None:
+    fix = f"every line needs the same number of '{sep}'-separated cells as the header"
     try:
-        return pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype="str",
-            keep_default_na=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype="str",
+                keep_default_na=False,
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_MINIMAL,
+                index_col=False,  # never the first column as the index, shifting the others
+            )
     except (pd.errors.ParserError, ValueError) as exc:
         line = re.search(r"line (\d+)", str(exc))
         _problem(
             problems,
             label,
             f"not a well-formed CSV ({exc})",
-            f"every line needs the same number of '{sep}'-separated cells as the header",
+            fix,
             line=int(line.group(1)) if line else None,
         )
         return None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        # pandas drops the cells beyond the header's: say where, drop nothing silently
+        n = len(frame.columns)
+        reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep)
+        line = next((i for i, row in enumerate(reader, start=1) if len(row) > n), None)
+        _problem(problems, label, "a line with more cells than the header", fix, line=line)
+        return None
+    return frame
 
 
 def _first_record(text: str) -> str:

@@ -563,13 +563,13 @@ def _pandas_cells(
                 index_col=False,  # never the first column as the index, shifting the others
             )
     except (pd.errors.ParserError, ValueError) as exc:
-        line = re.search(r"line (\d+)", str(exc))
+        at = re.search(r"line (\d+)", str(exc))
         _problem(
             problems,
             label,
             f"not a well-formed CSV ({exc})",
             fix,
-            line=int(line.group(1)) if line else None,
+            line=int(at.group(1)) if at else None,
         )
         return None
     if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):

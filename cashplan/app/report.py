@@ -12,6 +12,12 @@ a half-written report, and an existing report is replaced only with ``force``.
 - ``manifest.json``: version, parameters, as-of, reporting currency, and the
   sha256 of every input file and of every file written.
 
+The book is read and checked once, before the notebook starts (a bad book stops there):
+the checked tables are saved as a snapshot in the temporary folder
+(:mod:`cashplan.io.snapshot`), named to the kernel by an environment variable (never a
+parameter: the executed notebook holds no temporary path), loaded by ``nb.load`` when
+the book's files are still the ones read, and removed before the manifest is written.
+
 Several books or companies run in parallel (``run_reports``); one that fails is
 reported and does not stop the others.
 """

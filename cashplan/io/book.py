@@ -526,7 +526,9 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
     if clean is None:
         return None
     frame = clean.fillna("")
-    frame = frame.loc[(frame != "").any(axis=1)]
+    filled = (frame != "").any(axis=1)
+    if not filled.all():  # rows of empty cells dropped (a copy only when there are some)
+        frame = frame.loc[filled]
     return RawTable(table, file.name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 

@@ -92,6 +92,8 @@ def text_rules(typed: pd.DataFrame, col: Collector) -> None:
 
 
 def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:
+    if _distinct(typed[keys[-1]]):  # each id once in the whole table: none twice in a company
+        return
     dup = typed.duplicated(keys, keep=False) & typed[keys].notna().all(axis=1)
     if not dup.any():
         return
@@ -116,6 +118,12 @@ def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str)
         problem.reindex(typed.index),
         f"keep one row per {what} (merge or renumber the others)",
     )
+
+
+def _distinct(values: pd.Series) -> bool:
+    """Whether no two values are equal (one hash pass; a missing value counts as a value)."""
+    cells = pa.array(values, from_pandas=True)
+    return bool(pc.count_distinct(cells, mode="all").as_py() == len(cells))
 
 
 def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:

@@ -88,7 +88,7 @@ def parse_column(raw: pd.Series, kind: Kind, dialect: Dialect) -> tuple[pd.Serie
     bad = pd.DataFrame(
         {
             "row": rows,
-            "value": _text(raw.loc[rows]).to_numpy(dtype=object),
+            "value": _text(raw.loc[rows]).to_numpy(dtype=object) if len(rows) else [],
             "problem": _at(problem, rows),
             "fix": _at(fix, rows),
         }

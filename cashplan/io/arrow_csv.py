@@ -76,8 +76,9 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
 
 def _plain(data: bytes, header: list[str]) -> bool:
     """Whether the file has none of the traits that send it to pandas' reader."""
-    if data.startswith(b"\n") or b"\n\n" in data.rstrip(b"\n"):
-        return False
+    blank = data.find(b"\n\n")
+    if data.startswith(b"\n") or (blank >= 0 and data[blank:].strip(b"\n")):
+        return False  # a blank line before the last row (the ones at the end are harmless)
     if len(set(header)) != len(header) or any('"' in h or "\n" in h for h in header):
         return False
-    return data.count(b'"') % 2 == 0
+    return b'"' not in data or data.count(b'"') % 2 == 0

@@ -85,7 +85,7 @@ def read_snapshot(folder: Path, key: Mapping[str, Any]) -> dict[str, pd.DataFram
 
 def _read_table(file: Path) -> pd.DataFrame:
     with pa.memory_map(str(file)) as source:
-        return pa.ipc.open_file(source).read_all().to_pandas()
+        return pa.ipc.open_file(source).read_all().combine_chunks().to_pandas()
 
 
 def remove_snapshot(folder: Path) -> None:

@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 
 from cashplan import BookError, read_book
+from cashplan.io import arrow_csv
 from cashplan.io import book as book_module
 from cashplan.io.arrow_csv import read_cells
 from tests.conftest import HEADER
@@ -108,3 +109,12 @@ def test_a_blank_line_keeps_the_line_numbers_of_the_rows_after_it(book_dir):
     with pytest.raises(BookError) as info:
         read_book(book_dir(invoices=FILES["blank line inside"]))
     assert info.value.to_frame()[["line", "value"]].values.tolist() == [[4, "bad"]]
+
+
+def test_text_columns_come_in_one_chunk_as_with_pandas_reader(monkeypatch):
+    """Arrow reads a chunk per block; the analysis is much slower on many-chunk columns."""
+    monkeypatch.setattr(arrow_csv, "_BLOCK", 64)  # a block per line or two
+    data = (HEADER + "\n" + "".join(f"F{i},C{i},{ROW},{i}\n" for i in range(200))).encode()
+    frame = read_cells(data, ",", HEADER.split(","))
+    assert frame is not None and len(frame) == 200
+    assert {frame[c].array._pa_array.num_chunks for c in frame} == {1}

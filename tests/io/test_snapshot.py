@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pytest
 
 from cashplan import BookError, read_book
@@ -86,3 +87,14 @@ def test_a_bad_book_is_refused_even_with_a_snapshot(tmp_path, book_dir):
     (folder / "invoices.csv").write_text(HEADER + "\nF1,C1,2026-01-10,2026-02-09,ten\n")
     with pytest.raises(BookError, match="not a number"):
         read_book(folder, snapshot=tmp_path / "snap")
+
+
+def test_a_snapshot_gives_text_columns_in_one_chunk(tmp_path):
+    book = read_book(SAMPLE)
+    ids = pa.chunked_array([book.invoices["invoice_id"][:10], book.invoices["invoice_id"][10:]])
+    chunked = book.invoices.assign(invoice_id=pd.Series(ids, dtype="str"))
+    assert chunked["invoice_id"].array._pa_array.num_chunks == 2
+    save_snapshot(dataclasses.replace(book, invoices=chunked), tmp_path / "snap")
+    again = read_book(SAMPLE, snapshot=tmp_path / "snap")
+    assert again.invoices["invoice_id"].array._pa_array.num_chunks == 1
+    assert again.invoices["invoice_id"].equals(book.invoices["invoice_id"])

@@ -35,6 +35,7 @@ from typing import Any
 from bench_read import book_folder
 
 AS_OF = "2026-10-31"
+SLOWEST = 5  # the slowest cells shown under "other cells"
 
 
 def _timed(times: dict[str, float], name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
@@ -63,6 +64,10 @@ def _cell_times(times: dict[str, float], fn: Callable[[Path], None]) -> Callable
         first = next(i for i, t in enumerate(tags) if "injected-parameters" in t) + 1
         times["load cell"] = durations[first][0]
         times["other cells"] = sum(d for d, _ in durations[first + 1 :])
+        slowest = sorted(durations[first + 1 :], key=lambda dc: -dc[0])[:SLOWEST]
+        for seconds, cell in slowest:
+            source = "".join(cell["source"]).strip().splitlines()[0][:40]
+            times[f"  {source}"] = seconds
         fn(path)
 
     return wrapper
@@ -100,7 +105,7 @@ def main() -> None:
     times = run(folder, args.read_twice)
     print(f"cashplan report on {folder}" + (" (read twice)" if args.read_twice else ""))
     for name, seconds in times.items():
-        print(f"{name:<12} {seconds:>7.1f} s")
+        print(f"{name:<42} {seconds:>7.1f} s")
 
 
 if __name__ == "__main__":

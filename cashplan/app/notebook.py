@@ -21,6 +21,7 @@ True
 
 from __future__ import annotations
 
+import os
 import string
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -35,6 +36,7 @@ from cashplan.core.dates import ALL
 from cashplan.core.errors import CashplanError
 from cashplan.forecasting.disputes import policy_sentence
 from cashplan.io.book import read_book
+from cashplan.io.snapshot import SNAPSHOT_ENV
 from cashplan.planning.cash_position import position_sentence
 from cashplan.planning.review import Review
 
@@ -85,8 +87,16 @@ def load(
     cash_floor: float | Mapping[str, float] = 0.0,
 ) -> Analysis:
     """Read ``book`` and set up its analysis from the report's parameters (keyword only:
-    two swapped numbers never pass unnoticed; ``Settings`` checks each range)."""
-    data = read_book(book, reporting_currency=currency)
+    two swapped numbers never pass unnoticed; ``Settings`` checks each range).
+
+    In a kernel started by ``cashplan report``, the book as the report checked it is
+    loaded from the snapshot named by the environment variable
+    :data:`~cashplan.io.snapshot.SNAPSHOT_ENV` when it was saved from the same files
+    (their sha256); anywhere else (an auditor re-running the notebook) the book is read.
+    """
+    data = read_book(
+        book, reporting_currency=currency, snapshot=os.environ.get(SNAPSHOT_ENV) or None
+    )
     if company and company not in data.companies:
         raise CashplanError(
             f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)

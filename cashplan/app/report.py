@@ -12,6 +12,12 @@ a half-written report, and an existing report is replaced only with ``force``.
 - ``manifest.json``: version, parameters, as-of, reporting currency, and the
   sha256 of every input file and of every file written.
 
+The book is read and checked once, before the notebook starts (a bad book stops there):
+the checked tables are saved as a snapshot in the temporary folder
+(:mod:`cashplan.io.snapshot`), named to the kernel by an environment variable (never a
+parameter: the executed notebook holds no temporary path), loaded by ``nb.load`` when
+the book's files are still the ones read, and removed before the manifest is written.
+
 Several books or companies run in parallel (``run_reports``); one that fails is
 reported and does not stop the others.
 """
@@ -29,7 +35,7 @@ import signal
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +45,7 @@ from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
 from cashplan.io.folders import check_target, write_whole
+from cashplan.io.snapshot import SNAPSHOT_ENV, remove_snapshot
 
 __all__ = [
     "REPORT_NOTEBOOK",
@@ -55,6 +62,7 @@ _TEMPLATES = Path(__file__).parent / "templates" / "nbconvert"
 _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 _PLOTLY = "application/vnd.plotly.v1+json"
 _INTERNAL = {"book", "as_of", "company", "out", "previous"}  # set by the command itself
+_SNAPSHOT = ".book-snapshot"
 
 
 @functools.cache
@@ -161,7 +169,7 @@ def run_report(
     """
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
-    from cashplan.io.book import read_book
+    from cashplan.io.book import read_book, save_snapshot
     from cashplan.planning.targets import CATEGORIES
 
     book, out = Path(book).absolute(), Path(out).absolute()
@@ -186,7 +194,13 @@ def run_report(
         values["previous"] = str(last.folder)
 
     def build(tmp: Path) -> None:
-        _execute(tmp, values)
+        snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
+        save_snapshot(data, snapshot)
+        try:
+            with _environment(SNAPSHOT_ENV, str(snapshot)):
+                _execute(tmp, values)
+        finally:
+            remove_snapshot(snapshot)  # never part of the report
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
         _write_manifest(tmp, values, data, last)
 
@@ -209,6 +223,21 @@ def _previous(previous: str | Path | None, data: Any, as_of: str, company: str, 
     last = read_previous(folder)
     check_previous(last, data, as_of, company)
     return last
+
+
+@contextlib.contextmanager
+def _environment(name: str, value: str) -> Iterator[None]:
+    """``name`` set to ``value`` for what starts meanwhile (the notebook's kernel copies the
+    environment when it starts), as it was before afterwards."""
+    before = os.environ.get(name)
+    os.environ[name] = value
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop(name, None)
+        else:
+            os.environ[name] = before
 
 
 def _execute(tmp: Path, values: Mapping[str, Any]) -> None:

@@ -26,6 +26,8 @@ from typing import Final
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 from pandas.api import types as ptypes
 
 from cashplan.core.schema import Kind
@@ -82,15 +84,23 @@ def parse_column(raw: pd.Series, kind: Kind, dialect: Dialect) -> tuple[pd.Serie
     """
     parser = _PARSERS[kind]
     values, bad_mask, problem, fix = parser(raw, dialect)
+    rows = raw.index[bad_mask.to_numpy()]
     bad = pd.DataFrame(
         {
-            "row": raw.index[bad_mask],
-            "value": _text(raw[bad_mask]).to_numpy(dtype=object),
-            "problem": problem[bad_mask].to_numpy(dtype=object),
-            "fix": fix[bad_mask].to_numpy(dtype=object),
+            "row": rows,
+            "value": _text(raw.loc[rows]).to_numpy(dtype=object) if len(rows) else [],
+            "problem": _at(problem, rows),
+            "fix": _at(fix, rows),
         }
     )
     return values, bad
+
+
+def _at(said: str | pd.Series, rows: pd.Index) -> np.ndarray:
+    """A problem or a fix at the bad rows: one text for all, or a Series holding them."""
+    if isinstance(said, str):
+        return np.full(len(rows), said, dtype=object)
+    return said.loc[rows].to_numpy(dtype=object)
 
 
 def is_empty(raw: pd.Series) -> pd.Series:
@@ -106,17 +116,30 @@ def _text(raw: pd.Series) -> pd.Series:
     return raw.astype(str).where(raw.notna(), "")
 
 
-_Parsed = tuple[pd.Series, pd.Series, pd.Series, pd.Series]
-
-
-def _const(index: pd.Index, value: str) -> pd.Series:
-    return pd.Series(value, index=index, dtype=object)
+_Parsed = tuple[pd.Series, pd.Series, str | pd.Series, str | pd.Series]
+"""Typed values, the mask of bad cells, and their problem and fix: one text for every bad
+cell, or a Series holding at least the bad rows (built on the bad rows only: a million
+copies of one sentence cost more than the parsing)."""
 
 
 def _parse_text(raw: pd.Series, dialect: Dialect) -> _Parsed:
     values = _text(raw)
     no = pd.Series(False, index=raw.index)
-    return values, no, _const(raw.index, ""), _const(raw.index, "")
+    return values, no, "", ""
+
+
+def _float(text: pd.Series) -> pd.Series:
+    """Text numbers (dot decimals; missing where NA) as float64, the nearest double to each.
+
+    Arrow's cast reads a million cells in a few hundredths of a second; pandas reads what
+    Arrow refuses (hundreds of digits) as it always did.
+    """
+    try:
+        floats = pc.cast(pa.array(text, type=pa.string(), from_pandas=True), pa.float64())
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return pd.to_numeric(text, errors="coerce").astype("float64")
+    values = pc.fill_null(floats, np.nan).to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index, dtype="float64")
 
 
 _TOO_LARGE = (
@@ -130,47 +153,63 @@ _TOO_LARGE_FIX = (
 
 def _parse_decimal(raw: pd.Series, dialect: Dialect) -> _Parsed:
     if ptypes.is_numeric_dtype(raw) and not ptypes.is_bool_dtype(raw):
-        values = raw.astype("float64")
-        finite = values.fillna(0.0).to_numpy()
-        infinite = pd.Series(~np.isfinite(finite), index=raw.index)
-        huge = pd.Series(np.abs(finite) >= AMOUNT_LIMIT, index=raw.index) & ~infinite
-        return (
-            values.where(~infinite & ~huge),
-            infinite | huge,
-            _const(raw.index, "not a finite number").where(~huge, _TOO_LARGE),
-            _const(raw.index, "write a number").where(~huge, _TOO_LARGE_FIX),
-        )
+        return _typed_decimal(raw)
     s = _text(raw)
     d = re.escape(dialect.decimal)
-    ok = s.str.fullmatch(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)")
-    normalised = s.where(ok, "").str.replace(dialect.decimal, ".", regex=False)
-    values = pd.to_numeric(normalised.where(ok), errors="coerce").astype("float64")
+    ok = s.str.fullmatch(rf"[+-]?(?:\d+(?:{d}\d*)?|{d}\d+)").astype(bool)
+    normalised = s.where(ok)
+    if dialect.decimal != ".":
+        normalised = normalised.str.replace(dialect.decimal, ".", regex=False)
+    values = _float(normalised)
     huge = values.abs() >= AMOUNT_LIMIT  # inf too (hundreds of digits)
     values = values.where(~huge)
     bad = (~ok & (s != "")) | huge
     example = "1234" + dialect.decimal + "56"
     other = "," if dialect.decimal == "." else "."
-    problem = _const(raw.index, "not a number").where(~huge, _TOO_LARGE)
-    if bad.any():  # diagnose only the bad cells: these regexes are slow on millions of rows
-        b = s[bad]
-        thousands = b.str.contains(r"\d[\s\u00a0\u202f'’]\d", regex=True) | (
-            b.str.contains(re.escape(other), regex=True) & b.str.contains(r"\d", regex=True)
-        )
-        problem[b.index[thousands.to_numpy()]] = "a thousands separator inside a number"
-    fix = _const(
-        raw.index,
+    fix: str | pd.Series = (
         f"write it as {example}: decimal '{dialect.decimal}', no thousands separator, "
-        "no currency sign",
-    ).where(~huge, _TOO_LARGE_FIX)
+        "no currency sign"
+    )
+    if not bad.any():
+        return values, bad, "not a number", fix
+    # diagnose only the bad cells: these regexes are slow on millions of rows
+    b, big = s[bad], huge[bad]
+    thousands = b.str.contains(r"\d[\s\u00a0\u202f'’]\d", regex=True) | (
+        b.str.contains(re.escape(other), regex=True) & b.str.contains(r"\d", regex=True)
+    )
+    problem = pd.Series("not a number", index=b.index, dtype=object)
+    problem[thousands.to_numpy(dtype=bool)] = "a thousands separator inside a number"
+    problem[big.to_numpy()] = _TOO_LARGE
+    fix = pd.Series(fix, index=b.index, dtype=object).where(~big, _TOO_LARGE_FIX)
     return values, bad, problem, fix
+
+
+def _typed_decimal(raw: pd.Series) -> _Parsed:
+    values = raw.astype("float64")
+    finite = values.fillna(0.0).to_numpy()
+    infinite = pd.Series(~np.isfinite(finite), index=raw.index)
+    huge = pd.Series(np.abs(finite) >= AMOUNT_LIMIT, index=raw.index) & ~infinite
+    return (
+        values.where(~infinite & ~huge),
+        infinite | huge,
+        pd.Series("not a finite number", index=raw.index, dtype=object).where(~huge, _TOO_LARGE),
+        pd.Series("write a number", index=raw.index, dtype=object).where(~huge, _TOO_LARGE_FIX),
+    )
 
 
 def _parse_int(raw: pd.Series, dialect: Dialect) -> _Parsed:
     values, bad, problem, fix = _parse_decimal(raw, dialect)
     fractional = values.notna() & (values != values.round())
-    problem = problem.where(~fractional, "not a whole number")
-    fix = fix.where(~fractional, "write a whole number of days, like 30")
+    problem = _full(problem, raw.index).where(~fractional, "not a whole number")
+    fix = _full(fix, raw.index).where(~fractional, "write a whole number of days, like 30")
     return values.where(~fractional).astype("Int64"), bad | fractional, problem, fix
+
+
+def _full(said: str | pd.Series, index: pd.Index) -> pd.Series:
+    """A problem or a fix on every row (small tables only: the int columns)."""
+    if isinstance(said, str):
+        return pd.Series(said, index=index, dtype=object)
+    return said.reindex(index)
 
 
 def _parse_date(raw: pd.Series, dialect: Dialect) -> _Parsed:
@@ -178,25 +217,31 @@ def _parse_date(raw: pd.Series, dialect: Dialect) -> _Parsed:
         values = raw.dt.tz_localize(None) if getattr(raw.dt, "tz", None) else raw
         values = values.dt.normalize().astype(DATE_DTYPE)
         no = pd.Series(False, index=raw.index)
-        return values, no, _const(raw.index, ""), _const(raw.index, "")
+        return values, no, "", ""
     s = _text(raw)
-    iso = s.str.fullmatch(_ISO)
-    values = pd.to_datetime(s.str.slice(0, 10).where(iso), format="%Y-%m-%d", errors="coerce")
-    slashed = s.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}")
+    iso = s.str.fullmatch(_ISO).astype(bool)
+    values = _iso_dates(s, iso)
+    slashed = pd.Series(False, index=raw.index)
     if dialect.day_first:
-        french = pd.to_datetime(s.where(slashed), format="%d/%m/%Y", errors="coerce")
-        values = values.fillna(french)
-    values = values.astype(DATE_DTYPE)
+        slashed = s.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").astype(bool)
+        if slashed.any():
+            french = pd.to_datetime(s.where(slashed), format="%d/%m/%Y", errors="coerce")
+            values = values.fillna(french.astype(DATE_DTYPE))
     years = values.dt.year
     implausible = values.notna() & ((years < _MIN_YEAR) | (years > _MAX_YEAR))
     bad = (values.isna() & (s != "")) | implausible
     values = values.where(~implausible)
     accepted = "YYYY-MM-DD or DD/MM/YYYY" if dialect.day_first else "YYYY-MM-DD"
-    problem = np.select(
+    fix = f"write the date as {accepted}"
+    if not bad.any():
+        return values, bad, "not a date", fix
+    b = bad.to_numpy()
+    slash = s[b].str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}").to_numpy(dtype=bool)
+    problem = np.select(  # on the bad cells only
         [
-            implausible,
-            slashed & ~dialect.day_first,
-            iso | (slashed & dialect.day_first),
+            implausible.to_numpy()[b],
+            slash & (not dialect.day_first),
+            iso.to_numpy()[b] | (slash & dialect.day_first),
         ],
         [
             f"a year outside {_MIN_YEAR}-{_MAX_YEAR}",
@@ -205,8 +250,45 @@ def _parse_date(raw: pd.Series, dialect: Dialect) -> _Parsed:
         ],
         default="not a date",
     )
-    fix = _const(raw.index, f"write the date as {accepted}")
-    return values, bad, pd.Series(problem, index=raw.index, dtype=object), fix
+    return values, bad, pd.Series(problem, index=raw.index[b], dtype=object), fix
+
+
+def _iso_dates(text: pd.Series, iso: pd.Series) -> pd.Series:
+    """The dates of the ``iso`` cells of ``text`` (their first ten characters, ``YYYY-MM-DD``);
+    missing elsewhere and where the date does not exist (``2026-02-30``, year 0).
+
+    Arrow's cast reads a column of valid dates at once and refuses the whole column for
+    one impossible date; such a column is read again by ``strptime``, which rolls a day past
+    the month's end over (``2026-02-30`` becomes March 2nd): a date is kept there only when
+    its day, month and year are the ones written, as :func:`pandas.to_datetime` keeps it.
+    """
+    heads = pc.utf8_slice_codeunits(pa.array(text, type=pa.string(), from_pandas=True), 0, 10)
+    cells = pc.if_else(pa.array(iso.to_numpy(dtype=bool)), heads, None)
+    try:
+        days = pc.cast(cells, pa.date32())
+        if pc.min(pc.year(days)).as_py() in (None, 0) and days.null_count < len(days):
+            raise pa.ArrowInvalid("year 0")  # no such year: read again below
+    except pa.ArrowInvalid:
+        days = _checked_dates(cells)
+    values = days.to_numpy(zero_copy_only=False)
+    return pd.Series(values, index=text.index).astype(DATE_DTYPE)
+
+
+def _checked_dates(cells: pa.Array) -> pa.Array:
+    parsed = pc.strptime(cells, format="%Y-%m-%d", unit="us", error_is_null=True)
+    same = pc.and_(
+        pc.equal(pc.day(parsed), _number(cells, 8, 10)),
+        pc.and_(
+            pc.equal(pc.month(parsed), _number(cells, 5, 7)),
+            pc.equal(pc.year(parsed), _number(cells, 0, 4)),
+        ),
+    )
+    return pc.if_else(pc.and_(same, pc.greater(pc.year(parsed), 0)), parsed, None)
+
+
+def _number(cells: pa.Array, start: int, stop: int) -> pa.Array:
+    """The digits at ``start:stop`` of each cell as an integer (the cells are ISO dates)."""
+    return pc.cast(pc.utf8_slice_codeunits(cells, start, stop), pa.int64())
 
 
 def _parse_month(raw: pd.Series, dialect: Dialect) -> _Parsed:
@@ -219,27 +301,17 @@ def _parse_month(raw: pd.Series, dialect: Dialect) -> _Parsed:
     values = pd.to_datetime(s.str.slice(0, 7).where(ok), format="%Y-%m", errors="coerce")
     values = values.astype(DATE_DTYPE)
     bad = values.isna() & (s != "")
-    return (
-        values,
-        bad,
-        _const(raw.index, "not a month"),
-        _const(raw.index, "write the month as YYYY-MM, like 2026-10"),
-    )
+    return values, bad, "not a month", "write the month as YYYY-MM, like 2026-10"
 
 
 def _parse_bool(raw: pd.Series, dialect: Dialect) -> _Parsed:
     if ptypes.is_bool_dtype(raw):
         no = pd.Series(False, index=raw.index)
-        return raw.fillna(False).astype(bool), no, _const(raw.index, ""), _const(raw.index, "")
+        return raw.fillna(False).astype(bool), no, "", ""
     s = _text(raw).str.lower().str.replace(r"\.0+$", "", regex=True)
     true = s.isin(_TRUE)
     bad = ~true & ~s.isin(_FALSE)
-    return (
-        true,
-        bad,
-        _const(raw.index, "not a yes/no value"),
-        _const(raw.index, "write true/false (also 1/0, yes/no, oui/non)"),
-    )
+    return true, bad, "not a yes/no value", "write true/false (also 1/0, yes/no, oui/non)"
 
 
 def _parse_currency(raw: pd.Series, dialect: Dialect) -> _Parsed:
@@ -248,8 +320,8 @@ def _parse_currency(raw: pd.Series, dialect: Dialect) -> _Parsed:
     return (
         s.where(~bad, ""),
         bad,
-        _const(raw.index, "not an ISO 4217 currency code"),
-        _const(raw.index, "write a three-letter code such as EUR, GBP, USD"),
+        "not an ISO 4217 currency code",
+        "write a three-letter code such as EUR, GBP, USD",
     )
 
 

@@ -18,6 +18,8 @@ from collections.abc import Callable, Mapping
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cashplan.core.fx import implied_base
 from cashplan.core.parse import DATE_DTYPE, is_empty
@@ -98,6 +100,8 @@ def text_rules(typed: pd.DataFrame, col: Collector) -> None:
 
 
 def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str) -> None:
+    if _distinct(typed[keys[-1]]):  # each id once in the whole table: none twice in a company
+        return
     dup = typed.duplicated(keys, keep=False) & typed[keys].notna().all(axis=1)
     if not dup.any():
         return
@@ -122,6 +126,12 @@ def _duplicates(typed: pd.DataFrame, col: Collector, keys: list[str], what: str)
         problem.reindex(typed.index),
         f"keep one row per {what} (merge or renumber the others)",
     )
+
+
+def _distinct(values: pd.Series) -> bool:
+    """Whether no two values are equal (one hash pass; a missing value counts as a value)."""
+    cells = pa.array(values, from_pandas=True)
+    return len(pc.unique(cells)) == len(cells)
 
 
 def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
@@ -157,12 +167,13 @@ def _invoice_rules(inv: pd.DataFrame, col: Collector) -> None:
         "open_amount is larger than amount",
         "open_amount cannot exceed the invoice amount",
     )
+    still_open = given & settled & (open_.abs() > 0.005)
     col.cells(
-        given & settled & (open_.abs() > 0.005),
+        still_open,
         "paid_date",
         "paid_date says settled but open_amount is not 0",
         "leave paid_date empty for a partly paid invoice, or set open_amount to 0",
-        value=inv["paid_date"].dt.strftime("%Y-%m-%d"),
+        value=inv.loc[still_open, "paid_date"].dt.strftime("%Y-%m-%d"),  # the few shown only
     )
 
 
@@ -337,6 +348,16 @@ ROW_RULES: dict[str, Callable[[pd.DataFrame, Collector], None]] = {
 }
 
 
+def _named(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
+    """Which ``ids`` are among ``wanted`` (Arrow's hashing: no compiled loop to load at the
+    check before a report)."""
+    found = pc.is_in(
+        pa.array(ids.astype("str"), type=pa.string()),
+        value_set=pa.array(wanted.astype("str").unique(), type=pa.string()),
+    )
+    return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
+
+
 def cross_rules(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
@@ -348,7 +369,7 @@ def cross_rules(
         named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
         # only the invoices a promise names: cheap on a ledger of millions
         candidates = inv.loc[
-            isin(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
+            _named(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
         ]
         found = named.reset_index().merge(
             candidates.rename(columns={"customer_id": "owner_id"}),

@@ -22,6 +22,7 @@ import difflib
 import hashlib
 import io
 import re
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -37,8 +38,19 @@ from cashplan.core.problems import Collector, RawTable
 from cashplan.core.rules import ROW_RULES, cross_rules
 from cashplan.core.schema import TABLES
 from cashplan.core.validate import _typed, validate_tables
+from cashplan.io.arrow_csv import read_cells
+from cashplan.io.snapshot import read_snapshot, write_snapshot
 
-__all__ = ["Book", "Source", "read_appended", "read_book", "read_table"]
+__all__ = [
+    "Book",
+    "Source",
+    "locate_sources",
+    "read_appended",
+    "read_book",
+    "read_raw_tables",
+    "read_table",
+    "save_snapshot",
+]
 
 _SUFFIXES = (".csv", ".xlsx", ".parquet")
 _WORKBOOK = "book.xlsx"
@@ -111,7 +123,9 @@ class Book:
         )
 
 
-def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
+def read_book(
+    path: str | Path, reporting_currency: str = "EUR", *, snapshot: str | Path | None = None
+) -> Book:
     """Read and validate a book folder (or a single ``book.xlsx``).
 
     Parameters
@@ -120,6 +134,10 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
         The book folder, or the path of a ``book.xlsx`` holding a sheet per table.
     reporting_currency : str, default "EUR"
         Currency of rows with no ``currency``, and of every aggregated figure.
+    snapshot : str or Path, optional
+        A folder written by :func:`save_snapshot` (the report's check before its
+        notebook): its tables are used when it was saved from these very files (their
+        sha256, hashed here) in this reporting currency; otherwise the book is read.
 
     Raises
     ------
@@ -129,17 +147,64 @@ def read_book(path: str | Path, reporting_currency: str = "EUR") -> Book:
     path = Path(path)
     reporting_currency = reporting_currency.upper()
     problems: list[dict[str, object]] = []
+    located, sources = locate_sources(path, problems)
+    if snapshot is not None and not problems:
+        saved = read_snapshot(Path(snapshot), _snapshot_key(sources, reporting_currency))
+        if saved is not None and set(saved) == set(TABLES):
+            return Book(reporting_currency=reporting_currency, sources=sources, path=path, **saved)
+    raws = read_raw_tables(located, problems)
+    if problems:
+        raise BookError.from_rows(problems)
+    return _build(raws, reporting_currency, sources, path)
+
+
+def save_snapshot(book: Book, folder: str | Path) -> None:
+    """Save ``book``'s typed tables in the new folder ``folder``, for :func:`read_book`'s
+    ``snapshot`` (see :mod:`cashplan.io.snapshot`)."""
+    tables = {name: getattr(book, name) for name in TABLES}
+    write_snapshot(tables, _snapshot_key(book.sources, book.reporting_currency), Path(folder))
+
+
+def _snapshot_key(sources: tuple[Source, ...], reporting_currency: str) -> dict[str, object]:
+    return {
+        "sources": [[s.table, s.path, s.sha256] for s in sources],
+        "reporting_currency": reporting_currency,
+    }
+
+
+def locate_sources(
+    path: Path, problems: list[dict[str, object]]
+) -> tuple[list[tuple[str, Path, str | None]], tuple[Source, ...]]:
+    """Each table's file (and sheet, in a ``book.xlsx``) in the book ``path``, and the
+    sources: each table's file with its sha256. Problems (a missing invoices table, a
+    file named like a table) are added to ``problems``."""
+    located = _locate(path, problems)
+    digests: dict[Path, str] = {}
+    for _, file, _ in located:
+        if file not in digests:
+            digests[file] = _sha256(file)
+    return located, tuple(Source(t, str(f), digests[f]) for t, f, _ in located)
+
+
+def read_raw_tables(
+    located: list[tuple[str, Path, str | None]], problems: list[dict[str, object]]
+) -> dict[str, RawTable]:
+    """The located tables as raw text tables, before any check (their problems added to
+    ``problems``: an unreadable file, a bad header, a malformed CSV)."""
     raws: dict[str, RawTable] = {}
-    sources: list[Source] = []
-    for table, file, sheet in _locate(path, problems):
-        digest = hashlib.sha256(file.read_bytes()).hexdigest()
-        sources.append(Source(table, str(file), digest))
+    for table, file, sheet in located:
         raw = _read_raw(table, file, sheet, problems)
         if raw is not None:
             raws[table] = raw
-    if problems:
-        raise BookError.from_rows(problems)
-    return _build(raws, reporting_currency, tuple(sources), path)
+    return raws
+
+
+def _sha256(file: Path) -> str:
+    digest = hashlib.sha256()
+    with file.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
 
 
 def read_table(book: Book, table: str, file: str | Path) -> Book:
@@ -155,7 +220,7 @@ def read_table(book: Book, table: str, file: str | Path) -> Book:
     """
     file = Path(file)
     # hashed before it is read: a change in between shows as a change at the next look
-    digest = hashlib.sha256(file.read_bytes()).hexdigest()
+    digest = _sha256(file)
     problems: list[dict[str, object]] = []
     raw = _read_raw(table, file, None, problems)
     if problems or raw is None:
@@ -497,9 +562,13 @@ def decode(data: bytes, fallback: str = "cp1252", file: str = "") -> tuple[str, 
         return data.decode("latin-1"), False
 
 
+_LINE = re.compile(r"[^\n]*\n|[^\n]+")
+
+
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
+    data = file.read_bytes()
     try:
-        text, _ = decode(file.read_bytes(), file=file.name)
+        text, utf8 = decode(data, file=file.name)
     except BookError as err:
         problems.extend(
             {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
@@ -516,43 +585,92 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
             f"export the table with its header line ({cols}) and its rows",
         )
         return None
-    return _csv_raw(table, file.name, text, problems)
+    return _csv_raw(table, file.name, text, problems, data, utf8)
 
 
 def _csv_raw(
-    table: str, name: str, text: str, problems: list[dict[str, object]]
+    table: str,
+    name: str,
+    text: str,
+    problems: list[dict[str, object]],
+    data: bytes | None = None,
+    utf8: bool = True,
 ) -> RawTable | None:
-    """The raw table of a CSV's text (line endings already ``\\n``), separator from its header."""
+    """The raw table of a CSV's text (line endings already ``\\n``), separator from its header.
+
+    ``data``: the file's bytes when ``text`` is the whole file (``utf8``: it was UTF-8), so
+    that Arrow's reader takes them without encoding the text again."""
     header = _first_record(text)
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
-    try:
-        frame = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype="str",
-            keep_default_na=False,
-            skip_blank_lines=False,
-            quoting=csv.QUOTE_MINIMAL,
-        )
-    except (pd.errors.ParserError, ValueError) as exc:
-        line = re.search(r"line (\d+)", str(exc))
-        _problem(
-            problems,
-            name,
-            f"not a well-formed CSV ({exc})",
-            f"every line needs the same number of '{sep}'-separated cells as the header",
-            line=int(line.group(1)) if line else None,
-        )
-        return None
-    header_cells = next(csv.reader(io.StringIO(text), delimiter=sep))  # quoted line breaks too
+    header_cells = _header_cells(text, sep)
+    raw = text.encode("utf-8") if data is None else _utf8_lines(data, text, utf8)
+    frame = read_cells(raw, sep, header_cells)
+    if frame is None:  # a file Arrow's reader could read otherwise: pandas' exact reading
+        frame = _pandas_cells(text, sep, name, problems)
+        if frame is None:
+            return None
     clean = _clean_header(frame, name, problems, names=header_cells)
     if clean is None:
         return None
     frame = clean.fillna("")
-    frame = frame.loc[(frame != "").any(axis=1)]
+    filled = (frame != "").any(axis=1)
+    if not filled.all():  # rows of empty cells dropped (a copy only when there are some)
+        frame = frame.loc[filled]
     return RawTable(table, name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+
+
+def _header_cells(text: str, sep: str) -> list[str]:
+    """The header's cells as :mod:`csv` reads them (quoted line breaks too); the lines are
+    cut lazily, so a large file is not copied."""
+    return next(csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep))
+
+
+def _utf8_lines(data: bytes, text: str, utf8: bool) -> bytes:
+    """The file as UTF-8 bytes with ``\n`` line endings (what :func:`read_cells` reads)."""
+    if not utf8:
+        return text.encode("utf-8")
+    data = data.removeprefix(b"\xef\xbb\xbf")
+    if b"\r" in data:
+        data = data.replace(b"\r\n", b"\n").replace(b"\r", b"\n")
+    return data
+
+
+def _pandas_cells(
+    text: str, sep: str, label: str, problems: list[dict[str, object]]
+) -> pd.DataFrame | None:
+    fix = f"every line needs the same number of '{sep}'-separated cells as the header"
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", pd.errors.ParserWarning)
+            frame = pd.read_csv(
+                io.StringIO(text),
+                sep=sep,
+                dtype="str",
+                keep_default_na=False,
+                skip_blank_lines=False,
+                quoting=csv.QUOTE_MINIMAL,
+                index_col=False,  # never the first column as the index, shifting the others
+            )
+    except (pd.errors.ParserError, ValueError) as exc:
+        at = re.search(r"line (\d+)", str(exc))
+        _problem(
+            problems,
+            label,
+            f"not a well-formed CSV ({exc})",
+            fix,
+            line=int(at.group(1)) if at else None,
+        )
+        return None
+    if any(issubclass(w.category, pd.errors.ParserWarning) for w in caught):
+        # pandas drops the cells beyond the header's: say where, drop nothing silently
+        n = len(frame.columns)
+        reader = csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep)
+        line = next((i for i, row in enumerate(reader, start=1) if len(row) > n), None)
+        _problem(problems, label, "a line with more cells than the header", fix, line=line)
+        return None
+    return frame
 
 
 def _first_record(text: str) -> str:

@@ -65,3 +65,99 @@ def test_typed_amounts_beyond_the_limit_are_refused(tmp_path):
     ).to_parquet(folder / "invoices.parquet")
     found = problems(folder)
     assert found[["line", "column"]].values.tolist() == [[1, "amount"]]
+
+
+_DATES = [
+    "2026-02-28",
+    "2024-02-29",
+    "2026-02-29",
+    "2026-02-30",
+    "2026-04-31",
+    "2026-13-01",
+    "2026-00-10",
+    "2026-01-00",
+    "0000-01-01",
+    "0001-01-01",
+    "1969-12-31",
+    "1970-01-01",
+    "2100-12-31",
+    "2101-01-01",
+    "9999-12-31",
+    "2026-01-05 00:00",
+    "2026-01-05T00:00:00.000",
+    "2026-01-05 12:00",
+    "",
+    " 2026-01-05 ",
+    "2026-1-05",
+    "05/01/2026",
+    "31/02/2026",
+    "x",
+]
+
+
+@pytest.mark.parametrize("dialect", [STANDARD, FRENCH])
+def test_dates_are_read_as_pandas_reads_them_impossible_days_refused(dialect):
+    """Arrow's strptime rolls 2026-02-30 over to March 2nd: the day must be kept as written.
+
+    The reference is pandas' ``to_datetime`` (what the parser called before Arrow's).
+    """
+    raw = pd.Series(_DATES * 3)  # a default RangeIndex, three times over
+    values, bad = parse_column(raw, "date", dialect)
+    text = raw.str.strip()
+    iso = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}(?:[ T]00:00(?::00(?:\.0+)?)?)?")
+    expected = pd.to_datetime(text.str.slice(0, 10).where(iso), format="%Y-%m-%d", errors="coerce")
+    if dialect.day_first:
+        slashed = text.where(text.str.fullmatch(r"\d{1,2}/\d{1,2}/\d{4}"))
+        expected = expected.fillna(pd.to_datetime(slashed, format="%d/%m/%Y", errors="coerce"))
+    expected = expected.where(expected.dt.year.between(1970, 2100)).astype("datetime64[us]")
+    pd.testing.assert_series_equal(values, expected, check_names=False)
+    assert bad["row"].tolist() == [i for i in raw.index if text[i] and pd.isna(expected[i])]
+    said = dict(zip(bad["value"], bad["problem"], strict=False))
+    assert said["2026-02-30"] == said["2026-04-31"] == "no such calendar date"
+    assert said["0001-01-01"] == said["2101-01-01"] == "a year outside 1970-2100"
+    assert said["2026-01-05 12:00"] == said["2026-1-05"] == "not a date"
+    assert said["31/02/2026"] == (
+        "no such calendar date"
+        if dialect.day_first
+        else "an ambiguous date: day/month order is unknown in this file"
+    )
+
+
+def test_numbers_in_every_written_form_are_the_nearest_double():
+    written = pd.Series(
+        [
+            "+1",
+            "-0.5",
+            ".5",
+            "5.",
+            "007",
+            "0",
+            "-0",
+            "1" + "0" * 400,
+            "12.345678901234567891",
+            "1e5",
+            "1 234.5",
+            "1,234.50",
+            "",
+            "12a",
+            "--1",
+            "9999999999999.99",
+        ]
+    )
+    values, bad = parse_column(written, "decimal", STANDARD)
+    reference = pd.to_numeric(
+        written.where(~written.isin(["1e5", "1 234.5", "1,234.50", "", "12a", "--1"])),
+        errors="coerce",
+    )
+    assert values[:7].tolist() == reference[:7].tolist()
+    assert values[8] == float("12.345678901234567891") and values[15] == 9999999999999.99
+    assert bad["value"].tolist() == ["1" + "0" * 400, "1e5", "1 234.5", "1,234.50", "12a", "--1"]
+    assert bad["problem"].tolist()[2:4] == ["a thousands separator inside a number"] * 2
+    assert "10,000,000,000,000" in bad["problem"].iloc[0]
+
+
+def test_a_column_of_possible_dates_and_year_zero_is_read_cell_by_cell():
+    """Arrow's cast reads year 0 (pandas does not): such a column is read cell by cell."""
+    values, bad = parse_column(pd.Series(["2026-01-05", "0000-01-01", ""]), "date", STANDARD)
+    assert values[0] == pd.Timestamp("2026-01-05") and values[1:].isna().all()
+    assert bad[["row", "problem"]].values.tolist() == [[1, "no such calendar date"]]

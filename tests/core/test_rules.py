@@ -409,3 +409,14 @@ def test_the_activity_levers_are_the_battle_plans() -> None:
     from cashplan.planning.plan import LEVERS
 
     assert list(LEVER_NAMES) == LEVERS["lever"].tolist()
+
+
+def test_a_settled_invoice_with_an_open_amount_shows_its_paid_date(book_dir):
+    text = (
+        HEADER + ",paid_date,open_amount\n"
+        "F1,C1,2026-01-10,2026-02-09,100,2026-02-01,0\n"
+        "F2,C1,2026-01-10,2026-02-09,100,2026-02-03,40\n"
+    )
+    found = problems(book_dir(invoices=text))
+    assert found[["line", "column", "value"]].values.tolist() == [[3, "paid_date", "2026-02-03"]]
+    assert found.loc[0, "problem"] == "paid_date says settled but open_amount is not 0"

@@ -325,3 +325,15 @@ def test_a_whole_cp1252_file_still_loads(book_dir):
     )
     book = read_book(book_dir(encoding="cp1252", invoices=text))
     assert book.invoices["customer_id"].tolist() == ["Crème1"]
+
+
+def test_a_line_with_more_cells_than_the_header_is_refused_never_shifted(book_dir):
+    """pandas took the first column as the index when lines had more cells than the header:
+    every column shifted by one (or a traceback); now the line is named."""
+    trailing = HEADER + "\nF1,C1,2026-01-10,2026-02-09,10,\nF2,C2,2026-01-10,2026-02-09,20,\n"
+    found = only(problems(book_dir(invoices=trailing)))
+    assert (found["line"], found["problem"]) == (2, "a line with more cells than the header")
+    assert "same number of ','-separated cells" in found["fix"]
+    one_long = HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\nF2,C2,2026-01-10,2026-02-09,20,x,y\n"
+    found = only(problems(book_dir(invoices=one_long)))
+    assert found["line"] == 3 and "Expected 5 fields in line 3, saw 7" in found["problem"]

@@ -1,0 +1,86 @@
+"""The fast CSV path: a CSV's cells as text through pyarrow's multi-threaded reader.
+
+:func:`cashplan.io.book.read_book` reads a CSV file here first; this returns the
+same cells pandas' reader gives (text, one row per record, the header's names kept
+as written) or ``None`` when the file is one where the two readers could differ, and
+the book falls back to pandas' reader and its exact messages. It falls back for a file:
+
+- with a blank line before its last row (pandas keeps it as a row, so the line numbers
+  of the rows after it count it; Arrow skips it);
+- whose header has a quote, a repeated name, or names Arrow reads differently;
+- with rows of another number of cells than the header (ragged rows: pandas pads or
+  refuses them with its own message), or anything else Arrow refuses;
+- with an odd number of quote characters, or a cell holding a quote character once
+  read (a quote inside an unquoted cell, or an escaped one): what an unterminated
+  quoted cell needs, and pandas refuses it where Arrow reads on to the end.
+
+A file with quoted cells (a ``;`` or a line break inside a cell) stays on the fast
+path. Every row is kept, empty rows too: the caller drops them as it does for pandas.
+
+Examples
+--------
+>>> read_cells(b'a,b\\n1,"x, y"\\n2,z\\n', ",", ["a", "b"]).to_dict("list")
+{'a': ['1', '2'], 'b': ['x, y', 'z']}
+>>> read_cells(b"a,b\\n1,2\\n\\n3,4\\n", ",", ["a", "b"]) is None  # a blank line: pandas
+True
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pcsv
+
+__all__ = ["read_cells"]
+
+_BLOCK = 1 << 22  # 4 MB per parsed block: few blocks, each big enough to share the cores
+
+
+def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
+    """The cells of a UTF-8 CSV (line breaks ``\\n`` only) as a frame of text columns,
+    or ``None`` when pandas' reader must read it (see the module doc).
+
+    Parameters
+    ----------
+    data : bytes
+        The whole file in UTF-8, without a BOM, every line ending already ``\\n``.
+    sep : str
+        The separator (one character).
+    header : list of str
+        The header's cells as Python's :mod:`csv` reads them.
+    """
+    if not _plain(data, header):
+        return None
+    quoted = b'"' in data
+    try:
+        table = pcsv.read_csv(
+            pa.py_buffer(data),
+            read_options=pcsv.ReadOptions(use_threads=True, block_size=_BLOCK),
+            parse_options=pcsv.ParseOptions(
+                delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=quoted
+            ),
+            convert_options=pcsv.ConvertOptions(
+                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            ),
+        )
+    except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
+        return None
+    if table.column_names != header or not all(t == pa.string() for t in table.schema.types):
+        return None
+    if quoted and any(pc.any(pc.match_substring(c, '"')).as_py() for c in table.columns):
+        return None
+    # one chunk per column, as pandas' reader gives: the analysis slows down a lot on
+    # columns of many chunks (one per block read)
+    table = table.combine_chunks()
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=float("nan"))}.get)
+
+
+def _plain(data: bytes, header: list[str]) -> bool:
+    """Whether the file has none of the traits that send it to pandas' reader."""
+    blank = data.find(b"\n\n")
+    if data.startswith(b"\n") or (blank >= 0 and data[blank:].strip(b"\n")):
+        return False  # a blank line before the last row (the ones at the end are harmless)
+    if len(set(header)) != len(header) or any('"' in h or "\n" in h for h in header):
+        return False
+    return b'"' not in data or data.count(b'"') % 2 == 0

@@ -44,7 +44,10 @@ def _compile_loops() -> None:
         env = {**os.environ, "NUMBA_CACHE_DIR": cache}
         done = subprocess.run(
             [sys.executable, "-c", _WARM, str(ROOT / "cashplan")],
-            env=env, capture_output=True, text=True, check=False,
+            env=env,
+            capture_output=True,
+            text=True,
+            check=False,
         )
         folders = [p for p in Path(cache).iterdir() if p.is_dir()]
         if done.returncode != 0 or len(folders) != 1:

@@ -145,7 +145,8 @@ def unpack(shipped: Path, cache: Path) -> bool:
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     shipped, cache = Path(tmp, "shipped"), Path(tmp, "cache")
     ...     shipped.mkdir()
-    ...     _ = (shipped / "built").write_text("b1"), (shipped / "m.f-3.py311.nbi").write_bytes(b"x")
+    ...     _ = (shipped / "built").write_text("b1")
+    ...     _ = (shipped / "m.f-3.py311.nbi").write_bytes(b"x")
     ...     unpack(shipped, cache), sorted(p.name for p in cache.iterdir())
     ...     unpack.cache_clear(); unpack(shipped, cache)  # the same build: not again
     (True, ['.built', 'm.f-3.py311.nbi'])

@@ -93,12 +93,24 @@ def record(path: Path = SIGNATURES) -> int:
 
 
 def compile_all(path: Path = SIGNATURES) -> int:
-    """Compile (or load from the cache) every loop for the types of ``path``; the count."""
+    """Compile (or load from the cache) every loop for the types of ``path``; the count.
+
+    A line that no longer fits its loop (renamed, or its arguments changed since
+    :func:`record`) is skipped and named on stderr: that loop compiles at the first
+    report, the others are still built ahead.
+    """
     found = dispatchers()
-    rows = signatures(path)
-    for module, function, sig in rows:
-        found[module, function].compile(sig)
-    return len(rows)
+    done = 0
+    for module, function, sig in signatures(path):
+        loop = found.get((module, function))
+        try:
+            if loop is None:
+                raise KeyError("no such loop")
+            loop.compile(sig)
+            done += 1
+        except Exception as err:  # numba's typing errors have no common base
+            print(f"{module}.{function}: not compiled ahead ({err!s:.200})", file=sys.stderr)
+    return done
 
 
 if __name__ == "__main__":  # python -m cashplan.fast.warm: compile into the cache

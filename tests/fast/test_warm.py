@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import shutil
 import subprocess
@@ -9,7 +10,7 @@ import sys
 from pathlib import Path
 
 import cashplan
-from cashplan.fast.warm import dispatchers, signatures
+from cashplan.fast.warm import compile_all, dispatchers, signatures
 
 PACKAGE = Path(cashplan.__file__).resolve().parent
 
@@ -35,6 +36,8 @@ def test_every_listed_type_names_a_loop_of_the_package_and_reads_back() -> None:
     assert len(rows) >= 20
     for module, function, sig in rows:
         assert (module, function) in loops, (module, function)
+        parameters = inspect.signature(loops[module, function].py_func).parameters
+        assert len(sig) == len(parameters), f"{module}.{function}: run _build/record.py"
         assert sig and all(hasattr(t, "key") for t in sig), (module, function, sig)
     assert ("delays", "_delay_cdfs") in {(m, f) for m, f, _ in rows}  # the longest to compile
 
@@ -66,3 +69,17 @@ def test_a_shipped_cache_is_read_by_a_fresh_user_cache_instead_of_compiling(
     (shipped / "built").write_text("build 1", encoding="utf-8")
     assert _civil(user, shipped) == ["1", "0"]  # loaded: the shipped copy, not compiled
     assert [p.read_text() for p in user.rglob(".built")] == ["build 1"]
+
+
+def test_a_line_that_no_longer_fits_its_loop_is_skipped_not_the_whole_build(
+    tmp_path: Path, capsys
+) -> None:
+    listed = tmp_path / "signatures.txt"
+    listed.write_text(
+        "calendar\tcivil\t(int64, int64)\n"  # its arguments changed since recorded
+        "calendar\tgone\t(int64,)\n"  # renamed
+        "calendar\tcivil\t(int64,)\n",
+        encoding="utf-8",
+    )
+    assert compile_all(listed) == 1
+    assert capsys.readouterr().err.count("not compiled ahead") == 2

@@ -366,7 +366,9 @@ class _Runner:
             if self.stopping:
                 return CashplanError("stopped before it started")
             proc = subprocess.Popen(
-                [sys.executable, "-m", "cashplan.app._job", str(os.getpid())],
+                # -P: not the working folder first on the path, where a checkout's
+                # cashplan (the README's `pip install .` folder) would shadow the installed one
+                [sys.executable, "-P", "-m", "cashplan.app._job", str(os.getpid())],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=subprocess.PIPE,

@@ -42,6 +42,7 @@ __all__ = [
     "day_number",
     "days",
     "ledger_arrays",
+    "read_only",
 ]
 
 KEYS = ["company", "customer_id"]
@@ -104,10 +105,26 @@ def ledger_arrays(invoices: pd.DataFrame) -> LedgerArrays:
         issue=days(invoices["issue_date"]),
         due=days(invoices["due_date"]),
         paid=days(invoices["paid_date"]),
-        amount=invoices["amount"].to_numpy(dtype=float),
-        open_amount=invoices["open_amount"].to_numpy(dtype=float),
-        disputed=invoices["disputed"].to_numpy(dtype=bool),
+        amount=read_only(invoices["amount"].to_numpy(dtype=float)),
+        open_amount=read_only(invoices["open_amount"].to_numpy(dtype=float)),
+        disputed=read_only(invoices["disputed"].to_numpy(dtype=bool)),
     )
+
+
+def read_only(values: np.ndarray) -> np.ndarray:
+    """``values`` as a read-only view, whatever the column it came from.
+
+    ``to_numpy`` gives a read-only view of a float64 column but a writable copy of an
+    int64, nullable or Arrow one; numba compiles a loop again for each, so a book with
+    whole-number amounts would compile the forecast's loops again rather than use the
+    ones compiled ahead (:mod:`cashplan.fast.warm`). One kind of array: one compile.
+
+    >>> read_only(pd.Series([1, 2]).to_numpy(dtype=float)).flags.writeable
+    False
+    """
+    view = values.view()
+    view.flags.writeable = False
+    return view
 
 
 def customer_numbers(frame: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray:

@@ -11,6 +11,13 @@ Every loop of :mod:`cashplan.fast` is compiled by ``jit`` with the same flags:
 - ``NOGIL``: the loops release the GIL, so threads of the caller (a workbook, a
   notebook) run them side by side.
 
+A wheel built by the project's backend (``_build/backend.py``) ships the loops
+compiled for the types a report passes (:mod:`cashplan.fast.warm`), in the folder
+``_compiled`` beside this module: the first use of the loops copies it into the user's
+cache (:func:`unpack`), so that the first report after ``pip install`` loads the loops
+rather than compiling them. numba still checks each entry (module sha256, numba and
+Python versions, CPU) and compiles what does not fit.
+
 numba keys that cache on the module's file alone: a loop that calls one of another
 module (``history.settled_weight``, ``calendar.civil``) keeps its compiled code when only
 that other module changes. After editing ``history.py`` or ``calendar.py``, delete the
@@ -43,6 +50,8 @@ from __future__ import annotations
 
 import functools
 import os
+import shutil
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar, Literal
@@ -52,11 +61,12 @@ import numpy as np
 from numba import njit
 from numba.core import caching
 
-__all__ = ["CACHE", "NOGIL", "PARTS", "cache_dir", "jit", "threads", "zeros"]
+__all__ = ["CACHE", "NOGIL", "PARTS", "SHIPPED", "cache_dir", "jit", "threads", "unpack", "zeros"]
 
 CACHE = True
 NOGIL = True
 PARTS = 8  # the runs of open invoices (or of their customers) the cores share
+SHIPPED = Path(__file__).with_name("_compiled")  # the loops compiled when the wheel was built
 
 
 def jit(
@@ -105,6 +115,7 @@ class _Locator(_UserProvided):
     def __init__(self, py_func: Any, py_file: str) -> None:
         super().__init__(py_func, py_file)
         self._cache_path = str(cache_dir() / self.get_suitable_cache_subpath(py_file))
+        unpack(SHIPPED, Path(self._cache_path))
 
     @classmethod
     def from_function(cls, py_func: Any, py_file: str) -> Any:
@@ -119,6 +130,51 @@ class _CacheImpl(_Impl):
 
 class _Cache(caching.FunctionCache):
     _impl_class = _CacheImpl
+
+
+@functools.cache
+def unpack(shipped: Path, cache: Path) -> bool:
+    """Copy the compiled loops of ``shipped`` into ``cache``, unless already done; whether copied.
+
+    Done once per build of the wheel (its ``built`` file names it), each file written
+    whole (a temporary file renamed), so that two processes starting together copy
+    the same bytes and a reader never sees half a file. A failure (no such folder, a
+    read-only cache) leaves numba to compile as usual.
+
+    >>> import tempfile
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     shipped, cache = Path(tmp, "shipped"), Path(tmp, "cache")
+    ...     shipped.mkdir()
+    ...     _ = (shipped / "built").write_text("b1")
+    ...     _ = (shipped / "m.f-3.py311.nbi").write_bytes(b"x")
+    ...     unpack(shipped, cache), sorted(p.name for p in cache.iterdir())
+    ...     unpack.cache_clear(); unpack(shipped, cache)  # the same build: not again
+    (True, ['.built', 'm.f-3.py311.nbi'])
+    False
+    """
+    try:
+        built = (shipped / "built").read_text(encoding="utf-8")
+        marker = cache / ".built"
+        if marker.is_file() and marker.read_text(encoding="utf-8") == built:
+            return False
+        cache.mkdir(parents=True, exist_ok=True)
+        for source in sorted(shipped.glob("*.nb[ic]")):
+            _copy_whole(source, cache / source.name)
+        _copy_whole(shipped / "built", marker)
+        return True
+    except OSError:
+        return False
+
+
+def _copy_whole(source: Path, target: Path) -> None:
+    handle, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
+    os.close(handle)
+    try:
+        shutil.copyfile(source, tmp)
+        os.replace(tmp, target)
+    except OSError:
+        Path(tmp).unlink(missing_ok=True)
+        raise
 
 
 def threads() -> int:

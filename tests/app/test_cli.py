@@ -42,3 +42,19 @@ def test_cli_sample_refuses_to_overwrite(tmp_path, capsys):
     (tmp_path / "keep.csv").write_text("x")
     assert main(["sample", "--out", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
+
+
+def test_a_report_job_runs_the_installed_cashplan_not_one_in_the_working_folder(
+    tmp_path, monkeypatch
+):
+    # the README's `pip install . && cashplan report ...` runs in a checkout: its
+    # cashplan folder must not shadow the installed package in the job's process
+    from cashplan.app.report import ReportJob, run_reports
+
+    (tmp_path / "cashplan").mkdir()
+    (tmp_path / "cashplan" / "__init__.py").write_text("raise ImportError('the checkout')\n")
+    monkeypatch.chdir(tmp_path)
+    job = ReportJob(tmp_path / "no-book", tmp_path / "out", "", None)
+    result = run_reports([job], "2026-10-31", {}, workers=1)[job]
+    assert isinstance(result, Exception)
+    assert "the checkout" not in str(result) and "no-book" in str(result), result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from cashplan import PayerScorer
+from cashplan import Book, PayerScorer, make_book
 from cashplan.fast.arrays import ledger_arrays
 from cashplan.forecasting.collection import CollectionForecaster, forecast
 
@@ -33,3 +33,22 @@ def test_arrays_of_another_frame_are_refused(sample):
         PayerScorer.from_arrays(arrays).fit(sample.invoices, "2026-10-31")
     with pytest.raises(ValueError, match="ledger_arrays"):
         CollectionForecaster.from_arrays(arrays).fit(sample.invoices, "2026-10-31", sample.fx)
+
+
+def test_the_amounts_reach_the_loops_as_one_kind_of_array_whatever_the_column_type() -> None:
+    # a book with whole-number amounts (int64) or nullable columns gave writable copies,
+    # float64 ones read-only views: numba compiled the forecast's loops once for each
+    import numba
+
+    frames = []
+    for amount, disputed in (("float64", "bool"), ("int64", "boolean"), ("Float64", "bool")):
+        book = Book.from_frames(**make_book(n_invoices=200, n_customers=5)).invoices
+        book = book.assign(
+            amount=book["amount"].round().astype(amount),
+            open_amount=book["open_amount"].round().astype(amount),
+            disputed=book["disputed"].astype(disputed),
+        )
+        frames.append(ledger_arrays(book))
+    for name in ("amount", "open_amount", "disputed"):
+        kinds = {numba.typeof(getattr(arrays, name)) for arrays in frames}
+        assert len(kinds) == 1, (name, kinds)

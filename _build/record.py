@@ -25,7 +25,19 @@ def main() -> None:
         exec(cell.source, namespace)
         if "parameters" in cell.metadata.get("tags", []):
             namespace.update(book="data/sample", out="", previous="")
+    _small_book()  # the learned disputes' loops (the sample has no settled dispute)
     print(record(), "signatures written")
+
+
+def _small_book() -> None:
+    """Run the analysis of the small realistic book, whose disputes are learned."""
+    from cashplan.app.analysis import Analysis, Settings
+    from cashplan.io.book import Book
+    from cashplan.sample import make_small_book
+
+    book = Book.from_frames(**make_small_book("2026-10-31"))
+    analysis = Analysis(book, Settings(as_of="2026-10-31"))
+    analysis.plan, analysis.runway  # noqa: B018 (computed for the loops they compile)
 
 
 if __name__ == "__main__":

@@ -215,7 +215,7 @@ def _previous(previous: str | Path | None, data: Any, as_of: str, company: str, 
     from cashplan.io.previous import check_previous, read_previous
 
     folder = Path(previous).absolute()
-    if folder == out:
+    if folder.resolve() == Path(out).resolve():  # also through a link or '..
         raise CashplanError(
             f"--previous {folder} is the folder this report is written to. Fix: write this "
             "month's report into another folder than last month's."

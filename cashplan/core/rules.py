@@ -31,7 +31,7 @@ from cashplan.core.scenarios import (
     SPENDING_CATEGORIES,
     split_parameters,
 )
-from cashplan.core.schema import LEVER_NAMES, TABLES
+from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
 from cashplan.fast.frames import isin
 
 __all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
@@ -205,6 +205,13 @@ def _promise_rules(pro: pd.DataFrame, col: Collector) -> None:
 
 def _spending_rules(spe: pd.DataFrame, col: Collector) -> None:
     spe["category"] = spe["category"].str.lower()
+    col.cells(
+        spe["category"].str.contains("/", regex=False),
+        "category",
+        "a category name holding '/' (it separates a company from a category in settings "
+        "and scenarios, e.g. FR01/salaries)",
+        "rename the category without '/', e.g. rent-lease",
+    )
     day, month, dated = spe["day"].astype(float), spe["month"], spe["date"]
     col.cells(
         day.notna() & ((day < 1) | (day > 31) | (day % 1 != 0)),
@@ -316,8 +323,13 @@ def _scenario_rules(sce: pd.DataFrame, col: Collector) -> None:
         f"'{BASE}' is the name of the analysis without any scenario",
         "give the scenario another name, e.g. 'downturn'",
     )
+    _scenario_names(sce, col)
     keys = [sce["scenario"], sce["company"], sce["parameter"].str.strip()]
     twice = pd.concat(keys, axis=1).duplicated(keep=False) & (sce["parameter"] != "")
+    # a parameter for every company and again for one: which wins would be a guess
+    lever = pd.concat([sce["scenario"], sce["parameter"].str.strip()], axis=1)
+    every = (sce["company"] == "").groupby([lever.iloc[:, 0], lever.iloc[:, 1]]).transform("any")
+    twice |= every & lever.duplicated(keep=False) & (sce["parameter"] != "")
     col.cells(
         twice,
         "parameter",
@@ -326,6 +338,24 @@ def _scenario_rules(sce: pd.DataFrame, col: Collector) -> None:
         + "'"
         + _for_company(sce["company"]),
         "keep one row per scenario, parameter and company (rows of a scenario combine)",
+    )
+
+
+def _scenario_names(sce: pd.DataFrame, col: Collector) -> None:
+    """A scenario's name is one short line, spelt one way (it is a table row and a legend)."""
+    name = sce["scenario"]
+    col.cells(
+        (name.str.len() > 100) | name.str.contains(r"[\t\n\r]", regex=True),
+        "scenario",
+        "a scenario name over 100 characters or holding a tab or a line break",
+        "give the scenario a short one-line name, e.g. 'downturn'",
+    )
+    spelt = name.groupby(name.str.strip().str.casefold()).transform("nunique") > 1
+    col.cells(
+        spelt,
+        "scenario",
+        "another row spells this scenario's name otherwise (case or spaces)",
+        "write the scenario's name the same way on each of its rows",
     )
 
 
@@ -390,6 +420,7 @@ def cross_rules(
             "the invoice belongs to another customer",
             "check the customer_id against the invoice",
         )
+    _activity_company(tables)
     for name in ("sales_plan", "bank", "activity"):
         tab = tables[name]
         if name in cols and not tab.empty:
@@ -403,6 +434,21 @@ def cross_rules(
     if "scenarios" in cols and not tables["scenarios"].empty:
         _scenario_cross(tables, cols["scenarios"])
     _fx_coverage(tables, cols, reporting_currency)
+
+
+def _activity_company(tables: dict[str, pd.DataFrame]) -> None:
+    """An activity without a company (optional) is its customer's, when the customer has
+    invoices in one company only (in place); otherwise the company check names the row."""
+    act, inv = tables["activity"], tables["invoices"]
+    companies = inv["company"].unique()
+    unknown = (act["company"] == DEFAULT_COMPANY) & ~np.isin(DEFAULT_COMPANY, companies)
+    if act.empty or not unknown.any():
+        return
+    pairs = inv.loc[isin(inv["customer_id"], act["customer_id"]), ["customer_id", "company"]]
+    pairs = pairs.drop_duplicates()
+    single = pairs.loc[~pairs["customer_id"].duplicated(keep=False)].set_index("customer_id")
+    found = act["customer_id"].map(single["company"])
+    act["company"] = act["company"].where(~unknown | found.isna(), found)
 
 
 def _activity_customers(tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector]) -> None:
@@ -440,6 +486,20 @@ def _scenario_cross(tables: dict[str, pd.DataFrame], col: Collector) -> None:
         "parameter",
         "no such spending category (known: " + ", ".join(sorted(categories)) + ")",
         "write spending.<category> with a category of the book, e.g. spending.salaries",
+    )
+    spe = tables["spending"]
+    own = pd.MultiIndex.from_arrays([spe["company"], spe["category"]])
+    category = parts["target"].str.lower()
+    mine = pd.MultiIndex.from_arrays([sce["company"], category]).isin(own)
+    col.cells(  # a category of another company only: that company's need would grow
+        (parts["kind"] == "spending")
+        & (sce["company"] != "")
+        & category.isin(categories)
+        & ~category.isin(SPENDING_CATEGORIES)
+        & ~mine,
+        "parameter",
+        "this company records no spending in this category",
+        "use a category of this company's spending, or one of " + ", ".join(SPENDING_CATEGORIES),
     )
     delay = parts["kind"] == "customer_delay"
     if delay.any():

@@ -238,9 +238,16 @@ def check_previous(
             f"{was}: not before this report's as-of {day:%Y-%m-%d}. Fix: give last month's "
             "report (an earlier as-of), or this report a later as-of."
         )
+    horizon = previous.weekly["week_start"].max() + pd.Timedelta(days=7)
+    if day > horizon:  # the review holds a forecast against what followed: not beyond it
+        raise CashplanError(
+            f"{was}: its forecast covers the weeks up to {horizon - pd.Timedelta(days=1):%Y-%m-%d}, "
+            f"before this report's as-of {day:%Y-%m-%d}, so the weeks after it could not be "
+            "reviewed. Fix: give a report at most 13 weeks older (last month's)."
+        )
     if previous.reporting_currency != book.reporting_currency:
         raise CashplanError(
-            f"{was}, not {book.reporting_currency}. Fix: write this report with --currency "
+            f"{was}, not {book.reporting_currency}. Fix: write this report with --param currency="
             f"{previous.reporting_currency}, or review against a report in "
             f"{book.reporting_currency}."
         )

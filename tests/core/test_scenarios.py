@@ -46,7 +46,7 @@ def test_every_bad_row_is_reported_together(book_dir):
         "a,sales_factor,abc,",  # 2: not a number
         "a,delay_shift_days,1.5,",  # 3: not whole
         "a,catch_up,3,FR01",  # 4: catch_up applies to every company
-        "a,sales_factor,0.9,XX01",  # 5: unknown company
+        "e,sales_factor,0.9,XX01",  # 5: unknown company
         "a,customer_delay:C9,30,",  # 6: unknown customer
         "a,customer_delay:C2,30,FR01",  # 7: C2 is UK01's
         "a,spending.salarie,10,",  # 8: unknown category
@@ -105,3 +105,55 @@ def test_a_one_company_book_needs_no_company_column(book_dir):
         scenarios="scenario,parameter,value\nlate,customer_delay:C1,30\n",
     )
     assert read_book(folder).scenarios["company"].tolist() == [""]
+
+
+def test_overlapping_spelt_otherwise_long_or_foreign_rows_are_refused(book_dir):
+    """Found by a hostile tester: a lever for every company and again for one (which wins
+    was a guess), two spellings of one name, a multi-line name, a category of another
+    company only, and a category holding '/' (it separates company and category)."""
+    rows = [
+        "scenario,parameter,value,company",
+        "both,spending.salaries,1000,FR01",  # 2, 3: every company and FR01 again
+        "both,spending.salaries,500,",
+        "x,sales_factor,0.5,FR01",  # 4, 5: the same for a company lever
+        "x,sales_factor,0.7,",
+        "Hire,catch_up,2,",  # 6, 7: two spellings of one scenario
+        "hire ,safety_margin,0.1,",
+        '"two\nlines",catch_up,2,',  # 8: a name on two lines
+        "uk,spending.loyer,100,UK01",  # 9: FR01's category only
+        "fr,spending.loyer,100,FR01",  # FR01's own: fine
+        "all,spending.loyer,100,",  # every company that has it: fine
+    ]
+    folder = book_dir(
+        invoices=INVOICES,
+        spending="month,category,amount,company\n2026-09,loyer,10,FR01\n",
+        scenarios="\n".join(rows) + "\n",
+    )
+    found = problems(folder)
+    where = sorted(zip(found["line"].astype(int), found["column"], strict=True))
+    assert where == [
+        (2, "parameter"),
+        (3, "parameter"),
+        (4, "parameter"),
+        (5, "parameter"),
+        (6, "scenario"),
+        (7, "scenario"),
+        (8, "scenario"),
+        (9, "parameter"),  # the record after the two-line one (records are counted)
+    ]
+    folder = book_dir(
+        invoices=INVOICES,
+        spending="month,category,amount,company\n2026-09,Rent/Lease,10,FR01\n",
+        scenarios="scenario,parameter,value\n",  # none
+    )
+    found = problems(folder)
+    assert found[["file", "line", "column"]].values.tolist() == [["spending.csv", 2, "category"]]
+    assert "rename the category without '/'" in found.loc[0, "fix"]
+
+
+def test_an_activity_without_company_is_its_customers(book_dir):
+    folder = book_dir(
+        invoices=INVOICES,
+        activity="date,customer_id,lever,by\n2026-10-05,C2,call,Oliver\n",
+    )
+    assert read_book(folder).activity["company"].tolist() == ["UK01"]

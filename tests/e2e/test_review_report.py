@@ -136,3 +136,20 @@ def test_refusals_say_what_the_previous_folder_was(
     assert main([*args, "--previous", str(folder)]) == 2
     assert expected in capsys.readouterr().err
     assert not out.exists()
+
+
+def test_last_months_folder_is_never_this_reports_even_through_a_link(
+    reports: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """--out naming last month's folder through a link or '..' is refused, --force or not:
+    the review would replace the report it reads."""
+    root = reports["root"]
+    link = root / "link"
+    if not link.exists():
+        link.symlink_to(root, target_is_directory=True)
+    before = (reports["sep"] / "manifest.json").read_bytes()
+    for out in (link / "sep", root / "refused" / ".." / "sep"):
+        args = ["report", str(reports["book"]), "--as-of", AS_OF, "--out", str(out), "--force"]
+        assert main([*args, "--previous", str(reports["sep"])]) == 2
+        assert "is the folder this report is written to" in capsys.readouterr().err
+    assert (reports["sep"] / "manifest.json").read_bytes() == before

@@ -15,10 +15,10 @@ from cashplan import Book
 from cashplan.core.errors import CashplanError
 from cashplan.io.previous import check_previous, read_previous
 
-WEEKLY = (
-    "company,week_start,expected,p10,p90,new_expected,total_expected,total_p10,total_p90\n"
-    "A,2026-09-28,10,8,12,0,10,8,12\nALL,2026-09-28,10,8,12,0,10,8,12\n"
-)
+WEEKS = pd.date_range("2026-09-28", periods=13, freq="7D").strftime("%Y-%m-%d")
+WEEKLY = "company,week_start,expected,p10,p90,new_expected,total_expected,total_p10,total_p90\n" + (
+    "".join(f"{c},{w},10,8,12,0,10,8,12\n" for w in WEEKS for c in ("A", "ALL"))
+)  # the 13 weeks a report forecasts
 INVOICES = (
     "company,invoice_id,customer_id,open_amount_rc,due_date,expected_date,p10_date,p90_date,basis\n"
     "A,F1,C1,100.00,2026-09-20,2026-10-20,2026-10-10,2026-11-01,history\n"
@@ -76,7 +76,7 @@ def test_a_report_reads_back_typed_with_its_text_as_written(tmp_path: Path) -> N
     last = read_previous(_report(tmp_path / "sep"))
     assert last.as_of == pd.Timestamp("2026-09-30") and last.scope == "ALL"
     assert last.companies == ("A",) and last.levers is None
-    assert last.weekly["total_expected"].tolist() == [10.0, 10.0]
+    assert last.weekly["total_expected"].tolist() == [10.0] * 26
     assert pd.isna(last.invoices.loc[1, "expected_date"])
     acts = last.actions
     assert acts.loc[0, ["owner", "name", "invoices"]].tolist() == ["-Léa", "=Un", "F1 F2"]
@@ -115,8 +115,9 @@ def test_a_report_from_before_the_whole_cash_in_is_refused_by_version(tmp_path: 
     [
         ({"as_of": "2026-11-30"}, {}, "2026-10-31", "", "not before this report's as-of"),
         ({"as_of": "2026-10-31"}, {}, "2026-10-31", "", "not before"),
-        ({"currency": "GBP"}, {}, "2026-10-31", "", "in GBP, not EUR. Fix: .*--currency GBP"),
+        ({"currency": "GBP"}, {}, "2026-10-31", "", "in GBP, not EUR. Fix: .*--param currency=GBP"),
         ({"company": "A"}, {}, "2026-10-31", "", "scope A.*, not ALL"),
+        ({}, {}, "2027-01-01", "", "covers the weeks up to 2026-12-27, before this report's"),
         ({}, {"ids": ("X1", "X2", "X3")}, "2026-10-31", "", "only 0% of the 2 invoices"),
     ],
 )

@@ -241,7 +241,8 @@ def check_previous(
     horizon = previous.weekly["week_start"].max() + pd.Timedelta(days=7)
     if day > horizon:  # the review holds a forecast against what followed: not beyond it
         raise CashplanError(
-            f"{was}: its forecast covers the weeks up to {horizon - pd.Timedelta(days=1):%Y-%m-%d}, "
+            f"{was}: its forecast covers the weeks up to "
+            f"{horizon - pd.Timedelta(days=1):%Y-%m-%d}, "
             f"before this report's as-of {day:%Y-%m-%d}, so the weeks after it could not be "
             "reviewed. Fix: give a report at most 13 weeks older (last month's)."
         )

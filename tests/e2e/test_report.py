@@ -122,7 +122,7 @@ def test_manifest_names_every_input_with_its_sha256(report: Path) -> None:
 
 def test_report_html_is_self_contained_and_the_notebook_is_small(report: Path) -> None:
     html = (report / "report.html").read_text()
-    assert html.count('id="chart-') == 6  # the six charts (scenarios the sixth), drawn by embedded plotly.js
+    assert html.count('id="chart-') == 6  # six charts (the sixth: scenarios), by embedded plotly.js
     assert html.count("plotly.js v") >= 1  # embedded once, not fetched from a CDN
     assert not re.search(r"<script[^>]*src=\"[^\"]*plot", html)
     assert "nb.load(" not in html  # code hidden from the client

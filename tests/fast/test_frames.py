@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cashplan.fast import frames as _fast
 
@@ -28,3 +30,30 @@ def test_group_codes_of_a_large_frame_match_the_small_path(monkeypatch):
     pd.testing.assert_frame_equal(table, small_table)
     rebuilt = table.iloc[codes].reset_index(drop=True)
     pd.testing.assert_frame_equal(rebuilt, frame.reset_index(drop=True))
+
+
+def _lookup_by_merge(frame, table, keys, columns):
+    """The first ``table`` row of each ``frame`` row's keys, by pandas' merge (the reference)."""
+    first = table.drop_duplicates(keys, keep="first")[[*keys, *columns]]
+    return frame[keys].merge(first, on=keys, how="left")[columns]
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from("AB"), st.sampled_from("xyz")), max_size=12),
+    st.lists(
+        st.tuples(st.sampled_from("ABC"), st.sampled_from("xyw"), st.integers(0, 9)),
+        max_size=8,
+    ),
+)
+def test_lookup_matches_a_merge_found_or_not(rows, table_rows):
+    # every frame row found (the take) or some missing (the reindex, NaN): the same as a merge,
+    # types included (an int column stays int when every row is found)
+    frame = pd.DataFrame(rows, columns=["c", "k"]).astype("str")
+    table = pd.DataFrame(table_rows, columns=["c", "k", "v"]).astype({"c": "str", "k": "str"})
+    table.index = table.index * 3 + 7  # an index that is not 0..n-1
+    got = _fast.lookup(frame, table, ["c", "k"], ["v"])
+    want = _lookup_by_merge(frame, table, ["c", "k"], ["v"])
+    if len(frame) and want["v"].notna().all():
+        want = want.astype({"v": table["v"].dtype})
+    pd.testing.assert_frame_equal(got, want, check_dtype=len(frame) > 0)

@@ -408,7 +408,8 @@ def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], f
     """
     from cashplan.app._job import terminate
 
-    before = signal.signal(signal.SIGTERM, terminate)
+    main = threading.current_thread() is threading.main_thread()  # handlers: main thread only
+    before = signal.signal(signal.SIGTERM, terminate) if main else None
     try:
         with _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
             return run_report(
@@ -421,7 +422,8 @@ def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], f
                 Path(job.previous).absolute() if job.previous else None,
             )
     finally:
-        signal.signal(signal.SIGTERM, before)
+        if main:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _child_env() -> dict[str, str]:

@@ -4,6 +4,7 @@ Run from the repository root (after one report, so the compiled loops are cached
 
     python benchmarks/bench_warm_report.py            # 3 runs of each
     python benchmarks/bench_warm_report.py --runs 5
+    python benchmarks/bench_warm_report.py --only cli --root /path/to/other/checkout  # before/after
 
 ``cli``: the command end to end in a fresh process (what a user waits for).
 ``import``: ``import cashplan.app.cli`` in a fresh process (what the command pays first).
@@ -30,16 +31,17 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "data" / "sample"
 
 
-def _wall(argv: list[str]) -> float:
+def _wall(argv: list[str], root: Path = ROOT) -> float:
     start = time.perf_counter()
-    subprocess.run(argv, check=True, cwd=ROOT, stdout=subprocess.DEVNULL)
+    subprocess.run(argv, check=True, cwd=root, stdout=subprocess.DEVNULL)
     return time.perf_counter() - start
 
 
-def cli(runs: int) -> list[float]:
+def cli(runs: int, root: Path = ROOT) -> list[float]:
+    """The command run from ``root`` (``python -m`` imports the cashplan found there)."""
     out = Path(tempfile.mkdtemp()) / "r"
     argv = [sys.executable, "-m", "cashplan", "report", str(BOOK), "--as-of", AS_OF]
-    return [_wall([*argv, "--out", str(out), "--force"]) for _ in range(runs)]
+    return [_wall([*argv, "--out", str(out), "--force"], root) for _ in range(runs)]
 
 
 def imports(runs: int) -> list[float]:
@@ -96,10 +98,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--only", choices=["cli", "import", "phases"], nargs="*")
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to run (cli)")
     args = parser.parse_args()
     wanted = args.only or ["cli", "import", "phases"]
     if "cli" in wanted:
-        print(f"cli (end to end): {statistics.median(cli(args.runs)):.2f} s")
+        times = cli(args.runs, args.root)
+        print(f"cli (end to end): median {statistics.median(times):.2f} s of", end=" ")
+        print(", ".join(f"{t:.2f}" for t in times))
     if "import" in wanted:
         print(f"import cashplan.app.cli: {statistics.median(imports(args.runs)):.2f} s")
     if "phases" in wanted:

@@ -19,7 +19,8 @@ from typing import Any, NoReturn
 _PR_SET_PDEATHSIG = 1
 
 
-def _terminate(signum: int, _frame: Any) -> NoReturn:
+def terminate(signum: int, _frame: Any) -> NoReturn:
+    """End the process like an error (``SystemExit``), so cleanups run: the signal handler."""
     raise SystemExit(128 + signum)
 
 
@@ -33,7 +34,7 @@ def _die_with(parent: int) -> None:
 
 def main() -> int:
     """Run the job read from stdin; see the module doc."""
-    signal.signal(signal.SIGTERM, _terminate)
+    signal.signal(signal.SIGTERM, terminate)
     _die_with(int(sys.argv[1]))
     from cashplan.app.report import run_report
     from cashplan.core.errors import CashplanError

@@ -381,7 +381,7 @@ def _params(pairs: list[str]) -> dict[str, object]:
 
 def _report(args: argparse.Namespace) -> None:
     from cashplan.app.outputs import report_folder
-    from cashplan.app.report import ReportJob, report_parameters, run_reports
+    from cashplan.app.report import ReportJob, report_parameters, run_report_here, run_reports
 
     if args.list_params:
         for name, p in report_parameters().items():
@@ -404,11 +404,9 @@ def _report(args: argparse.Namespace) -> None:
     ]
     _refuse_shared_folders(jobs)
     as_of = args.as_of.strftime("%Y-%m-%d")
-    if single:  # in a process of its own too, so that Ctrl-C stops it cleanly
-        result = run_reports(jobs, as_of, params, args.force, 1)[jobs[0]]
-        if isinstance(result, Exception):
-            raise result
-        print(f"wrote the report to {result}; open {result / 'report.html'} in a browser")
+    if single:  # here: no second interpreter to start and import (SIGTERM and Ctrl-C clean up)
+        folder = run_report_here(jobs[0], as_of, params, args.force)
+        print(f"wrote the report to {folder}; open {folder / 'report.html'} in a browser")
         return
     from tqdm import tqdm
 

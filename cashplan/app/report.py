@@ -52,6 +52,7 @@ __all__ = [
     "ReportJob",
     "report_parameters",
     "run_report",
+    "run_report_here",
     "run_reports",
     "to_html",
 ]
@@ -109,8 +110,6 @@ def to_html(notebook: Path) -> str:
     import nbformat
     import plotly.graph_objects as go
     import plotly.io as pio
-    from nbconvert import HTMLExporter
-    from nbconvert.preprocessors import TagRemovePreprocessor
 
     nb = nbformat.read(notebook, as_version=4)
     n = 0
@@ -127,6 +126,26 @@ def to_html(notebook: Path) -> str:
                     config={"displaylogo": False},
                 )
                 n += 1
+    body, _ = _exporter().from_notebook_node(nb)
+    return str(body)
+
+
+_EXPORTER_LOCK = threading.Lock()
+
+
+def _exporter() -> Any:
+    """The HTML exporter, its templates compiled once per process (the first use waits
+    for one being built by :func:`_prepare_export`)."""
+    with _EXPORTER_LOCK:
+        return _new_exporter()
+
+
+@functools.cache
+def _new_exporter() -> Any:
+    import nbformat
+    from nbconvert import HTMLExporter
+    from nbconvert.preprocessors import TagRemovePreprocessor
+
     exporter = HTMLExporter(
         template_name="cashplan_report",  # the lab page with nothing fetched from the network
         extra_template_basedirs=[str(_TEMPLATES)],
@@ -135,8 +154,45 @@ def to_html(notebook: Path) -> str:
         exclude_output_prompt=True,
     )
     exporter.register_preprocessor(TagRemovePreprocessor(remove_cell_tags={"interactive"}), True)
-    body, _ = exporter.from_notebook_node(nb)
-    return str(body)
+    exporter.from_notebook_node(
+        nbformat.from_dict(_WARM_UP)
+    )  # compiles the templates: jinja keeps them
+    return exporter
+
+
+_WARM_UP = {
+    "cells": [
+        {"cell_type": "markdown", "id": "m", "metadata": {}, "source": "# Warm-up"},
+        {
+            "cell_type": "code",
+            "execution_count": 1,
+            "id": "c",
+            "metadata": {},
+            "source": "",
+            "outputs": [
+                {"output_type": "display_data", "metadata": {}, "data": {"text/html": "<p>"}}
+            ],
+        },
+    ],
+    "metadata": {},
+    "nbformat": 4,
+    "nbformat_minor": 5,
+}
+
+
+def _prepare_export() -> None:
+    """Import and compile what ``to_html`` needs, in a thread while the kernel runs the
+    notebook (this process only waits for it then): about 1 s off the export. Best effort:
+    a failure here shows again, with its message, when ``to_html`` runs."""
+
+    def prepare() -> None:
+        with contextlib.suppress(Exception):
+            import plotly.graph_objects as go
+
+            _exporter()
+            go.Figure([go.Bar(), go.Scatter()], layout_template="plotly_white")  # validators
+
+    threading.Thread(target=prepare, name="cashplan-prepare-export", daemon=True).start()
 
 
 @dataclass(frozen=True)
@@ -196,6 +252,7 @@ def run_report(
     def build(tmp: Path) -> None:
         snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
         save_snapshot(data, snapshot)
+        _prepare_export()
         try:
             with _environment(SNAPSHOT_ENV, str(snapshot)):
                 _execute(tmp, values)
@@ -394,6 +451,35 @@ class _Runner:
                 return
             except (subprocess.TimeoutExpired, KeyboardInterrupt):
                 continue
+
+
+def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], force: bool) -> Path:
+    """One report in this process (the command with one book and one company).
+
+    What a job process would do, without a second interpreter importing everything again
+    (about 2 s of a warm report): SIGTERM ends the report like an error, so its temporary
+    folder is removed (Ctrl-C does the same through ``KeyboardInterrupt``), and the kernel
+    sees this cashplan first on its path, as a job's does. Only for a process running one
+    report: papermill changes the process's working directory while the notebook runs.
+    """
+    from cashplan.app._job import terminate
+
+    main = threading.current_thread() is threading.main_thread()  # handlers: main thread only
+    before = signal.signal(signal.SIGTERM, terminate) if main else None
+    try:
+        with _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
+            return run_report(
+                Path(job.book).absolute(),
+                as_of,
+                Path(job.out).absolute(),
+                job.company,
+                parameters,
+                force,
+                Path(job.previous).absolute() if job.previous else None,
+            )
+    finally:
+        if main:
+            signal.signal(signal.SIGTERM, before)
 
 
 def _child_env() -> dict[str, str]:

@@ -58,3 +58,20 @@ def test_a_report_job_runs_the_installed_cashplan_not_one_in_the_working_folder(
     result = run_reports([job], "2026-10-31", {}, workers=1)[job]
     assert isinstance(result, Exception)
     assert "the checkout" not in str(result) and "no-book" in str(result), result
+
+
+def test_a_report_here_from_another_thread_reports_the_book_not_the_signal_handler(tmp_path):
+    # SIGTERM's handler can be set from the main thread only: elsewhere the report runs without
+    from concurrent.futures import ThreadPoolExecutor
+
+    import pytest
+
+    from cashplan.app.report import ReportJob, run_report_here
+    from cashplan.core.errors import CashplanError
+
+    job = ReportJob(tmp_path / "no-book", tmp_path / "out")
+    with ThreadPoolExecutor(1) as pool:
+        future = pool.submit(run_report_here, job, "2026-10-31", {}, False)
+        with pytest.raises(CashplanError, match="no-book"):
+            future.result()
+    assert not (tmp_path / "out").exists()

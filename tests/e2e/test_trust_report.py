@@ -197,6 +197,34 @@ def test_ctrl_c_prints_one_line_and_leaves_nothing(book: Path, tmp_path: Path) -
     assert not out.exists()
 
 
+def test_sigterm_to_the_command_leaves_nothing(book: Path, tmp_path: Path) -> None:
+    # one report runs in the command's own process: SIGTERM must clean up there too
+    out = tmp_path / "r"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cashplan",
+            "report",
+            str(book),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    _wait_for(lambda: any(p.is_dir() for p in _temporary(out)), "the temporary folder")
+    proc.send_signal(signal.SIGTERM)
+    proc.communicate(timeout=DEADLINE)
+    assert proc.returncode != 0
+    _wait_for(lambda: _temporary(out) == [], "the cleanup")
+    assert not out.exists()
+
+
 def test_the_same_inputs_give_a_byte_identical_report(book: Path, tmp_path: Path) -> None:
     first = run_report(book, AS_OF, tmp_path / "r1", parameters={"catch_up": 2})
     second = run_report(book, AS_OF, tmp_path / "r2", parameters={"catch_up": 2})

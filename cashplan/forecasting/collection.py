@@ -421,14 +421,11 @@ as of 2026-10-31, open invoices: 1)
         policies = applied_policies(dispute_policy, self.settled_disputes_)
         policy = policies.reindex(items["company"]).to_numpy()
         learned = disputed & (policy == "learned")
-        mass, dates, basis = self._from_history(c, due, edges, order, learned)
         later = _what_if(delay_days, self.customers_)[c]
-        for days in np.unique(later[later != 0]):  # one pass per distinct delay (a few)
-            late = later == days
-            moved, moved_dates, _ = self._from_history(c, due, edges - days, order, learned)
-            mass[late] = moved[late]
-            for k in dates:
-                dates[k][late] = moved_dates[k][late] + np.timedelta64(int(days), "D")
+        if not later.any():
+            mass, dates, basis = self._from_history(c, due, edges, order, learned)
+        else:
+            mass, dates, basis = self._delayed(c, due, edges, learned, later)
         basis[shift != 0] = BASES.index("adjusted")
         mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
         for name in ("exclude", "long_delay"):  # disputes that are not learned
@@ -476,6 +473,33 @@ as of 2026-10-31, open invoices: 1)
         return _bucket_table(
             self.items_, self.item_customer_, order, self.customers_, mass, column, buckets
         )
+
+    def _delayed(
+        self,
+        c: np.ndarray,
+        due: np.ndarray,
+        edges: np.ndarray,
+        learned: np.ndarray,
+        later: np.ndarray,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """``_from_history`` when the items pay ``later`` days later (a what-if): one pass per
+        distinct delay (a few), over the items with that delay alone, on the grid moved
+        back by it (an item's history is its own, whatever the others'). The basis is the
+        one without the delay: it does not depend on the grid."""
+        n_customers = len(self.customers_)
+        mass = np.empty((len(c), len(edges)))
+        dates = {k: np.empty(len(c), dtype="datetime64[D]") for k in ("expected", "p10", "p90")}
+        basis = np.empty(len(c), dtype=np.int64)
+        for days in np.unique(later):
+            rows = np.flatnonzero(later == days)
+            mine = c[rows]
+            moved, moved_dates, moved_basis = self._from_history(
+                mine, due[rows], edges - days, by_customer(mine, n_customers), learned[rows]
+            )
+            mass[rows], basis[rows] = moved, moved_basis
+            for k in dates:
+                dates[k][rows] = moved_dates[k] + np.timedelta64(int(days), "D")
+        return mass, dates, basis
 
     def _from_history(
         self,

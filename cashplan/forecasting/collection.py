@@ -63,7 +63,14 @@ from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
 from cashplan.fast.history import decay_table
 from cashplan.forecasting.disputes import applied_policies, check_policy, dispute_history
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
-from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
+from cashplan.forecasting.promises import (
+    BASES,
+    D_MAX,
+    D_MIN,
+    apply_adjustments,
+    mix_promises,
+    promised_dates,
+)
 from cashplan.forecasting.promises import GRID as _GRID
 from cashplan.ledger.items import items_at, open_rows_of
 
@@ -412,7 +419,11 @@ as of 2026-10-31, open invoices: 1)
         items = self.items_ if every else self.items_.iloc[rows]
         due = items["due_date"].to_numpy(dtype="datetime64[D]")
         who = (c, self.customers_)
-        shift, pinned = apply_adjustments(items, adjustments, day, who)
+        if every:  # the whole book: what the tables say, shared by the what-ifs
+            shift, pinned, promised = self._edits(promises, adjustments)
+        else:
+            shift, pinned = apply_adjustments(items, adjustments, day, who)
+            promised = promised_dates(items, promises, day, who)
         due = due + shift.astype("timedelta64[D]")
         fine = self._grid()[2]
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
@@ -427,7 +438,9 @@ as of 2026-10-31, open invoices: 1)
         else:
             mass, dates, basis = self._delayed(c, due, edges, learned, later)
         basis[shift != 0] = BASES.index("adjusted")
-        mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
+        mix_promises(
+            items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who, promised
+        )
         for name in ("exclude", "long_delay"):  # disputes that are not learned
             moved = disputed & (policy == name)
             if moved.any():
@@ -473,6 +486,25 @@ as of 2026-10-31, open invoices: 1)
         return _bucket_table(
             self.items_, self.item_customer_, order, self.customers_, mass, column, buckets
         )
+
+    def _edits(
+        self, promises: pd.DataFrame | None, adjustments: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The open book's adjustment shifts, pinned dates and promised dates under these
+        tables (``apply_adjustments``, ``promised_dates``): kept for the last tables given
+        (the same objects), so that the what-ifs forecasting the same book again (other
+        delays, the same promises) do not read them again. Read-only arrays."""
+        memo = self.__dict__.get("_edits_of")
+        if memo is not None and memo[0] is promises and memo[1] is adjustments:
+            return memo[2]
+        items, day = self.items_, self.as_of_
+        who = (self.item_customer_, self.customers_)
+        shift, pinned = apply_adjustments(items, adjustments, day, who)
+        found = (shift, pinned, promised_dates(items, promises, day, who))
+        for array in found:
+            array.setflags(write=False)
+        self._edits_of = (promises, adjustments, found)
+        return found
 
     def _delayed(
         self,

@@ -48,6 +48,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -492,9 +493,10 @@ as of 2026-10-31, open invoices: 1)
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """The open book's adjustment shifts, pinned dates and promised dates under these
         tables (``apply_adjustments``, ``promised_dates``): kept for the last tables given
-        (the same objects), so that the what-ifs forecasting the same book again (other
-        delays, the same promises) do not read them again. Read-only arrays."""
-        memo = self.__dict__.get("_edits_of")
+        (the same objects; beside the fitted state, in ``_EDITS_OF``), so that the what-ifs
+        forecasting the same book again (other delays, the same promises) do not read them
+        again. Read-only arrays."""
+        memo = _EDITS_OF.get(self)
         if memo is not None and memo[0] is promises and memo[1] is adjustments:
             return memo[2]
         items, day = self.items_, self.as_of_
@@ -503,7 +505,7 @@ as of 2026-10-31, open invoices: 1)
         found = (shift, pinned, promised_dates(items, promises, day, who))
         for array in found:
             array.setflags(write=False)
-        self._edits_of = (promises, adjustments, found)
+        _EDITS_OF[self] = (promises, adjustments, found)
         return found
 
     def _delayed(
@@ -635,6 +637,13 @@ def forecast(
     return model.fit(invoices, as_of, fx).predict(
         promises, adjustments, promise_keeping, dispute_policy
     )
+
+
+# forecaster -> (promises, adjustments, what ``_edits`` found for them): the last tables each
+# forecaster read, kept while it lives (weakly: a cache, not part of the fitted state)
+_EDITS_OF: weakref.WeakKeyDictionary[
+    CollectionForecaster, tuple[Any, Any, tuple[np.ndarray, np.ndarray, np.ndarray]]
+] = weakref.WeakKeyDictionary()
 
 
 def _what_if(delay_days: pd.Series | None, customers: pd.DataFrame) -> np.ndarray:

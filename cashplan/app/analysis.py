@@ -189,6 +189,7 @@ _DEPENDS: dict[str, set[str]] = {
     "kpis": {"as_of", "invoices", "fx_rates"},
 }
 _EDITED = ("promises", "adjustments")  # the tables re-forecast customer by customer
+_DELAYS = ("delay_shift_days", "customer_delay")  # the settings re-forecast customer by customer
 _TABLES = (
     "invoices",
     "customers",
@@ -218,6 +219,21 @@ def _edited_customers(old: Book, new: Book) -> pd.DataFrame | None:
             return None
         added.append(after.iloc[len(before) :][["company", "customer_id"]])
     return pd.concat(added, ignore_index=True) if added else None
+
+
+def _redelayed(old: Analysis, new: Analysis) -> pd.DataFrame | None:
+    """The customers (company, customer_id) whose what-if delay differs between ``old``
+    and ``new`` (the same fitted forecaster); None when every customer's does (the whole
+    book is forecast again)."""
+    customers = old.forecaster.customers_
+    before, after = (
+        np.zeros(len(customers), dtype=np.int64) if d is None else d.to_numpy()
+        for d in (old._delays(), new._delays())
+    )
+    differ = before != after
+    if differ.all():
+        return None
+    return customers.loc[differ, ["company", "customer_id"]].reset_index(drop=True)
 
 
 def _respent(
@@ -331,7 +347,17 @@ class Analysis:
             customers = _edited_customers(self.book, new.book)
             if customers is not None:
                 new._edited = (self.forecast, customers)
+        elif "forecast" in self.__dict__ and changed & _DEPENDS["forecast"] <= set(_DELAYS):
+            # only the what-if delays: the customers whose delay changed are forecast again
+            customers = _redelayed(self, new)
+            if customers is not None:
+                new._edited = (self.forecast, customers)
         return new
+
+    def _delays(self) -> pd.Series | None:
+        """Days each customer pays later under the settings' what-ifs (``customer_delays``)."""
+        s = self.settings
+        return customer_delays(self.forecaster.customers_, s.delay_shift_days, s.customer_delay)
 
     @cached_property
     def arrays(self) -> LedgerArrays:
@@ -364,12 +390,11 @@ class Analysis:
     @cached_property
     def forecast(self) -> Forecast:
         """The collection forecast of the open book (after an edit of a few customers'
-        promises or adjustments, only their invoices forecast again: ``replace``)."""
+        promises or adjustments, or of their what-if delays, only their invoices forecast
+        again: ``replace``)."""
         args = (self.book.promises, self.book.adjustments)
         keeping, policy = self.scorer.promise_keeping(), self.settings.dispute_policy
-        delays = customer_delays(
-            self.forecaster.customers_, self.settings.delay_shift_days, self.settings.customer_delay
-        )
+        delays = self._delays()
         if self._edited is not None:
             (previous, customers), self._edited = self._edited, None  # not kept alive
             return self.forecaster.update(previous, customers, *args, keeping, policy, delays)

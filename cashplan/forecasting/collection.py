@@ -48,6 +48,7 @@ Examples
 from __future__ import annotations
 
 import itertools
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -63,7 +64,14 @@ from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
 from cashplan.fast.history import decay_table
 from cashplan.forecasting.disputes import applied_policies, check_policy, dispute_history
 from cashplan.forecasting.payment_runs import run_day_forecast, run_day_payers
-from cashplan.forecasting.promises import BASES, D_MAX, D_MIN, apply_adjustments, mix_promises
+from cashplan.forecasting.promises import (
+    BASES,
+    D_MAX,
+    D_MIN,
+    apply_adjustments,
+    mix_promises,
+    promised_dates,
+)
 from cashplan.forecasting.promises import GRID as _GRID
 from cashplan.ledger.items import items_at, open_rows_of
 
@@ -412,7 +420,11 @@ as of 2026-10-31, open invoices: 1)
         items = self.items_ if every else self.items_.iloc[rows]
         due = items["due_date"].to_numpy(dtype="datetime64[D]")
         who = (c, self.customers_)
-        shift, pinned = apply_adjustments(items, adjustments, day, who)
+        if every:  # the whole book: what the tables say, shared by the what-ifs
+            shift, pinned, promised = self._edits(promises, adjustments)
+        else:
+            shift, pinned = apply_adjustments(items, adjustments, day, who)
+            promised = promised_dates(items, promises, day, who)
         due = due + shift.astype("timedelta64[D]")
         fine = self._grid()[2]
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
@@ -421,16 +433,15 @@ as of 2026-10-31, open invoices: 1)
         policies = applied_policies(dispute_policy, self.settled_disputes_)
         policy = policies.reindex(items["company"]).to_numpy()
         learned = disputed & (policy == "learned")
-        mass, dates, basis = self._from_history(c, due, edges, order, learned)
         later = _what_if(delay_days, self.customers_)[c]
-        for days in np.unique(later[later != 0]):  # one pass per distinct delay (a few)
-            late = later == days
-            moved, moved_dates, _ = self._from_history(c, due, edges - days, order, learned)
-            mass[late] = moved[late]
-            for k in dates:
-                dates[k][late] = moved_dates[k][late] + np.timedelta64(int(days), "D")
+        if not later.any():
+            mass, dates, basis = self._from_history(c, due, edges, order, learned)
+        else:
+            mass, dates, basis = self._delayed(c, due, edges, learned, later)
         basis[shift != 0] = BASES.index("adjusted")
-        mix_promises(items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who)
+        mix_promises(
+            items, promises, promise_keeping, day, mass, dates, basis, edges, pinned, who, promised
+        )
         for name in ("exclude", "long_delay"):  # disputes that are not learned
             moved = disputed & (policy == name)
             if moved.any():
@@ -476,6 +487,53 @@ as of 2026-10-31, open invoices: 1)
         return _bucket_table(
             self.items_, self.item_customer_, order, self.customers_, mass, column, buckets
         )
+
+    def _edits(
+        self, promises: pd.DataFrame | None, adjustments: pd.DataFrame | None
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The open book's adjustment shifts, pinned dates and promised dates under these
+        tables (``apply_adjustments``, ``promised_dates``): kept for the last tables given
+        (the same objects; beside the fitted state, in ``_EDITS_OF``), so that the what-ifs
+        forecasting the same book again (other delays, the same promises) do not read them
+        again. Read-only arrays."""
+        memo = _EDITS_OF.get(self)
+        if memo is not None and memo[0] is promises and memo[1] is adjustments:
+            return memo[2]
+        items, day = self.items_, self.as_of_
+        who = (self.item_customer_, self.customers_)
+        shift, pinned = apply_adjustments(items, adjustments, day, who)
+        found = (shift, pinned, promised_dates(items, promises, day, who))
+        for array in found:
+            array.setflags(write=False)
+        _EDITS_OF[self] = (promises, adjustments, found)
+        return found
+
+    def _delayed(
+        self,
+        c: np.ndarray,
+        due: np.ndarray,
+        edges: np.ndarray,
+        learned: np.ndarray,
+        later: np.ndarray,
+    ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+        """``_from_history`` when the items pay ``later`` days later (a what-if): one pass per
+        distinct delay (a few), over the items with that delay alone, on the grid moved
+        back by it (an item's history is its own, whatever the others'). The basis is the
+        one without the delay: it does not depend on the grid."""
+        n_customers = len(self.customers_)
+        mass = np.empty((len(c), len(edges)))
+        dates = {k: np.empty(len(c), dtype="datetime64[D]") for k in ("expected", "p10", "p90")}
+        basis = np.empty(len(c), dtype=np.int64)
+        for days in np.unique(later):
+            rows = np.flatnonzero(later == days)
+            mine = c[rows]
+            moved, moved_dates, moved_basis = self._from_history(
+                mine, due[rows], edges - days, by_customer(mine, n_customers), learned[rows]
+            )
+            mass[rows], basis[rows] = moved, moved_basis
+            for k in dates:
+                dates[k][rows] = moved_dates[k] + np.timedelta64(int(days), "D")
+        return mass, dates, basis
 
     def _from_history(
         self,
@@ -579,6 +637,13 @@ def forecast(
     return model.fit(invoices, as_of, fx).predict(
         promises, adjustments, promise_keeping, dispute_policy
     )
+
+
+# forecaster -> (promises, adjustments, what ``_edits`` found for them): the last tables each
+# forecaster read, kept while it lives (weakly: a cache, not part of the fitted state)
+_EDITS_OF: weakref.WeakKeyDictionary[
+    CollectionForecaster, tuple[Any, Any, tuple[np.ndarray, np.ndarray, np.ndarray]]
+] = weakref.WeakKeyDictionary()
 
 
 def _what_if(delay_days: pd.Series | None, customers: pd.DataFrame) -> np.ndarray:

@@ -132,6 +132,7 @@ def mix_promises(
     edges: np.ndarray,
     pinned: np.ndarray,
     who: Who,
+    promised: np.ndarray | None = None,
 ) -> None:
     """Blend each promised (or pinned) item's history with a point mass at its date.
 
@@ -139,9 +140,11 @@ def mix_promises(
     (an adjustment ``to_date``) weighs 1. The p10-p90 band spans the promised
     date and the history's band, unless the promise is nearly sure (p >= 0.9).
     ``mass``, ``dates`` and ``basis`` are updated in place (the caller's own arrays, and
-    nothing is returned, so no caller can mistake them for copies); ``who``: see ``_concerned``.
+    nothing is returned, so no caller can mistake them for copies); ``who``: see ``_concerned``;
+    ``promised``: ``promised_dates(items, promises, day, who)`` when the caller has it.
     """
-    promised = promised_dates(items, promises, day, who)
+    if promised is None:
+        promised = promised_dates(items, promises, day, who)
     moved = ~np.isnat(promised) | ~np.isnat(pinned)
     rows = np.flatnonzero(moved)  # all the work below is on these few rows
     if not len(rows):

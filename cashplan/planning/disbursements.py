@@ -33,6 +33,8 @@ Examples
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 import pandas as pd
 
@@ -61,9 +63,11 @@ OTHER_DAY = (31, "backward")
 _COLUMNS = ["company", "date", "category", "amount_rc", "basis"]
 
 
+@functools.lru_cache(maxsize=256)
 def horizon(as_of: str | pd.Timestamp, weeks: int = 13) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The first week's Monday and the (exclusive) end of ``weeks`` Monday-weeks after as-of,
-    as the cash-in's weeks (:func:`~cashplan.forecasting.collection.buckets_for`).
+    as the cash-in's weeks (:func:`~cashplan.forecasting.collection.buckets_for`); kept per
+    date (immutable, asked for by every piece of the position).
 
     >>> [d.date().isoformat() for d in horizon("2026-10-31", 13)]
     ['2026-10-26', '2027-01-25']

@@ -20,9 +20,11 @@ from hypothesis import strategies as st
 
 from cashplan.app import analysis as analysis_module
 from cashplan.app.analysis import Analysis, Settings
+from cashplan.app.scenarios import comparison, scenario_overview
 from cashplan.core.errors import CashplanError
-from cashplan.io.book import Book
+from cashplan.io.book import Book, read_book
 from cashplan.sample import make_book
+from tests.conftest import SAMPLE
 
 AS_OF = "2026-10-31"
 # the pieces: what _DEPENDS names and Analysis computes (new pieces join by themselves)
@@ -188,6 +190,74 @@ def test_an_edit_forecasts_again_only_the_customers_it_names(
         replaced = base.replace(book=book)
         for name in PIECES:
             assert_same(getattr(replaced, name), getattr(fresh, name), name)
+
+
+@settings(
+    max_examples=6,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(data=st.data())
+def test_a_change_of_delays_forecasts_again_only_the_customers_it_moves(
+    base: Analysis, data: st.DataObject
+) -> None:
+    """From one what-if's delays to another's that moves some customers only (one customer
+    later, or back on time): the forecast is the previous one with those customers' invoices
+    forecast again (``update``), never the whole open book, and every piece is the fresh
+    analysis's; a change moving every customer forecasts the whole book again, the same."""
+    from cashplan.forecasting.collection import CollectionForecaster
+
+    items = base.forecast.invoices
+    row = items.iloc[data.draw(st.integers(0, len(items) - 1), label="invoice")]
+    key = (
+        f"{row['company']}/{row['customer_id']}" if data.draw(st.booleans()) else row["customer_id"]
+    )
+    shift = data.draw(st.sampled_from([0, 10]), label="shift")
+    start = base.replace(delay_shift_days=shift, customer_delay={key: 20})
+    for name in PIECES:
+        getattr(start, name)
+    change = data.draw(
+        st.sampled_from(
+            [
+                {"customer_delay": {key: data.draw(st.integers(1, 60), label="days")}},
+                {"customer_delay": {}},
+            ]
+        ),
+        label="change",
+    )
+
+    def refused(*args: Any, **kwargs: Any) -> Any:
+        raise AssertionError("the whole open book was forecast again")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(CollectionForecaster, "predict", refused)
+        replaced = start.replace(**change)
+        assert replaced._edited is not None
+        replaced.forecast  # noqa: B018 - forecast here, where the whole book is refused
+    assert_all_pieces_fresh(replaced, base.book, replaced.settings)
+    every = start.replace(delay_shift_days=shift + 7)
+    assert every._edited is None  # every customer moves: the whole book again
+    assert_all_pieces_fresh(every, base.book, every.settings)
+
+
+def test_each_sample_scenario_equals_an_analysis_built_afresh() -> None:
+    """Each of the sample's scenarios (``Analysis.scenarios``: the base replaced, reusing its
+    pieces and forecasting again only the customers a delay moves) has every piece, and the
+    comparison and overview, of an analysis built afresh with its settings."""
+    book = read_book(SAMPLE)
+    base = Analysis(book, Settings(as_of=AS_OF))
+    for name in PIECES:
+        getattr(base, name)
+    scenarios = base.scenarios
+    assert list(scenarios) == ["base", "downturn", "hire", "big client late"]
+    assert scenarios["big client late"]._edited is not None  # the shortcut is the one tried
+    fresh = {name: a if a is base else Analysis(book, a.settings) for name, a in scenarios.items()}
+    for name, a in scenarios.items():
+        for piece in PIECES:
+            assert_same(getattr(a, piece), getattr(fresh[name], piece), f"{name}: {piece}")
+    assert_same(base.scenario_comparison, comparison(fresh), "comparison")
+    assert_same(base.scenario_overview, scenario_overview(fresh), "overview")
 
 
 COMPANY_OVERRIDES = st.dictionaries(

@@ -339,6 +339,39 @@ def test_the_forecaster_predicts_what_forecast_gives_and_a_promise_needs_no_refi
         np.testing.assert_array_equal(one_shot.month_mass, again.month_mass)
 
 
+def test_what_ifs_on_the_same_tables_read_the_promises_once_and_other_tables_afresh(
+    sample_book, monkeypatch
+) -> None:
+    """A what-if forecasting the book again with the same promise and adjustment tables (other
+    delays) reuses the promised dates read for them; other tables (a promise dropped) are
+    read afresh (the live promises dropped): the forecast is a fresh forecaster's."""
+    from cashplan.forecasting import collection
+
+    book = sample_book
+    model = CollectionForecaster().fit(book.invoices, AS_OF, book.fx)
+    model.predict(book.promises, book.adjustments)
+    keys = pd.MultiIndex.from_frame(model.customers_)
+    later = pd.Series(15, index=keys)
+
+    def refused(*args, **kwargs):
+        raise AssertionError("the promises were read again")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(collection, "promised_dates", refused)
+        delayed = model.predict(book.promises, book.adjustments, delay_days=later)
+    fresh = CollectionForecaster().fit(book.invoices, AS_OF, book.fx)
+    expected = fresh.predict(book.promises, book.adjustments, delay_days=later)
+    pd.testing.assert_frame_equal(delayed.invoices, expected.invoices)
+    promises = book.promises
+    fewer = promises.loc[promises["promised_date"] < AS_OF].reset_index(drop=True)  # none live
+    for promises in (fewer, None):
+        again = model.predict(promises, book.adjustments, delay_days=later)
+        expected = fresh.predict(promises, book.adjustments, delay_days=later)
+        pd.testing.assert_frame_equal(again.invoices, expected.invoices)
+        np.testing.assert_array_equal(again.fine_mass, expected.fine_mass)
+    assert not model.predict(fewer).invoices.equals(model.predict(book.promises).invoices)
+
+
 def test_an_unfitted_forecaster_says_so() -> None:
     with pytest.raises(ValueError, match="call fit first"):
         CollectionForecaster().predict()

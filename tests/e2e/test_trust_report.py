@@ -169,23 +169,7 @@ def test_sigterm_removes_the_temporary_folder(book: Path, tmp_path: Path) -> Non
 
 def test_ctrl_c_prints_one_line_and_leaves_nothing(book: Path, tmp_path: Path) -> None:
     out = tmp_path / "r"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cashplan",
-            "report",
-            str(book),
-            "--as-of",
-            AS_OF,
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,  # its own process group, as a terminal's foreground job
-        cwd=ROOT,
-    )
+    proc = _command_report(book, out)
     _wait_for(lambda: any(p.is_dir() for p in _temporary(out)), "the temporary folder")
     os.killpg(proc.pid, signal.SIGINT)  # what Ctrl-C in a terminal does
     _, err = proc.communicate(timeout=DEADLINE)
@@ -200,23 +184,7 @@ def test_ctrl_c_prints_one_line_and_leaves_nothing(book: Path, tmp_path: Path) -
 def test_sigterm_to_the_command_leaves_nothing(book: Path, tmp_path: Path) -> None:
     # one report runs in the command's own process: SIGTERM must clean up there too
     out = tmp_path / "r"
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "cashplan",
-            "report",
-            str(book),
-            "--as-of",
-            AS_OF,
-            "--out",
-            str(out),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        start_new_session=True,
-        cwd=ROOT,
-    )
+    proc = _command_report(book, out)
     _wait_for(lambda: any(p.is_dir() for p in _temporary(out)), "the temporary folder")
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=DEADLINE)
@@ -311,3 +279,16 @@ def test_force_never_deletes_what_cashplan_did_not_write(
 
 
 _MANIFEST = '{"cashplan": "0", "outputs": []}'
+
+
+def _command_report(book: Path, out: Path) -> subprocess.Popen[bytes]:
+    """``cashplan report`` of ``book`` into ``out``, started in its own process group (as a
+    terminal's foreground job), its output piped."""
+    command = [sys.executable, "-m", "cashplan", "report", str(book), "--as-of", AS_OF]
+    return subprocess.Popen(
+        [*command, "--out", str(out)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
+    )

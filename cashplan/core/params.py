@@ -217,15 +217,16 @@ def check_against_book(
     cashplan.core.errors.CashplanError: `spending` names ...'salarie'...
     """
     known = set(companies)
-    for key in parameters.get("spending") or {}:
-        company, _, category = str(key).rpartition("/")
-        if (company and company not in known) or category not in set(categories):
-            raise CashplanError(
-                f"`spending` names {key!r}: the book has no such "
-                + ("company" if company and company not in known else "category")
-                + f". Fix: use a category of {sorted(set(categories))}, optionally as "
-                f"COMPANY/category with a company of {sorted(known)}"
-            )
+    for name in ("spending", "spending_add"):  # keyed "category" or "COMPANY/category"
+        for key in parameters.get(name) or {}:
+            company, _, category = str(key).rpartition("/")
+            if (company and company not in known) or category not in set(categories):
+                raise CashplanError(
+                    f"`{name}` names {key!r}: the book has no such "
+                    + ("company" if company and company not in known else "category")
+                    + f". Fix: use a category of {sorted(set(categories))}, optionally as "
+                    f"COMPANY/category with a company of {sorted(known)}"
+                )
     for name in ("sales_factor", "delay_shift_days"):
         value = parameters.get(name)
         unknown = sorted(set(map(str, value)) - known) if isinstance(value, Mapping) else []
@@ -233,14 +234,6 @@ def check_against_book(
             raise CashplanError(
                 f"`{name}` names {unknown}: no such company in the book. "
                 f"Fix: use companies of {sorted(known)}"
-            )
-    for key in parameters.get("spending_add") or {}:
-        company, _, category = str(key).rpartition("/")
-        if (company and company not in known) or category not in set(categories):
-            raise CashplanError(
-                f"`spending_add` names {key!r}: the book has no such company or category. "
-                f"Fix: use a category of {sorted(set(categories))}, optionally as "
-                f"COMPANY/category with a company of {sorted(known)}"
             )
     floor = parameters.get("cash_floor")
     if isinstance(floor, Mapping):

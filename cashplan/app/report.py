@@ -27,7 +27,6 @@ from __future__ import annotations
 import ast
 import contextlib
 import functools
-import hashlib
 import json
 import os
 import re
@@ -95,14 +94,6 @@ def _check(parameters: Mapping[str, Any]) -> dict[str, Any]:
             f"unknown report parameter(s) {', '.join(unknown)}; the report takes:\n{listing}"
         )
     return check_parameters(parameters)
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def to_html(notebook: Path) -> str:
@@ -342,6 +333,7 @@ def _make_reproducible(path: Path) -> None:
 
 def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any, previous: Any = None) -> None:
     from cashplan import __version__
+    from cashplan.io.book import file_sha256
 
     written = sorted(p for p in tmp.rglob("*") if p.is_file())
     manifest = {
@@ -350,12 +342,14 @@ def _write_manifest(tmp: Path, values: Mapping[str, Any], data: Any, previous: A
         "company": values["company"] or "ALL",
         "reporting_currency": data.reporting_currency,
         "parameters": dict(values),
-        "notebook": {"file": REPORT_NOTEBOOK.name, "sha256": _sha256(REPORT_NOTEBOOK)},
+        "notebook": {"file": REPORT_NOTEBOOK.name, "sha256": file_sha256(REPORT_NOTEBOOK)},
         "inputs": [
             {"table": s.table, "file": str(Path(s.path).absolute()), "sha256": s.sha256}
             for s in data.sources
         ],
-        "outputs": [{"file": p.relative_to(tmp).as_posix(), "sha256": _sha256(p)} for p in written],
+        "outputs": [
+            {"file": p.relative_to(tmp).as_posix(), "sha256": file_sha256(p)} for p in written
+        ],
         "companies": data.companies,
     }
     if previous is not None:  # the review's lineage: last month's report, by its manifest

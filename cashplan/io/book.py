@@ -44,6 +44,7 @@ from cashplan.io.snapshot import read_snapshot, write_snapshot
 __all__ = [
     "Book",
     "Source",
+    "file_sha256",
     "locate_sources",
     "read_appended",
     "read_book",
@@ -182,7 +183,7 @@ def locate_sources(
     digests: dict[Path, str] = {}
     for _, file, _ in located:
         if file not in digests:
-            digests[file] = _sha256(file)
+            digests[file] = file_sha256(file)
     return located, tuple(Source(t, str(f), digests[f]) for t, f, _ in located)
 
 
@@ -199,7 +200,8 @@ def read_raw_tables(
     return raws
 
 
-def _sha256(file: Path) -> str:
+def file_sha256(file: Path) -> str:
+    """The sha256 of a file's bytes (hex), read in blocks: a book's inputs, a report's files."""
     digest = hashlib.sha256()
     with file.open("rb") as handle:
         for block in iter(lambda: handle.read(1 << 20), b""):
@@ -220,7 +222,7 @@ def read_table(book: Book, table: str, file: str | Path) -> Book:
     """
     file = Path(file)
     # hashed before it is read: a change in between shows as a change at the next look
-    digest = _sha256(file)
+    digest = file_sha256(file)
     problems: list[dict[str, object]] = []
     raw = _read_raw(table, file, None, problems)
     if problems or raw is None:

@@ -214,6 +214,7 @@ def run_report(
     before ``as_of``, is refused before the notebook runs
     (:func:`cashplan.io.previous.check_previous`).
     """
+    from cashplan.app._job import children, end_children
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
     from cashplan.io.book import read_book, save_snapshot
@@ -244,9 +245,13 @@ def run_report(
         snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
         save_snapshot(data, snapshot)
         _prepare_export()
+        running = children()
         try:
             with _environment(SNAPSHOT_ENV, str(snapshot)):
                 _execute(tmp, values)
+        except BaseException:  # a signal can cut papermill short before it stops the kernel
+            end_children(keep=running)
+            raise
         finally:
             remove_snapshot(snapshot)  # never part of the report
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
@@ -456,10 +461,12 @@ def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], f
     sees this cashplan first on its path, as a job's does. Only for a process running one
     report: papermill changes the process's working directory while the notebook runs.
     """
-    from cashplan.app._job import terminate
+    from cashplan.app._job import terminate, watch_termination
 
     main = threading.current_thread() is threading.main_thread()  # handlers: main thread only
     before = signal.signal(signal.SIGTERM, terminate) if main else None
+    if main:
+        watch_termination()
     try:
         with _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
             return run_report(

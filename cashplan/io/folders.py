@@ -46,10 +46,19 @@ from filelock import FileLock, Timeout
 
 from cashplan.core.errors import CashplanError
 
-__all__ = ["BOOK_TABLES", "check_target", "clean_stale", "is_book", "is_report", "write_whole"]
+__all__ = [
+    "BOOK_TABLES",
+    "check_target",
+    "clean_stale",
+    "is_book",
+    "is_report",
+    "remove_unfinished",
+    "write_whole",
+]
 
 Kind = Literal["report", "book"]
 _TOKEN = re.compile(r"[0-9a-f]{8}")
+_UNFINISHED: set[Path] = set()  # the temporary folders this process is building now
 T = TypeVar("T")
 
 # the names a book folder's files may have (data-format.md, 0.2), plus what import-fec adds
@@ -234,6 +243,7 @@ def write_whole(
     lock.acquire()
     try:
         tmp.mkdir()
+        _UNFINISHED.add(tmp)
         result = build(tmp)
         os.chmod(tmp, 0o755)
         swap = FileLock(_swap_lock(out))
@@ -246,10 +256,26 @@ def write_whole(
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     finally:
+        _UNFINISHED.discard(tmp)
         lock.release()
         with contextlib.suppress(OSError):
             Path(lock.lock_file).unlink()
     return result
+
+
+def remove_unfinished() -> list[Path]:
+    """Remove the temporary folders this process is still building; return them.
+
+    The last resort of a process that must end now (a signal whose normal cleanup did
+    not finish in time): what :func:`write_whole` would have removed on its way out.
+    """
+    removed = sorted(_UNFINISHED)
+    for tmp in removed:
+        shutil.rmtree(tmp, ignore_errors=True)
+        with contextlib.suppress(OSError):  # its lock: the process ends right after
+            Path(_lock_of(tmp).lock_file).unlink()
+        _UNFINISHED.discard(tmp)
+    return removed
 
 
 def _swap(tmp: Path, out: Path) -> None:

@@ -17,6 +17,7 @@ import sys
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from cashplan.app.cli import main
@@ -181,16 +182,30 @@ def test_ctrl_c_prints_one_line_and_leaves_nothing(book: Path, tmp_path: Path) -
     assert not out.exists()
 
 
-def test_sigterm_to_the_command_leaves_nothing(book: Path, tmp_path: Path) -> None:
-    # one report runs in the command's own process: SIGTERM must clean up there too
+@pytest.mark.parametrize("when", ["the temporary folder", "the kernel"])
+def test_sigterm_to_the_command_leaves_nothing(book: Path, tmp_path: Path, when: str) -> None:
+    # one report runs in the command's own process: SIGTERM must clean up there too, and
+    # leave no kernel behind (an orphaned kernel held the command's pipes open: a hang)
     out = tmp_path / "r"
     proc = _command_report(book, out)
-    _wait_for(lambda: any(p.is_dir() for p in _temporary(out)), "the temporary folder")
+    if when == "the kernel":
+        _wait_for(lambda: psutil.Process(proc.pid).children() != [], when)
+    else:
+        _wait_for(lambda: any(p.is_dir() for p in _temporary(out)), when)
     proc.send_signal(signal.SIGTERM)
     proc.communicate(timeout=DEADLINE)
     assert proc.returncode != 0
     _wait_for(lambda: _temporary(out) == [], "the cleanup")
     assert not out.exists()
+    _wait_for(lambda: not _group_alive(proc.pid), "the end of every process of the command")
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return True
 
 
 def test_the_same_inputs_give_a_byte_identical_report(book: Path, tmp_path: Path) -> None:

@@ -174,7 +174,12 @@ _WARM_UP = {
 def _prepare_export() -> None:
     """Import and compile what ``to_html`` needs, in a thread while the kernel runs the
     notebook (this process only waits for it then): about 1 s off the export. Best effort:
-    a failure here shows again, with its message, when ``to_html`` runs."""
+    a failure here shows again, with its message, when ``to_html`` runs.
+
+    IPython is imported here first: the kernel's start imports it in this thread while
+    nbconvert imports it in the other, and the two imports, each holding a module the
+    other waits for (pygments' lexers), broke with "cannot import name 'PythonLexer'"."""
+    import IPython  # noqa: F401  # the kernel's start needs it anyway
 
     def prepare() -> None:
         with contextlib.suppress(Exception):
@@ -301,7 +306,13 @@ def _execute(tmp: Path, values: Mapping[str, Any]) -> None:
             parameters={**values, "out": "."},
             kernel_name="python3",
             progress_bar=False,
+            # written once at the end, not twice per cell (about 70 writes, each validated:
+            # 1-2 s of a warm report); a failed run's folder is removed anyway
+            request_save_on_cell_execute=False,
             cwd=str(tmp),
+            # every file is written and closed when the last cell has answered: the
+            # kernel is stopped at once, not asked to tear itself down (about 1 s)
+            shutdown_kernel="immediate",
             store_widget_state=False,
             extra_arguments=["--IPKernelApp.log_level=ERROR"],
         )

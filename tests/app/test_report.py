@@ -1,22 +1,29 @@
-"""The report's kernel: started before the book is checked, silent, always stopped (issue 18)."""
+"""The report's kernel (started before the book is checked, silent, always stopped) and its
+HTML page's charts (issue 18: a warm report's fixed costs)."""
 
 from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from typing import Any
 
 import jupyter_client.manager
+import nbformat
+import plotly.graph_objects as go
+import plotly.io as pio
 import pytest
 from jupyter_core.utils import run_sync
 
-from cashplan.app.report import run_report
+from cashplan.app.report import run_report, to_html
 from cashplan.core.errors import CashplanError
 from cashplan.io.export import write_book
 from cashplan.sample import make_book
 from tests.conftest import HEADER, ROOT
+
+_MIME = "application/vnd.plotly.v1+json"
 
 
 @pytest.fixture
@@ -76,3 +83,38 @@ print(seen)
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=ROOT, env=env
     )
     assert done.stdout.strip() == "[True]"
+
+
+def _charts(html: str) -> list[list[Any]]:
+    """The data, layout and config of each ``Plotly.newPlot`` call of a page."""
+    decoder, charts = json.JSONDecoder(), []
+    for match in re.finditer(r'Plotly\.newPlot\(\s*"chart-\d+",\s*', html):
+        at, parts = match.end(), []
+        for _ in range(3):
+            value, at = decoder.raw_decode(html, at)
+            parts.append(value)
+            at += len(html[at:]) - len(html[at:].lstrip(", \n"))
+        charts.append(parts)
+    return charts
+
+
+def test_the_page_draws_each_chart_as_plotly_builds_it(tmp_path) -> None:
+    """The charts' JSON goes to the page as the notebook holds it (not rebuilt as a Figure):
+    the same figure as plotly's own, plotly.js once, the config kept."""
+    figure = go.Figure(
+        [go.Bar(x=["2026-11", "2026-12"], y=[1.5, -2.0], name="<b>gap</b>"), go.Scatter(y=[1, 2])],
+        layout={"template": "plotly_white", "title": "t", "separators": ".,"},
+    )
+    mime = json.loads(pio.to_json(figure))
+    notebook = nbformat.v4.new_notebook()
+    for _ in range(2):
+        output = nbformat.v4.new_output("display_data", data={_MIME: mime})
+        notebook.cells.append(nbformat.v4.new_code_cell("", outputs=[output]))
+    nbformat.write(notebook, tmp_path / "report.ipynb")
+    html = to_html(tmp_path / "report.ipynb")
+    charts = _charts(html)
+    expected = json.loads(pio.to_json(go.Figure(mime)))
+    assert len(charts) == 2 and html.count("plotly.js v") == 1
+    for data, layout, config in charts:
+        assert {"data": data, "layout": layout} == expected
+        assert config == {"displaylogo": False, "responsive": True}

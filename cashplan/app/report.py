@@ -375,8 +375,8 @@ def _kernel() -> Iterator[Any]:
         with contextlib.suppress(Exception):  # never hides the error that ended the report
             await km.shutdown_kernel(now=True)
 
-    run_sync(start)()
-    try:
+    try:  # a signal while it starts stops it too
+        run_sync(start)()
         yield km
     finally:
         run_sync(stop)()

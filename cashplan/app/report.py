@@ -371,15 +371,22 @@ def _kernel() -> Iterator[Any]:
     async def start() -> None:
         await km.start_kernel(extra_arguments=[*_KERNEL_ARGS, *preload], cwd=str(NOTEBOOKS))
 
-    async def stop() -> None:
-        with contextlib.suppress(Exception):  # never hides the error that ended the report
-            await km.shutdown_kernel(now=True)
-
     try:  # a signal while it starts stops it too
         run_sync(start)()
         yield km
     finally:
-        run_sync(stop)()
+        _stop(km)
+
+
+def _stop(km: Any) -> None:
+    """Kill the kernel's process and remove its connection file, without an event loop (a
+    signal may have cut one short); never hides the error that ended the report."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    with contextlib.suppress(Exception):
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=_WAIT)
+        km.cleanup_connection_file()
 
 
 def _enter(km: Any, tmp: Path, snapshot: Path) -> None:

@@ -52,7 +52,7 @@ def test_a_bad_book_stops_the_kernel_started_for_it(book_dir, tmp_path, kernels)
     with pytest.raises(CashplanError, match="issue_date"):
         run_report(book, "2026-10-31", tmp_path / "report")
     assert len(kernels) == 1  # started before the book was read, for the overlap
-    assert not kernels[0].has_kernel and not _alive(kernels[0])
+    assert not _alive(kernels[0]) and not os.path.exists(kernels[0].connection_file)
     assert not (tmp_path / "report").exists()
 
 

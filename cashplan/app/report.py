@@ -99,7 +99,6 @@ def _check(parameters: Mapping[str, Any]) -> dict[str, Any]:
 def to_html(notebook: Path) -> str:
     """The executed notebook as a self-contained HTML page: no code, charts drawn offline."""
     import nbformat
-    import plotly.graph_objects as go
     import plotly.io as pio
 
     nb = nbformat.read(notebook, as_version=4)
@@ -108,13 +107,15 @@ def to_html(notebook: Path) -> str:
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             if _PLOTLY in data:
-                fig = go.Figure(data.pop(_PLOTLY))
                 data["text/html"] = pio.to_html(
-                    fig,
+                    data.pop(_PLOTLY),
                     include_plotlyjs=(n == 0),
                     full_html=False,
                     div_id=f"chart-{n}",
                     config={"displaylogo": False},
+                    # as the kernel's plotly made and checked it: not built again as a
+                    # Figure (0.1 s a chart); the page's JSON keeps the notebook's key order
+                    validate=False,
                 )
                 n += 1
     body, _ = _exporter().from_notebook_node(nb)
@@ -174,14 +175,18 @@ _WARM_UP = {
 def _prepare_export() -> None:
     """Import and compile what ``to_html`` needs, in a thread while the kernel runs the
     notebook (this process only waits for it then): about 1 s off the export. Best effort:
-    a failure here shows again, with its message, when ``to_html`` runs."""
+    a failure here shows again, with its message, when ``to_html`` runs.
+
+    IPython is imported here first: the kernel's start imports it in this thread while
+    nbconvert imports it in the other, and the two imports, each holding a module the
+    other waits for (pygments' lexers), broke with "cannot import name 'PythonLexer'"."""
+    import IPython  # noqa: F401  # the kernel's start needs it anyway
 
     def prepare() -> None:
         with contextlib.suppress(Exception):
-            import plotly.graph_objects as go
+            import plotly.io  # noqa: F401
 
             _exporter()
-            go.Figure([go.Bar(), go.Scatter()], layout_template="plotly_white")  # validators
 
     threading.Thread(target=prepare, name="cashplan-prepare-export", daemon=True).start()
 
@@ -215,12 +220,33 @@ def run_report(
     (:func:`cashplan.io.previous.check_previous`).
     """
     from cashplan.app._job import children, end_children
+
+    book, out = Path(book).absolute(), Path(out).absolute()
+    running = children()
+    try:
+        with _kernel() as km:  # it starts while this process checks the book
+            return _run(book, as_of, out, company, parameters, force, previous, km)
+    except BaseException:  # a signal while the kernel starts: its process unknown to km yet
+        end_children(keep=running)
+        raise
+
+
+def _run(
+    book: Path,
+    as_of: str,
+    out: Path,
+    company: str,
+    parameters: Mapping[str, Any] | None,
+    force: bool,
+    previous: str | Path | None,
+    km: Any,
+) -> Path:
+    """``run_report`` with the kernel ``km`` started (see :func:`_kernel`)."""
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
     from cashplan.io.book import read_book, save_snapshot
     from cashplan.planning.targets import CATEGORIES
 
-    book, out = Path(book).absolute(), Path(out).absolute()
     parameters = _check(dict(parameters or {}))
     check_target(out, kind="report", force=force, protected=[book])
     default = ast.literal_eval(report_parameters()["currency"]["default"])
@@ -245,13 +271,9 @@ def run_report(
         snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
         save_snapshot(data, snapshot)
         _prepare_export()
-        running = children()
         try:
-            with _environment(SNAPSHOT_ENV, str(snapshot)):
-                _execute(tmp, values)
-        except BaseException:  # a signal can cut papermill short before it stops the kernel
-            end_children(keep=running)
-            raise
+            _enter(km, tmp, snapshot)
+            _execute(tmp, values, km)
         finally:
             remove_snapshot(snapshot)  # never part of the report
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
@@ -293,8 +315,11 @@ def _environment(name: str, value: str) -> Iterator[None]:
             os.environ[name] = before
 
 
-def _execute(tmp: Path, values: Mapping[str, Any]) -> None:
-    """Run the notebook in ``tmp`` (its tables go there, ``out = "."``); make it reproducible."""
+def _execute(tmp: Path, values: Mapping[str, Any], km: Any = None) -> None:
+    """Run the notebook in ``tmp`` (its tables go there, ``out = "."``); make it reproducible.
+
+    ``km``: the kernel to run it in (:func:`_kernel`, moved into ``tmp`` by :func:`_enter`);
+    None: papermill starts one in ``tmp``, with this process's environment."""
     skip_slow_uri_grammar()
     import papermill
     from papermill.exceptions import PapermillExecutionError
@@ -304,17 +329,100 @@ def _execute(tmp: Path, values: Mapping[str, Any]) -> None:
             str(REPORT_NOTEBOOK),
             str(tmp / "report.ipynb"),
             parameters={**values, "out": "."},
-            kernel_name="python3",
+            kernel_name=_KERNEL,
+            km=km,
             progress_bar=False,
+            # written once at the end, not twice per cell (about 70 writes, each validated:
+            # 1-2 s of a warm report); a failed run's folder is removed anyway
+            request_save_on_cell_execute=False,
             cwd=str(tmp),
+            # every file is written and closed when the last cell has answered: the
+            # kernel is stopped at once, not asked to tear itself down (about 1 s)
+            shutdown_kernel="immediate",
             store_widget_state=False,
-            extra_arguments=["--IPKernelApp.log_level=ERROR"],
+            extra_arguments=_KERNEL_ARGS,
         )
     except PapermillExecutionError as err:
         raise CashplanError(
             f"the report failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
         ) from None
     _make_reproducible(tmp / "report.ipynb")
+
+
+_KERNEL = "python3"
+_KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]
+_PRELOAD = (  # what the notebook's cells import first (no output, no execution count)
+    "from cashplan.app.jupyter import skip_slow_uri_grammar; skip_slow_uri_grammar()",
+    "import cashplan.app.notebook, cashplan.app.charts",
+    "import statsforecast.models",  # new sales' AutoETS (24 months of history or more)
+)
+_WAIT = 60.0  # seconds for the kernel to start, or to answer the set-up (papermill's default)
+
+
+@contextlib.contextmanager
+def _kernel() -> Iterator[Any]:
+    """A kernel for the report's notebook, started now: its start and its imports
+    (:data:`_PRELOAD`, about 2 s) run while this process checks the book. Stopped at once
+    on the way out, whatever happened (every file is written when the last cell answers).
+
+    It starts in the package's notebooks folder (no module there shadows cashplan) with
+    this process's environment, and is moved into the report's folder by :func:`_enter`.
+    """
+    skip_slow_uri_grammar()
+    from jupyter_client.manager import AsyncKernelManager
+    from jupyter_core.utils import run_sync
+
+    km = AsyncKernelManager(kernel_name=_KERNEL)
+    preload = [f"--IPKernelApp.exec_lines={line}" for line in _PRELOAD]
+
+    async def start() -> None:
+        await km.start_kernel(extra_arguments=[*_KERNEL_ARGS, *preload], cwd=str(NOTEBOOKS))
+
+    try:  # a signal while it starts stops it too
+        run_sync(start)()
+        yield km
+    finally:
+        _stop(km)
+
+
+def _stop(km: Any) -> None:
+    """Kill the kernel's process and remove its connection file, without an event loop (a
+    signal may have cut one short); never hides the error that ended the report."""
+    process = getattr(getattr(km, "provisioner", None), "process", None)
+    with contextlib.suppress(Exception):
+        if process is not None and process.poll() is None:
+            process.kill()
+            process.wait(timeout=_WAIT)
+        km.cleanup_connection_file()
+
+
+def _enter(km: Any, tmp: Path, snapshot: Path) -> None:
+    """Move the kernel ``km`` into ``tmp`` (its working folder) and name it the snapshot
+    (:data:`~cashplan.io.snapshot.SNAPSHOT_ENV`): silent, nothing in the notebook."""
+    from jupyter_core.utils import run_sync
+
+    code = f"import os\nos.chdir({str(tmp)!r})\nos.environ[{SNAPSHOT_ENV!r}] = {str(snapshot)!r}"
+
+    async def enter() -> dict[str, Any]:
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=_WAIT)
+            msg_id = kc.execute(code, silent=True, store_history=False)
+            while True:
+                reply: dict[str, Any] = await kc.get_shell_msg(timeout=_WAIT)
+                if reply["parent_header"].get("msg_id") == msg_id:
+                    return reply
+        finally:
+            kc.stop_channels()
+
+    reply = run_sync(enter)()
+    if reply["content"].get("status") != "ok":
+        content = reply["content"]
+        raise CashplanError(
+            f"the report's kernel could not start in {tmp}: "
+            f"{content.get('ename')}: {content.get('evalue')}"
+        )
 
 
 def _make_reproducible(path: Path) -> None:

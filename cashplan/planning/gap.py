@@ -147,5 +147,9 @@ def _met(gap: np.ndarray, sd: pd.Series) -> np.ndarray:
 
 def first_short_month(gap: pd.DataFrame, company: str) -> pd.Timestamp | None:
     """The first open month of ``company`` whose forecast falls short of its target, if any."""
-    rows = gap.loc[(gap["company"] == company) & (gap["status"] == "open") & (gap["gap"] > 0.005)]
-    return None if rows.empty else pd.Timestamp(rows["month"].min())
+    short = (
+        (gap["company"].to_numpy(dtype=object) == company)
+        & (gap["status"].to_numpy(dtype=object) == "open")
+        & (gap["gap"].to_numpy(dtype=float) > 0.005)
+    )  # on arrays: the workbook asks after every change, pandas' masks cost more than this
+    return pd.Timestamp(gap["month"].to_numpy()[short].min()) if short.any() else None

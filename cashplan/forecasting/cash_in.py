@@ -158,7 +158,7 @@ def _per_bucket(
     date = cash["date"].to_numpy(dtype="datetime64[D]")
     b = np.searchsorted(s, date, side="right") - 1
     names = pd.Index(companies)
-    who = names.get_indexer(cash["company"])
+    who = names.get_indexer(pd.Index(cash["company"]))
     ok = (b >= 0) & (date < e[np.clip(b, 0, None)]) & (who >= 0)
     invoiced = table["invoiced"].to_numpy(dtype=float)
     with np.errstate(divide="ignore", invalid="ignore"):

@@ -24,6 +24,7 @@ The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -424,6 +425,28 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
     return out.astype({"month": spending["month"].dtype, "amount": float})
 
 
+def _written_out(
+    spending: pd.DataFrame, months: pd.DatetimeIndex
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Each company's spending currency and ``_run_rate_rows(spending, months)``: kept beside
+    the table while it lives (``_WRITTEN``), so that moving an override (the workbook's
+    spending boxes) does not write the run rate out again. Not to be changed in place."""
+    memo = _WRITTEN.get(id(spending))
+    if memo is not None and memo[0]() is spending and memo[1].equals(months):
+        return memo[2]
+    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    found = (currencies, _run_rate_rows(spending, months))
+    _WRITTEN[id(spending)] = (weakref.ref(spending), months, found)
+    weakref.finalize(spending, _WRITTEN.pop, id(spending), None)
+    return found
+
+
+# id(table) -> (a weak reference to it, the months, what ``_written_out`` found for them)
+_WRITTEN: dict[
+    int, tuple[weakref.ref[pd.DataFrame], pd.DatetimeIndex, tuple[pd.Series, pd.DataFrame]]
+] = {}
+
+
 def override_spending(
     spending: pd.DataFrame,
     overrides: Mapping[str, float],
@@ -444,8 +467,7 @@ def override_spending(
     if not overrides:
         return spending
     months = open_months(as_of, months_after)
-    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
-    spending = _run_rate_rows(spending, months)
+    currencies, spending = _written_out(spending, months)
     frames, drop = [spending], np.zeros(len(spending), bool)
     for key, amount in overrides.items():
         company, _, category = key.rpartition("/")

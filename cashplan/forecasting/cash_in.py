@@ -254,36 +254,37 @@ def total_monthly(
 def _combine(
     left: pd.DataFrame, right: pd.DataFrame, key: str, new: str, new_p90: str, scale: float
 ) -> pd.DataFrame:
-    """Means add; sds (read from each side's p90) combine as independent, times ``scale``."""
-    out = pd.DataFrame(
+    """Means add; sds (read from each side's p90) combine as independent, times ``scale``.
+
+    ``right`` has one row per company and ``key`` at most; a row of ``left`` it lacks adds
+    nothing. On arrays, one frame built at the end (the workbook combines after every edit).
+    """
+    keys = ["company", key]
+    at = pd.MultiIndex.from_frame(right[keys]).get_indexer(pd.MultiIndex.from_frame(left[keys]))
+
+    def taken(values: np.ndarray) -> np.ndarray:
+        got = values[np.maximum(at, 0)] if len(values) else np.zeros(len(at))
+        return np.where((at >= 0) & ~np.isnan(got), got, 0.0)
+
+    new_mean = right[new].to_numpy(dtype=float)
+    new_sd = taken((right[new_p90].to_numpy(dtype=float) - new_mean) / _Z90)
+    new_mean = taken(new_mean)
+    expected = left["expected"].to_numpy(dtype=float)
+    open_sd = (left["p90"].to_numpy(dtype=float) - expected) / _Z90
+    total = expected + new_mean
+    sd = scale * np.sqrt(open_sd**2 + new_sd**2)
+    return pd.DataFrame(
         {
             "company": left["company"].to_numpy(),
             key: left[key].to_numpy(),
-            "open_expected": left["expected"].to_numpy(),
-            "open_sd": (left["p90"] - left["expected"]).to_numpy() / _Z90,
+            "open_expected": expected,
+            new: new_mean,
+            "total_forecast": total,
+            "total_p10": np.clip(total - _Z90 * sd, 0.0, None),
+            "total_p90": total + _Z90 * sd,
+            "total_sd": sd,
         }
     )
-    side = right.assign(new_sd_=(right[new_p90] - right[new]) / _Z90)[
-        ["company", key, new, "new_sd_"]
-    ]
-    out = out.merge(side, on=["company", key], how="left")
-    out[[new, "new_sd_"]] = out[[new, "new_sd_"]].fillna(0.0)
-    out["total_forecast"] = out["open_expected"] + out[new]
-    out["total_sd"] = scale * np.sqrt(out["open_sd"] ** 2 + out["new_sd_"] ** 2)
-    out["total_p10"] = (out["total_forecast"] - _Z90 * out["total_sd"]).clip(lower=0.0)
-    out["total_p90"] = out["total_forecast"] + _Z90 * out["total_sd"]
-    return out[
-        [
-            "company",
-            key,
-            "open_expected",
-            new,
-            "total_forecast",
-            "total_p10",
-            "total_p90",
-            "total_sd",
-        ]
-    ]
 
 
 def calibration_scale(

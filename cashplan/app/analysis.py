@@ -487,9 +487,10 @@ class Analysis:
         factor = self.settings.sales_factor
         return new_sales_forecast(self.invoicing, lags, plan=self.sales_plan, factor=factor)
 
-    @property
+    @cached_property
     def sales_plan(self) -> pd.DataFrame:
-        """The book's sales plan in the reporting currency: the last row of each company-month."""
+        """The book's sales plan in the reporting currency: the last row of each company-month
+        (worked out once per analysis: the new sales and the workbook read it)."""
         plan = self.book.sales_plan.drop_duplicates(["company", "month"], keep="last")
         amount = self.book.fx.convert(plan["amount"], plan["currency"], plan["month"])
         return plan[["company", "month"]].assign(amount_rc=np.asarray(amount, float))

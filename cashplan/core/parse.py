@@ -20,6 +20,7 @@ Examples
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from typing import Final
@@ -32,7 +33,7 @@ from pandas.api import types as ptypes
 
 from cashplan.core.schema import Kind
 
-__all__ = ["AMOUNT_LIMIT", "FRENCH", "STANDARD", "Dialect", "parse_column"]
+__all__ = ["AMOUNT_LIMIT", "FEW", "FRENCH", "STANDARD", "Dialect", "parse_column", "parse_few"]
 
 DATE_DTYPE: Final = "datetime64[us]"
 AMOUNT_LIMIT: Final = 10**13
@@ -44,6 +45,9 @@ rounds back to its exact cents. 10**13 (where they are 1/512 apart) leaves a mar
 of seven for totals of such amounts.
 """
 _MIN_YEAR, _MAX_YEAR = 1970, 2100
+FEW: Final = 16
+"""Up to this many rows, :func:`parse_few` reads a column cell by cell (a row the workbook
+saves: the vectorised parsers' fixed cost is tens of milliseconds for one row)."""
 
 
 @dataclass(frozen=True)
@@ -105,6 +109,9 @@ def _at(said: str | pd.Series, rows: pd.Index) -> np.ndarray:
 
 def is_empty(raw: pd.Series) -> pd.Series:
     """True where a raw cell is empty (NA, or blank text)."""
+    cells = _plain_cells(raw)
+    if cells is not None:  # a few plain cells: one by one
+        return pd.Series([c == "" for c in cells], index=raw.index, dtype=bool)
     if ptypes.is_string_dtype(raw) or raw.dtype == object:
         return raw.isna() | (raw.astype(str).str.strip() == "")
     return raw.isna()
@@ -324,6 +331,138 @@ def _parse_currency(raw: pd.Series, dialect: Dialect) -> _Parsed:
         "write a three-letter code such as EUR, GBP, USD",
     )
 
+
+_PLAIN_NUMBER = re.compile(r"-?[0-9]+(?:\.[0-9]+)?")
+_PLAIN_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
+_SLASHED_DATE = re.compile(r"([0-9]{1,2})/([0-9]{1,2})/([0-9]{4})")
+_PLAIN_MONTH = re.compile(r"([0-9]{4})-([0-9]{2})(?:-01)?")
+_CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+class _NotPlain(Exception):
+    """A cell :func:`parse_few` leaves to the vectorised parsers."""
+
+
+def parse_few(raw: pd.Series, kind: Kind, dialect: Dialect) -> pd.Series | None:
+    """:func:`parse_column`'s values for a column of at most :data:`FEW` text cells, read
+    cell by cell, when every cell is plainly written and good (ASCII, a number like
+    ``-1234.5`` in the dialect's decimal, an ISO date or the dialect's day-first one, a
+    known yes/no word, a month ``YYYY-MM``); None otherwise, and for a typed column or a
+    larger one: then :func:`parse_column` reads it and says what is wrong, as always.
+
+    >>> parse_few(pd.Series(["1234,5", ""]), "decimal", FRENCH).tolist()
+    [1234.5, nan]
+    >>> parse_few(pd.Series(["2026-11-20"]), "date", STANDARD).tolist()
+    [Timestamp('2026-11-20 00:00:00')]
+    >>> parse_few(pd.Series(["1 234,56"]), "decimal", FRENCH) is None  # a problem to report
+    True
+    """
+    text = _plain_cells(raw)
+    if text is None:
+        return None
+    try:
+        return _FEW[kind](text, dialect, raw.index)
+    except (_NotPlain, ValueError):  # ValueError: no such calendar date
+        return None
+
+
+def _plain_cells(raw: pd.Series) -> list[str] | None:
+    """The stripped cells of a column of at most :data:`FEW` ASCII text cells (NA: ""),
+    None for a typed or larger column, or a cell with other white space at its ends."""
+    if len(raw) > FEW or not (ptypes.is_string_dtype(raw) or raw.dtype == object):
+        return None
+    cells = ["" if pd.isna(v) else v for v in raw.tolist()]
+    if not all(isinstance(v, str) and v.isascii() for v in cells):
+        return None
+    text = [v.strip(" \t") for v in cells]
+    if any(v.strip() != t for v, t in zip(cells, text, strict=True)):
+        return None  # other white space: stripped as the vectorised parsers strip it
+    return text
+
+
+def _few_text(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    return pd.Series(text, index=index, dtype="str")
+
+
+def _few_currency(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    codes = [t.upper() for t in text]
+    if not all(c == "" or _CURRENCY.fullmatch(c) for c in codes):
+        raise _NotPlain
+    return pd.Series(codes, index=index, dtype="str")
+
+
+def _few_number(t: str, dialect: Dialect) -> float:
+    if t == "":
+        return np.nan
+    plain = t.replace(dialect.decimal, ".") if dialect.decimal != "." else t
+    if (dialect.decimal != "." and "." in t) or not _PLAIN_NUMBER.fullmatch(plain):
+        raise _NotPlain
+    value = float(plain)
+    if abs(value) >= AMOUNT_LIMIT:
+        raise _NotPlain
+    return value
+
+
+def _few_decimal(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    return pd.Series([_few_number(t, dialect) for t in text], index=index, dtype="float64")
+
+
+def _few_int(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    values = [_few_number(t, dialect) for t in text]
+    if any(not np.isnan(v) and v != round(v) for v in values):
+        raise _NotPlain
+    return pd.Series([None if np.isnan(v) else int(v) for v in values], index=index, dtype="Int64")
+
+
+def _few_day(t: str, dialect: Dialect) -> np.datetime64:
+    if t == "":
+        return np.datetime64("NaT", "us")
+    iso, slashed = _PLAIN_DATE.fullmatch(t), _SLASHED_DATE.fullmatch(t)
+    if iso:
+        y, m, d = (int(x) for x in iso.groups())
+    elif slashed and dialect.day_first:
+        d, m, y = (int(x) for x in slashed.groups())
+    else:
+        raise _NotPlain
+    if not _MIN_YEAR <= y <= _MAX_YEAR:
+        raise _NotPlain
+    return np.datetime64(dt.date(y, m, d), "us")  # ValueError: no such calendar date
+
+
+def _few_date(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    days = np.array([_few_day(t, dialect) for t in text], dtype=DATE_DTYPE)
+    return pd.Series(days, index=index, dtype=DATE_DTYPE)
+
+
+def _few_month(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    months = []
+    for t in text:
+        found = _PLAIN_MONTH.fullmatch(t)
+        if t and not found:
+            raise _NotPlain
+        y, m = (int(x) for x in found.groups()) if found else (0, 0)
+        if found and not (1000 <= y <= 9999 and 1 <= m <= 12):
+            raise _NotPlain
+        months.append(np.datetime64(dt.date(y, m, 1), "us") if found else np.datetime64("NaT"))
+    return pd.Series(np.array(months, dtype=DATE_DTYPE), index=index, dtype=DATE_DTYPE)
+
+
+def _few_bool(text: list[str], dialect: Dialect, index: pd.Index) -> pd.Series:
+    words = [re.sub(r"\.0+$", "", t.lower()) for t in text]
+    if not all(w in _TRUE or w in _FALSE for w in words):
+        raise _NotPlain
+    return pd.Series([w in _TRUE for w in words], index=index, dtype=bool)
+
+
+_FEW = {
+    "text": _few_text,
+    "currency": _few_currency,
+    "decimal": _few_decimal,
+    "int": _few_int,
+    "date": _few_date,
+    "month": _few_month,
+    "bool": _few_bool,
+}
 
 _PARSERS = {
     "text": _parse_text,

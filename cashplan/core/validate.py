@@ -21,21 +21,28 @@ Examples
 from __future__ import annotations
 
 import difflib
+import functools
 from collections.abc import Mapping
 
 import pandas as pd
 
 from cashplan.core.errors import PROBLEM_COLUMNS, problems_frame
-from cashplan.core.parse import DATE_DTYPE, is_empty, parse_column
+from cashplan.core.parse import DATE_DTYPE, is_empty, parse_column, parse_few
 from cashplan.core.problems import Collector, RawTable
 from cashplan.core.rules import ROW_RULES, cross_rules, text_rules
-from cashplan.core.schema import DEFAULT_COMPANY, REQUIRED_TABLES, TABLES
+from cashplan.core.schema import DEFAULT_COMPANY, REQUIRED_TABLES, TABLES, Column
 
 __all__ = ["RawTable", "empty_table", "validate_tables"]
 
 
 def empty_table(table: str) -> pd.DataFrame:
     """The typed, empty version of a table (for an optional table that is absent)."""
+    return pd.DataFrame({c: pd.Series(dtype=t) for c, t in _dtypes(table).items()})
+
+
+@functools.cache
+def _dtypes(table: str) -> dict[str, str]:
+    """Each column's dtype in the typed table."""
     kinds = {
         "text": "str",
         "currency": "str",
@@ -45,7 +52,7 @@ def empty_table(table: str) -> pd.DataFrame:
         "date": DATE_DTYPE,
         "month": DATE_DTYPE,
     }
-    return pd.DataFrame({c.name: pd.Series(dtype=kinds[c.kind]) for c in TABLES[table]})
+    return {c.name: kinds[c.kind] for c in TABLES[table]}
 
 
 def validate_tables(
@@ -93,6 +100,14 @@ def validate_tables(
     return tables, problems.reindex(columns=PROBLEM_COLUMNS).reset_index(drop=True)
 
 
+_NO_BAD = pd.DataFrame({"row": [], "value": [], "problem": [], "fix": []})
+
+
+def _parsed(raw: pd.Series, column: Column, table: RawTable) -> tuple[pd.Series, pd.DataFrame]:
+    """:func:`~cashplan.core.parse.parse_column` of a column of ``table``."""
+    return parse_column(raw, column.kind, table.dialect)
+
+
 def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
     raw = col.raw
     spec = TABLES[raw.table]
@@ -130,7 +145,8 @@ def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
     for c in spec:
         if c.name not in frame.columns:
             continue
-        values, bad = parse_column(frame[c.name], c.kind, raw.dialect)
+        few = parse_few(frame[c.name], c.kind, raw.dialect)  # a saved row: read as written
+        values, bad = (few, _NO_BAD) if few is not None else _parsed(frame[c.name], c, raw)
         if len(bad):
             mask = pd.Series(False, index=frame.index)
             mask.loc[bad["row"]] = True
@@ -150,11 +166,11 @@ def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
         out[c.name] = values
     typed = pd.DataFrame(out, index=frame.index)
     defaults = {"company": DEFAULT_COMPANY, "currency": reporting_currency}
-    empty = empty_table(raw.table)
+    dtypes = _dtypes(raw.table)
     for c in spec:
         if c.name not in typed.columns:
             fill = "" if c.kind in ("text", "currency") else False if c.kind == "bool" else None
-            typed[c.name] = pd.Series(fill, index=typed.index, dtype=empty[c.name].dtype)
+            typed[c.name] = pd.Series(fill, index=typed.index, dtype=dtypes[c.name])
         if c.name in defaults:
             typed[c.name] = typed[c.name].where(typed[c.name] != "", defaults[c.name])
     return typed[[c.name for c in spec]]

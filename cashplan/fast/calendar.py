@@ -18,7 +18,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from cashplan.fast.config import jit
+from cashplan.fast.config import cores_for, jit
 
 __all__ = ["civil", "day_numbers", "day_of", "month_calendar"]
 
@@ -75,5 +75,6 @@ def day_numbers(ticks: np.ndarray, per_day: np.int64, missing: np.int64) -> np.n
     [1, -1]
     """
     out = np.empty(len(ticks), dtype=np.int64)
-    _day_numbers(ticks, per_day, missing, out)
+    with cores_for(len(ticks)):
+        _day_numbers(ticks, per_day, missing, out)
     return out

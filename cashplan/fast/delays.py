@@ -34,7 +34,7 @@ import pandas as pd
 from numba import prange
 
 from cashplan.fast.arrays import LedgerArrays
-from cashplan.fast.config import PARTS, jit, threads
+from cashplan.fast.config import PARTS, cores_for, jit, threads
 from cashplan.fast.grouping import by_customer
 from cashplan.fast.history import settled_weight
 
@@ -240,4 +240,5 @@ def conditional(
     n = len(c)
     out = (np.empty((n, len(edges))), np.empty(n), *(np.empty(n, dtype=np.int64) for _ in "abc"))
     order = by_customer(c, cdf.shape[0]) if order is None else order
-    return _conditional(c, due, day, edges, cdf, d_min, order, PARTS, *out)
+    with cores_for(n * cdf.shape[1]):  # each item scans its customer's grid
+        return _conditional(c, due, day, edges, cdf, d_min, order, PARTS, *out)

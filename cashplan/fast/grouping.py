@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from numba import prange
 
-from cashplan.fast.config import PARTS, jit
+from cashplan.fast.config import PARTS, cores_for, jit
 
 __all__ = ["bucket_sums", "by_customer", "coarsen", "first_appearance"]
 
@@ -84,7 +84,8 @@ def _coarsen(mass, at, out):
 def coarsen(mass: np.ndarray, at: np.ndarray) -> np.ndarray:
     """``np.add.reduceat(mass, at, axis=1)`` for a sorted ``at``, on the cores."""
     out = np.empty((mass.shape[0], len(at)))
-    _coarsen(mass, at, out)
+    with cores_for(mass.size):
+        _coarsen(mass, at, out)
     return out
 
 
@@ -147,4 +148,5 @@ def bucket_sums(
     >>> mean.tolist(), apart.tolist(), together.tolist()
     ([[10.0, 10.0]], [[50.0, 50.0]], [[100.0, 100.0]])
     """
-    return _bucket_sums(codes, company, amount, mass, column, n_buckets, order, n_co, PARTS)
+    with cores_for(mass.size):
+        return _bucket_sums(codes, company, amount, mass, column, n_buckets, order, n_co, PARTS)

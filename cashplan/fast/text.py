@@ -26,7 +26,7 @@ import pandas as pd
 import pyarrow as pa
 from numba import prange
 
-from cashplan.fast.config import jit
+from cashplan.fast.config import cores_for, jit
 
 __all__ = ["factorize_text", "text_buffers", "text_in", "text_rows"]
 
@@ -215,6 +215,12 @@ def _probe(row_hash, hashes, table, match):
 def _matches(values: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
     """For each row of ``values``, the number of the equal distinct ``wanted`` text (-1: none),
     and each ``wanted`` row's number; None if two different texts shared a hash."""
+    with cores_for(len(values) * 16 + len(wanted) * 16):  # a hash and a probe per text
+        return _matched(values, wanted)
+
+
+def _matched(values: pd.Series, wanted: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
+    """``_matches``, on the threads it chose."""
     w_off, w_data = text_buffers(wanted)
     w_codes, w_first, w_hashes = _by_hash(_hashes(w_off, w_data))
     if not _all_as_first(w_off, w_data, w_codes, *_packed(w_off, w_data, w_first)):

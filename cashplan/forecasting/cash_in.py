@@ -146,32 +146,43 @@ def _per_bucket(
     ends: pd.Series,
     companies: list[str],
 ) -> pd.DataFrame:
-    """Expected cash and its sd per company (and ALL) and bucket (rows of starts/ends)."""
+    """Expected cash and its sd per company (and ALL) and bucket (rows of starts/ends).
+
+    A bucket's level is the sum of its days' cash times their month's cv (sd / invoiced);
+    its variance is level squared plus the company's ``timing`` size times its mean. Sums by
+    integer codes (a few thousand days: pandas' grouping cost more than the sums).
+    """
     s = starts.to_numpy(dtype="datetime64[D]")
     e = ends.to_numpy(dtype="datetime64[D]")
+    n_b, n_c = len(s), len(companies)
     date = cash["date"].to_numpy(dtype="datetime64[D]")
     b = np.searchsorted(s, date, side="right") - 1
-    ok = (b >= 0) & (date < e[np.clip(b, 0, None)])
-    cv_table = table.set_index(["company", "month"])
-    cv = (cv_table["sd"] / cv_table["invoiced"].where(cv_table["invoiced"] > 0)).fillna(0.0)
-    keys = pd.MultiIndex.from_frame(cash[["company", "month"]])
-    level = cash["amount_rc"].to_numpy() * cv.reindex(keys).fillna(0.0).to_numpy()
-    c = pd.DataFrame(
+    names = pd.Index(companies)
+    who = names.get_indexer(pd.Index(cash["company"]))
+    ok = (b >= 0) & (date < e[np.clip(b, 0, None)]) & (who >= 0)
+    invoiced = table["invoiced"].to_numpy(dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = np.where(invoiced > 0, table["sd"].to_numpy(dtype=float) / invoiced, np.nan)
+    cv = np.where(np.isnan(cv), 0.0, cv)  # no invoicing, or no sd: no level
+    keys = pd.MultiIndex.from_frame(table[["company", "month"]])
+    at = keys.get_indexer(pd.MultiIndex.from_frame(cash[["company", "month"]]))
+    amount = cash["amount_rc"].to_numpy(dtype=float)
+    level = amount * np.where(at >= 0, cv[np.maximum(at, 0)], 0.0) if len(cv) else amount * 0.0
+    cell = who[ok] * n_b + b[ok]
+    mean = np.bincount(cell, weights=amount[ok], minlength=n_c * n_b).reshape(n_c, n_b)
+    lev = np.bincount(cell, weights=level[ok], minlength=n_c * n_b).reshape(n_c, n_b)
+    size = timing.reindex(names).fillna(0.0).to_numpy(dtype=float)[:, None]
+    var = lev**2 + size * np.clip(mean, 0.0, None)
+    mean_all = np.concatenate([mean.ravel(), mean.sum(axis=0)])
+    var_all = np.concatenate([var.ravel(), var.sum(axis=0)])
+    return pd.DataFrame(
         {
-            "company": cash["company"].to_numpy()[ok],
-            "bucket": b[ok],
-            "mean": cash["amount_rc"].to_numpy()[ok],
-            "level": level[ok],
+            "company": np.array([*companies, "ALL"], dtype=object).repeat(n_b),
+            "bucket": np.tile(np.arange(n_b, dtype=np.int64), n_c + 1),
+            "mean": mean_all,
+            "sd": np.sqrt(var_all),
         }
     )
-    full = pd.MultiIndex.from_product([companies, range(len(s))], names=["company", "bucket"])
-    g = c.groupby(["company", "bucket"])[["mean", "level"]].sum().reindex(full, fill_value=0.0)
-    g = g.reset_index()
-    size = g["company"].map(timing).fillna(0.0).to_numpy()
-    g["var"] = g["level"] ** 2 + size * g["mean"].clip(lower=0.0)
-    group = g.groupby("bucket", as_index=False)[["mean", "var"]].sum().assign(company="ALL")
-    out = pd.concat([g[["company", "bucket", "mean", "var"]], group], ignore_index=True)
-    return out.assign(sd=np.sqrt(out["var"])).drop(columns="var")
 
 
 def _named(frame: pd.DataFrame, mean: str, keys: list[str]) -> pd.DataFrame:
@@ -243,36 +254,37 @@ def total_monthly(
 def _combine(
     left: pd.DataFrame, right: pd.DataFrame, key: str, new: str, new_p90: str, scale: float
 ) -> pd.DataFrame:
-    """Means add; sds (read from each side's p90) combine as independent, times ``scale``."""
-    out = pd.DataFrame(
+    """Means add; sds (read from each side's p90) combine as independent, times ``scale``.
+
+    ``right`` has one row per company and ``key`` at most; a row of ``left`` it lacks adds
+    nothing. On arrays, one frame built at the end (the workbook combines after every edit).
+    """
+    keys = ["company", key]
+    at = pd.MultiIndex.from_frame(right[keys]).get_indexer(pd.MultiIndex.from_frame(left[keys]))
+
+    def taken(values: np.ndarray) -> np.ndarray:
+        got = values[np.maximum(at, 0)] if len(values) else np.zeros(len(at))
+        return np.where((at >= 0) & ~np.isnan(got), got, 0.0)
+
+    new_mean = right[new].to_numpy(dtype=float)
+    new_sd = taken((right[new_p90].to_numpy(dtype=float) - new_mean) / _Z90)
+    new_mean = taken(new_mean)
+    expected = left["expected"].to_numpy(dtype=float)
+    open_sd = (left["p90"].to_numpy(dtype=float) - expected) / _Z90
+    total = expected + new_mean
+    sd = scale * np.sqrt(open_sd**2 + new_sd**2)
+    return pd.DataFrame(
         {
             "company": left["company"].to_numpy(),
             key: left[key].to_numpy(),
-            "open_expected": left["expected"].to_numpy(),
-            "open_sd": (left["p90"] - left["expected"]).to_numpy() / _Z90,
+            "open_expected": expected,
+            new: new_mean,
+            "total_forecast": total,
+            "total_p10": np.clip(total - _Z90 * sd, 0.0, None),
+            "total_p90": total + _Z90 * sd,
+            "total_sd": sd,
         }
     )
-    side = right.assign(new_sd_=(right[new_p90] - right[new]) / _Z90)[
-        ["company", key, new, "new_sd_"]
-    ]
-    out = out.merge(side, on=["company", key], how="left")
-    out[[new, "new_sd_"]] = out[[new, "new_sd_"]].fillna(0.0)
-    out["total_forecast"] = out["open_expected"] + out[new]
-    out["total_sd"] = scale * np.sqrt(out["open_sd"] ** 2 + out["new_sd_"] ** 2)
-    out["total_p10"] = (out["total_forecast"] - _Z90 * out["total_sd"]).clip(lower=0.0)
-    out["total_p90"] = out["total_forecast"] + _Z90 * out["total_sd"]
-    return out[
-        [
-            "company",
-            key,
-            "open_expected",
-            new,
-            "total_forecast",
-            "total_p10",
-            "total_p90",
-            "total_sd",
-        ]
-    ]
 
 
 def calibration_scale(

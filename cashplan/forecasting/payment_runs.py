@@ -21,6 +21,7 @@ import pandas as pd
 
 from cashplan.fast import runs as _runs
 from cashplan.fast.arrays import LedgerArrays
+from cashplan.fast.config import cores_for
 
 __all__ = ["run_day_forecast", "run_day_payers"]
 
@@ -79,18 +80,19 @@ def run_day_forecast(
     )
     when = when.reshape(len(pair), slots)
     today = np.int64(np.datetime64(day.date(), "D").astype(np.int64))
-    total = _runs.run_day_totals(rows, inverse, c, dist, when, today)
-    ok = total > 0.02
-    mass, expected, p10, p90 = _runs.run_day_masses(
-        rows[ok],
-        inverse[ok],
-        total[ok],
-        c,
-        dist,
-        when,
-        slots_of.reshape(len(pair), slots),
-        today,
-        len(edges),
-    )
+    with cores_for(len(rows) * slots * len(edges)):  # few rows: on this thread alone
+        total = _runs.run_day_totals(rows, inverse, c, dist, when, today)
+        ok = total > 0.02
+        mass, expected, p10, p90 = _runs.run_day_masses(
+            rows[ok],
+            inverse[ok],
+            total[ok],
+            c,
+            dist,
+            when,
+            slots_of.reshape(len(pair), slots),
+            today,
+            len(edges),
+        )
     days = {"expected": expected, "p10": p10, "p90": p90}
     return rows[ok], mass, {k: v.astype("datetime64[D]") for k, v in days.items()}

@@ -34,6 +34,7 @@ Examples
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -88,12 +89,14 @@ def monthly_gap(
         and ``forecast_p90``, ``gap``, ``cumulative_gap``, ``probability`` (on the total),
         ``new_forecast``, ``total_forecast``, ``total_p10``, ``total_p90``, ``gap_open_book``.
     """
-    keys = pd.MultiIndex.from_frame(targets[["company", "month"]])
     closed = targets["closed"].to_numpy(bool)
-    out = targets[["company", "month", "cash_need", "carried", "target"]].copy()
+    out: dict[str, Any] = {k: targets[k] for k in ("company", "month")}
     out["status"] = np.where(closed, "closed", "open")
-    collected = targets["collected"].fillna(0.0).to_numpy()
-    out["collected"] = np.where(closed | targets["collected"].notna(), collected, np.nan)
+    out |= {k: targets[k].to_numpy(dtype=float) for k in ("cash_need", "carried", "target")}
+    collected = targets["collected"].to_numpy(dtype=float)
+    known = ~np.isnan(collected)
+    collected = np.where(known, collected, 0.0)
+    out["collected"] = np.where(closed | known, collected, np.nan)
     if totals is None:
         totals = months.assign(
             new_forecast=0.0,
@@ -103,39 +106,50 @@ def monthly_gap(
             total_sd=months["sd"],
         )
     columns = {"forecast": "expected", "forecast_p10": "p10", "forecast_p90": "p90"}
-    _open_months(out, months.set_index(["company", "month"]), keys, closed, columns)
+    out |= _open_months(targets, months, closed, columns)
     names = ("new_forecast", "total_forecast", "total_p10", "total_p90", "total_sd")
-    _open_months(out, totals.set_index(["company", "month"]), keys, closed, {n: n for n in names})
-    target = out["target"].to_numpy()
+    out |= _open_months(targets, totals, closed, {n: n for n in names})
+    target = out["target"]
     out["gap_open_book"] = target - collected - np.where(closed, 0.0, out["forecast"])
     out["gap"] = target - collected - np.where(closed, 0.0, out["total_forecast"])
-    open_gap = out["gap"].where(~closed, 0.0)
-    out["cumulative_gap"] = open_gap.groupby(out["company"]).cumsum().where(~closed)
-    out["probability"] = np.where(closed, np.nan, _met(out["gap"].to_numpy(), out["total_sd"]))
-    return out[_COLUMNS].reset_index(drop=True)
+    out["cumulative_gap"] = np.where(
+        closed, np.nan, _running(np.where(closed, 0.0, out["gap"]), targets["company"])
+    )
+    out["probability"] = np.where(closed, np.nan, _met(out["gap"], out["total_sd"]))
+    # one frame built at once (a column at a time: most of the gap's time on the sample)
+    return pd.DataFrame({k: out[k] for k in _COLUMNS}).reset_index(drop=True)
 
 
 def _open_months(
-    out: pd.DataFrame,
-    table: pd.DataFrame,
-    keys: pd.MultiIndex,
-    closed: np.ndarray,
-    columns: dict[str, str],
-) -> None:
-    """Copy ``table``'s columns into ``out`` for the open months (a closed month has none, a
-    month missing from ``table`` has 0): the rows looked up once for every column."""
-    at = table.index.get_indexer(keys)  # -1: not in the table (its index is unique)
-    found = at >= 0
+    targets: pd.DataFrame, table: pd.DataFrame, closed: np.ndarray, columns: dict[str, str]
+) -> dict[str, np.ndarray]:
+    """``table``'s columns on ``targets``' rows for the open months (a closed month has none,
+    a month missing from ``table`` has 0): the rows looked up once for every column."""
+    keys = ["company", "month"]
+    at = pd.MultiIndex.from_frame(table[keys]).get_indexer(pd.MultiIndex.from_frame(targets[keys]))
+    found = at >= 0  # -1: not in the table (its keys are unique)
+    out = {}
     for name, column in columns.items():
         given = table[column].to_numpy(dtype=float)
         values = given[np.maximum(at, 0)] if len(given) else np.zeros(len(at))
         values = np.where(found & ~np.isnan(values), values, 0.0)
         out[name] = np.where(closed, np.nan, values)
+    return out
 
 
-def _met(gap: np.ndarray, sd: pd.Series) -> np.ndarray:
+def _running(values: np.ndarray, company: pd.Series) -> np.ndarray:
+    """The running sum of ``values`` within each company, in row order (NaN left out)."""
+    codes, uniques = pd.factorize(company)
+    out = np.empty(len(values))
+    for k in range(len(uniques)):  # a loop per company
+        rows = np.flatnonzero(codes == k)
+        out[rows] = np.nancumsum(values[rows])
+    return np.where(np.isnan(values), np.nan, out)
+
+
+def _met(gap: np.ndarray, sd: np.ndarray) -> np.ndarray:
     """P(target met) = P(cash-in >= expected + gap) under a normal with ``sd``."""
-    spread = sd.fillna(0.0).to_numpy()
+    spread = np.where(np.isnan(sd), 0.0, sd)
     with np.errstate(divide="ignore", invalid="ignore"):
         z = np.where(
             spread > 0,
@@ -147,5 +161,9 @@ def _met(gap: np.ndarray, sd: pd.Series) -> np.ndarray:
 
 def first_short_month(gap: pd.DataFrame, company: str) -> pd.Timestamp | None:
     """The first open month of ``company`` whose forecast falls short of its target, if any."""
-    rows = gap.loc[(gap["company"] == company) & (gap["status"] == "open") & (gap["gap"] > 0.005)]
-    return None if rows.empty else pd.Timestamp(rows["month"].min())
+    short = (
+        (gap["company"].to_numpy(dtype=object) == company)
+        & (gap["status"].to_numpy(dtype=object) == "open")
+        & (gap["gap"].to_numpy(dtype=float) > 0.005)
+    )  # on arrays: the workbook asks after every change, pandas' masks cost more than this
+    return pd.Timestamp(gap["month"].to_numpy()[short].min()) if short.any() else None

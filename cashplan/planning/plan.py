@@ -33,8 +33,10 @@ The discount cost on the worked example (README): 10,000 paid 60 days early for
 from __future__ import annotations
 
 import itertools
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -307,23 +309,7 @@ def battle_plan(
     if to_close <= 0.005:
         return _empty(target, 0.0)
     j = int(np.flatnonzero(candidates.months == target)[0])
-    actions = candidates.actions.assign(
-        action=np.arange(len(candidates.actions)),
-        amount_rc=candidates.gain[:, j],
-        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
-        cost_rc=candidates.cost[:, j],
-    )
-    mine = actions["amount_rc"] >= candidates.policy.min_gain
-    if company is not None:  # candidates may hold every company's actions
-        mine &= actions["company"] == company
-    actions = actions.loc[mine]
-    actions = actions.sort_values(
-        ["priority", "open_rc", "company", "customer_id"],
-        ascending=[True, False, True, True],
-        kind="stable",
-    )
-    cumulative = actions["amount_rc"].cumsum().to_numpy()
-    before = cumulative - actions["amount_rc"].to_numpy()
+    actions, before = _ranked(candidates, j, company)
     actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
     actions["rank"] = np.arange(1, len(actions) + 1)
     actions["cumulative_rc"] = actions["amount_rc"].cumsum()
@@ -342,6 +328,44 @@ def battle_plan(
     actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
     targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
     return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
+
+
+def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+    """The actions worth listing for month ``j`` (and ``company``), cheapest lever first then
+    largest receivables, with what the actions before each bring: the plan is the first of
+    them, as many as its gap needs. They do not depend on the gap: kept beside the
+    candidates (``_RANKED``) while they live, so that a new target ranks them no more."""
+    memo = _RANKED.get(id(candidates))
+    if memo is None or memo[0]() is not candidates:
+        memo = _RANKED[id(candidates)] = (weakref.ref(candidates), {})
+        weakref.finalize(candidates, _RANKED.pop, id(candidates), None)
+    found = memo[1].get((j, company))
+    if found is not None:
+        return found
+    actions = candidates.actions.assign(
+        action=np.arange(len(candidates.actions)),
+        amount_rc=candidates.gain[:, j],
+        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
+        cost_rc=candidates.cost[:, j],
+    )
+    mine = actions["amount_rc"] >= candidates.policy.min_gain
+    if company is not None:  # candidates may hold every company's actions
+        mine &= actions["company"] == company
+    actions = actions.loc[mine]
+    actions = actions.sort_values(
+        ["priority", "open_rc", "company", "customer_id"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    )
+    cumulative = actions["amount_rc"].cumsum().to_numpy()
+    before = cumulative - actions["amount_rc"].to_numpy()
+    memo[1][j, company] = (actions, before)
+    return actions, before
+
+
+# id(candidates) -> (a weak reference to them, (month, company) -> ``_ranked``'s answer):
+# kept while the candidates live (a cache beside them, not part of them)
+_RANKED: dict[int, tuple[weakref.ref[Candidates], dict[Any, tuple[pd.DataFrame, np.ndarray]]]] = {}
 
 
 def _describe(

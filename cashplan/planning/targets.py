@@ -24,6 +24,7 @@ The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -91,6 +92,22 @@ def smoothed_targets(
     got = np.asarray([np.nan if c is None else c for c in collected], dtype=float)
     if got.shape != need_a.shape:
         raise ValueError(f"need has {need_a.size} months but collected has {got.size}")
+    carried, target, shortfall = _smoothed(need_a, got, k, surplus_lowers)
+    return pd.DataFrame(
+        {
+            "cash_need": need_a,
+            "carried": carried,
+            "target": target,
+            "collected": got,
+            "shortfall": shortfall,
+        }
+    )
+
+
+def _smoothed(
+    need_a: np.ndarray, got: np.ndarray, k: int, surplus_lowers: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``smoothed_targets``' carried, target and shortfall columns, as arrays."""
     n = need_a.size
     carried = np.zeros(n + k)
     target = np.zeros(n)
@@ -102,15 +119,7 @@ def smoothed_targets(
         shortfall[t] = target[t] - got[t]
         carry = shortfall[t] if surplus_lowers else max(shortfall[t], 0.0)
         carried[t + 1 : t + 1 + k] += carry / k
-    return pd.DataFrame(
-        {
-            "cash_need": need_a,
-            "carried": carried[:n],
-            "target": target,
-            "collected": got,
-            "shortfall": shortfall,
-        }
-    )
+    return carried[:n], target, shortfall
 
 
 def cash_need(
@@ -309,44 +318,61 @@ def targets_from(
         raise ValueError(f"safety_margin is a fraction of the need, 0 or more; got {safety_margin}")
     month_end = months.shift(1, freq="MS") - pd.Timedelta(days=1)
     closed = np.asarray(month_end <= day)
-    by_month = need.groupby(["company", "month"])["amount"].sum()
-    # the margin is a cushion for the months ahead: closed months keep their actual need
-    is_open = ~pd.Series(closed, index=months).reindex(by_month.index.get_level_values("month"))
-    need_of = by_month * (1.0 + safety_margin * is_open.to_numpy())
-    got = collected.set_index(["company", "month"])["collected"]
     companies = sorted(starts["company"].unique())
+    # the need and the cash collected by company (then all of them) and month, as arrays
+    # the margin is a cushion for the months ahead: closed months keep their actual need
+    need_of = _by_month(need, "amount", companies, months, 1.0 + safety_margin * ~closed)
+    got = _by_month(collected, "collected", companies, months, np.ones(len(months)))
     started = np.asarray(months <= day)
     first_spent = starts.set_index("company")["first_spent"].dropna()
     first_issued = starts.set_index("company")["first_issued"].dropna()
-    rows = []
-    n: pd.Series
-    c: pd.Series
-    for company in [*companies, ALL]:
-        if company == ALL:
-            n = need_of.groupby(level="month").sum().reindex(months, fill_value=0.0)
-            c = got.groupby(level="month").sum().reindex(months, fill_value=0.0)
-        else:
-            n = (
-                need_of.xs(company, level="company").reindex(months, fill_value=0.0)
-                if company in need_of.index.get_level_values(0)
-                else pd.Series(0.0, index=months)
-            )
-            c = (
-                got.xs(company, level="company").reindex(months, fill_value=0.0)
-                if company in got.index.get_level_values(0)
-                else pd.Series(0.0, index=months)
-            )
+    columns: dict[str, list[np.ndarray]] = {c: [] for c in _TARGET_COLUMNS}
+    for i, company in enumerate([*companies, ALL]):  # a loop over companies
+        n, c = need_of[i], got[i]
         in_book = _in_book(months, first_spent, first_issued, company)
-        known = np.where(closed & in_book, c.to_numpy(), np.nan)
-        need_in_book = np.where(in_book, n.to_numpy(), 0.0)
-        t = smoothed_targets(need_in_book, known, k=k, surplus_lowers=surplus_lowers)
-        t["shortfall"] = t["shortfall"].where(~(closed & ~in_book), 0.0)  # none before the book
-        t["collected"] = np.where(started, c.to_numpy(), np.nan)
-        t.insert(0, "month", months)
-        t.insert(0, "company", company)
-        t["closed"] = closed
-        rows.append(t)
-    return pd.concat(rows, ignore_index=True)
+        known = np.where(closed & in_book, c, np.nan)
+        need_in_book = np.where(in_book, n, 0.0)
+        carried, target, shortfall = _smoothed(need_in_book, known, k, surplus_lowers)
+        parts = {
+            "cash_need": need_in_book,
+            "carried": carried,
+            "target": target,
+            "collected": np.where(started, c, np.nan),
+            "shortfall": np.where(closed & ~in_book, 0.0, shortfall),  # none before the book
+            "closed": closed,
+        }
+        for name, values in parts.items():
+            columns[name].append(values)
+    labels = np.array([*companies, ALL], dtype=object).repeat(len(months))
+    table = {"company": labels, "month": np.tile(months.to_numpy(), len(companies) + 1)}
+    table |= {name: np.concatenate(values) for name, values in columns.items()}
+    return pd.DataFrame(table)
+
+
+_TARGET_COLUMNS = ("cash_need", "carried", "target", "collected", "shortfall", "closed")
+
+
+def _by_month(
+    frame: pd.DataFrame,
+    column: str,
+    companies: list[str],
+    months: pd.DatetimeIndex,
+    factor: np.ndarray,
+) -> np.ndarray:
+    """``frame[column]`` summed by company (rows in ``companies`` order, then every company
+    of ``frame``: ``ALL``) and month (columns: ``months``; others left out), 0 where none;
+    each company's month sum times the month's ``factor`` before ``ALL`` adds them."""
+    sums = frame.groupby(["company", "month"])[column].sum()
+    company = sums.index.get_level_values("company")
+    month = months.get_indexer(sums.index.get_level_values("month"))
+    row = pd.Index(companies).get_indexer(company)
+    values = sums.to_numpy(dtype=float) * np.where(month >= 0, factor[month], 1.0)
+    out = np.zeros((len(companies) + 1, len(months)))
+    mine = (row >= 0) & (month >= 0)
+    np.add.at(out, (row[mine], month[mine]), values[mine])
+    everyone = month >= 0
+    out[-1] = np.bincount(month[everyone], weights=values[everyone], minlength=len(months))
+    return out
 
 
 def _in_book(
@@ -424,6 +450,28 @@ def _run_rate_rows(spending: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataF
     return out.astype({"month": spending["month"].dtype, "amount": float})
 
 
+def _written_out(
+    spending: pd.DataFrame, months: pd.DatetimeIndex
+) -> tuple[pd.Series, pd.DataFrame]:
+    """Each company's spending currency and ``_run_rate_rows(spending, months)``: kept beside
+    the table while it lives (``_WRITTEN``), so that moving an override (the workbook's
+    spending boxes) does not write the run rate out again. Not to be changed in place."""
+    memo = _WRITTEN.get(id(spending))
+    if memo is not None and memo[0]() is spending and memo[1].equals(months):
+        return memo[2]
+    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
+    found = (currencies, _run_rate_rows(spending, months))
+    _WRITTEN[id(spending)] = (weakref.ref(spending), months, found)
+    weakref.finalize(spending, _WRITTEN.pop, id(spending), None)
+    return found
+
+
+# id(table) -> (a weak reference to it, the months, what ``_written_out`` found for them)
+_WRITTEN: dict[
+    int, tuple[weakref.ref[pd.DataFrame], pd.DatetimeIndex, tuple[pd.Series, pd.DataFrame]]
+] = {}
+
+
 def override_spending(
     spending: pd.DataFrame,
     overrides: Mapping[str, float],
@@ -444,8 +492,7 @@ def override_spending(
     if not overrides:
         return spending
     months = open_months(as_of, months_after)
-    currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
-    spending = _run_rate_rows(spending, months)
+    currencies, spending = _written_out(spending, months)
     frames, drop = [spending], np.zeros(len(spending), bool)
     for key, amount in overrides.items():
         company, _, category = key.rpartition("/")

@@ -171,3 +171,35 @@ def test_a_redraw_shows_what_updating_the_plotly_figure_showed(wb: Workbook) -> 
         (output,) = wb.chart_views[name].outputs
         shown = output["data"]["application/vnd.plotly.v1+json"]
         assert shown["data"] == expected["data"] and shown["layout"]["width"] == 440, name
+
+
+def test_the_plan_table_is_the_styled_tables_html_byte_for_byte(wb: Workbook) -> None:
+    """The workbook writes the plan's cells itself: the same HTML as ``styled`` gives, on
+    the sample's plan and on rows with text to escape, missing amounts and big numbers."""
+    from cashplan.app import workbook as module
+    from cashplan.app.notebook import styled
+
+    def as_styled(shown: pd.DataFrame) -> str:
+        return styled(
+            shown,
+            money=["open", "brings", "cost"],
+            pct=["probability", "of the gap"],
+            uuid="plan",
+            compact=True,
+        ).to_html()
+
+    html = wb.plan.value
+    start, end = html.index("<style"), html.index("</table>") + len("</table>\n")
+    actions = wb.analysis.plan.actions.head(25)
+    who = actions["name"].where(actions["name"] != "", actions["customer_id"])
+    shown = actions.assign(name=who + " (" + actions["company"] + ")")
+    shown = shown[list(module._PLAN_COLUMNS)].rename(columns=module._PLAN_COLUMNS)
+    assert len(shown) > 5 and html[start:end] == as_styled(shown)
+    hostile = shown.head(3).copy()
+    hostile["customer"] = ["<script>x</script> & 'Co'", 'say "hi"', "plain"]
+    hostile["owner"] = ["ok", "<b>", "a&b"]
+    hostile["open"] = [np.nan, 1_234_567.891, -5.5]
+    hostile["days late"] = [1_000_000, 0, 7]
+    hostile["probability"] = [np.nan, 0.12345, 1.0]
+    assert module._plan_table(hostile) == as_styled(hostile)
+    assert module._plan_table(hostile.head(0)) == as_styled(hostile.head(0))

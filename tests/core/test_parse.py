@@ -7,9 +7,19 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cashplan import BookError, read_book
-from cashplan.core.parse import AMOUNT_LIMIT, FRENCH, STANDARD, parse_column
+from cashplan.core.parse import (
+    AMOUNT_LIMIT,
+    FEW,
+    FRENCH,
+    STANDARD,
+    is_empty,
+    parse_column,
+    parse_few,
+)
 from tests.conftest import HEADER
 
 
@@ -161,3 +171,71 @@ def test_a_column_of_possible_dates_and_year_zero_is_read_cell_by_cell():
     values, bad = parse_column(pd.Series(["2026-01-05", "0000-01-01", ""]), "date", STANDARD)
     assert values[0] == pd.Timestamp("2026-01-05") and values[1:].isna().all()
     assert bad[["row", "problem"]].values.tolist() == [[1, "no such calendar date"]]
+
+
+# cells as a saved row writes them, and many a person would type instead
+CELLS = st.one_of(
+    st.sampled_from(
+        [
+            "",
+            " ",
+            "12",
+            "-12",
+            "12.5",
+            "12,5",
+            "1 234,56",
+            "1,234.56",
+            "+3",
+            ".5",
+            "5.",
+            "1e3",
+            "99999999999999",
+            "2026-11-20",
+            "2026-11-20 00:00",
+            "20/11/2026",
+            "2/3/2026",
+            "2026-02-30",
+            "1969-12-31",
+            "2101-01-01",
+            "2026-11",
+            "2026-11-01",
+            "2026-13",
+            "0999-01",
+            "EUR",
+            "eur",
+            "EURO",
+            "true",
+            "oui",
+            "1.0",
+            "maybe",
+            " FR01 ",
+            "\tC1",
+            "C1\n",
+            "\x1cC1",
+            "caf\u00e9",
+            "\u0661\u0662",
+            "nan",
+        ]
+    ),
+    st.text(alphabet="0123456789-/,. abcEUR\t", max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True)
+@given(
+    cells=st.lists(CELLS, min_size=1, max_size=FEW),
+    kind=st.sampled_from(["text", "currency", "decimal", "int", "date", "month", "bool"]),
+    dialect=st.sampled_from([STANDARD, FRENCH]),
+)
+def test_a_few_cells_read_one_by_one_as_the_column_reads_them(cells, kind, dialect):
+    """``parse_few`` (a saved row) gives ``parse_column``'s values, types included, or
+    leaves the column to it: never when it finds a bad cell, whose message it then gives;
+    ``is_empty`` says the same of a few cells as of many."""
+    raw = pd.Series(cells, dtype="str")
+    values, bad = parse_column(raw, kind, dialect)
+    few = parse_few(raw, kind, dialect)
+    if few is not None:
+        assert bad.empty
+        pd.testing.assert_series_equal(few, values)
+    many = pd.Series(cells * (FEW + 1), dtype="str")
+    assert is_empty(raw).tolist() == is_empty(many).tolist()[: len(cells)]

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 
 from cashplan import Book
+from cashplan.forecasting import cash_in
 from cashplan.forecasting.cash_in import (
     calibration_scale,
     new_sales,
@@ -121,3 +122,60 @@ def test_the_calibration_sees_only_weeks_over_by_as_of():
     wild = rows.assign(actual=np.where(rows["week_start"] >= weeks[40], 1e6, rows["actual"]))
     assert calibration_scale(wild, as_of) == base == pytest.approx(1 / 1.2815515655446004)
     assert calibration_scale(rows, weeks[10]) == 1.0  # too few weeks yet
+
+
+def _per_bucket_by_pandas(cash, table, timing, starts, ends, companies):  # type: ignore[no-untyped-def]
+    """The per-bucket sums as first written, with pandas' grouping (the reference)."""
+    s = starts.to_numpy(dtype="datetime64[D]")
+    e = ends.to_numpy(dtype="datetime64[D]")
+    date = cash["date"].to_numpy(dtype="datetime64[D]")
+    b = np.searchsorted(s, date, side="right") - 1
+    ok = (b >= 0) & (date < e[np.clip(b, 0, None)])
+    cv_table = table.set_index(["company", "month"])
+    cv = (cv_table["sd"] / cv_table["invoiced"].where(cv_table["invoiced"] > 0)).fillna(0.0)
+    keys = pd.MultiIndex.from_frame(cash[["company", "month"]])
+    level = cash["amount_rc"].to_numpy() * cv.reindex(keys).fillna(0.0).to_numpy()
+    c = pd.DataFrame(
+        {
+            "company": cash["company"].to_numpy()[ok],
+            "bucket": b[ok],
+            "mean": cash["amount_rc"].to_numpy()[ok],
+            "level": level[ok],
+        }
+    )
+    full = pd.MultiIndex.from_product([companies, range(len(s))], names=["company", "bucket"])
+    g = c.groupby(["company", "bucket"])[["mean", "level"]].sum().reindex(full, fill_value=0.0)
+    g = g.reset_index()
+    size = g["company"].map(timing).fillna(0.0).to_numpy()
+    g["var"] = g["level"] ** 2 + size * g["mean"].clip(lower=0.0)
+    group = g.groupby("bucket", as_index=False)[["mean", "var"]].sum().assign(company="ALL")
+    out = pd.concat([g[["company", "bucket", "mean", "var"]], group], ignore_index=True)
+    return out.assign(sd=np.sqrt(out["var"])).drop(columns="var")
+
+
+@pytest.mark.parametrize("planned", [False, True])
+def test_the_per_bucket_sums_equal_pandas_grouping(book, planned):  # type: ignore[no-untyped-def]
+    """The sums by integer codes give pandas' grouped sums: every company's buckets (a
+    month with nothing invoiced, a plan's month with no band included) then ALL's."""
+    day = pd.Timestamp("2026-10-31")
+    invoicing = InvoicingForecaster().fit(book.invoices, day, book.fx)
+    lags = IssueLagModel().fit(book.invoices, day, book.fx)
+    plan = None
+    if planned:
+        companies = sorted(book.invoices["company"].unique())
+        plan = pd.DataFrame(
+            {"company": companies[:1], "month": [pd.Timestamp("2026-12-01")], "amount_rc": [0.0]}
+        )
+    table = invoicing.predict(plan)
+    cash = lags.cash(
+        cash_in.daily_invoicing(table), day + pd.Timedelta(days=1), pd.Timestamp("2027-06-01")
+    )
+    timing = lags.summary_.set_index("company")["timing_size"]
+    names = sorted(table["company"].unique())
+    for rows in (buckets_for(day).iloc[:13], month_windows(day)):
+        args = (cash, table, timing, rows["start"], rows["end"], names)
+        got, want = cash_in._per_bucket(*args), _per_bucket_by_pandas(*args)
+        assert got["company"].tolist() == want["company"].tolist()
+        assert got["bucket"].tolist() == want["bucket"].tolist()
+        for column in ("mean", "sd"):
+            np.testing.assert_allclose(got[column], want[column], rtol=1e-12, atol=1e-9)

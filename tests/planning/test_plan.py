@@ -155,3 +155,31 @@ def test_battle_plan_workbook_has_a_sheet_per_owner(analysis: Analysis, tmp_path
     assert sheet.cell(row=2, column=header.index("open_rc") + 1).number_format == "#,##0.00"
     for owner, group in acts.groupby("owner"):
         assert book[owner].max_row == len(group) + 1
+
+
+def test_the_ranking_kept_beside_the_candidates_gives_the_plan_ranked_afresh(
+    analysis: Analysis,
+) -> None:
+    """The candidates ranked for a month are kept while they live: plans for other gaps
+    (the workbook's safety margin moving) and scopes are those of candidates ranked afresh,
+    and the ranking goes with the candidates."""
+    import dataclasses
+    import gc
+
+    from cashplan.planning import plan as plan_module
+
+    cands, gap = analysis.candidates, analysis.gap
+    for factor, company in [(1.0, None), (0.3, None), (2.5, None), (1.0, "FR01"), (0.5, "UK01")]:
+        moved = gap.assign(gap=gap["gap"] * factor)
+        kept = battle_plan(cands, moved, company=company)
+        fresh = battle_plan(dataclasses.replace(cands), moved, company=company)
+        assert kept.month == fresh.month and kept.gap == fresh.gap
+        pd.testing.assert_frame_equal(kept.actions, fresh.actions)
+        pd.testing.assert_frame_equal(kept.invoices, fresh.invoices)
+    assert id(cands) in plan_module._RANKED
+    other = dataclasses.replace(cands)
+    battle_plan(other, gap)
+    key = id(other)
+    del other
+    gc.collect()
+    assert key not in plan_module._RANKED

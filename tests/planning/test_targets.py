@@ -133,3 +133,31 @@ def test_inputs_are_not_mutated():
     monthly_targets(book.invoices, book.spending, Fx(book.fx_rates, "EUR"), "2026-10-31")
     pd.testing.assert_frame_equal(book.invoices, before[0])
     pd.testing.assert_frame_equal(book.spending, before[1])
+
+
+def test_overrides_one_after_another_on_one_table_each_give_the_override_of_a_fresh_copy(
+    sample_book,
+):  # type: ignore[no-untyped-def]
+    """The run rate written out for a table is kept beside it (the workbook's spending boxes
+    move one after another): each override equals the one of a fresh copy of the table,
+    the table is left as it was, and what was kept goes with the table."""
+    import gc
+
+    from cashplan.planning import targets
+
+    table = sample_book.spending.copy()
+    before = table.copy()
+    for overrides in (
+        {"FR01/salaries": 10_000.0},
+        {"salaries": 0.0, "UK01/loans": 5.0},
+        {"FR01/salaries": 10_000.0},
+    ):
+        kept = targets.override_spending(table, overrides, "2026-10-31")
+        fresh = targets.override_spending(table.copy(), overrides, "2026-10-31")
+        pd.testing.assert_frame_equal(kept, fresh)
+        pd.testing.assert_frame_equal(table, before)
+    assert id(table) in targets._WRITTEN
+    key = id(table)
+    del table, kept
+    gc.collect()
+    assert key not in targets._WRITTEN

@@ -202,6 +202,12 @@ def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
 
 
 def _values(col: pd.Series) -> list[Any]:
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
+        # the same Timestamps as ``tolist``, each distinct day made once (a book has a few
+        # thousand days over a million invoices), not one object per cell
+        codes, days = pd.factorize(col, use_na_sentinel=False)
+        made = days.tolist()
+        return [made[c] for c in codes.tolist()]
     values = col.tolist()
     if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.hasnans:
         values = [None if v is pd.NA else v for v in values]  # as to_dict boxes a masked NA

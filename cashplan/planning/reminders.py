@@ -289,9 +289,15 @@ def _customer_info(
 ) -> dict[tuple[str, str], dict[str, str]]:
     if customers is None or customers.empty:
         return {}
-    table = customers.drop_duplicates(keys).set_index(keys)[["name", "contact", "owner"]]
-    table = table.fillna("").astype(str).apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
-    return table.to_dict("index")
+    table = customers.drop_duplicates(keys)
+    fields = ["name", "contact", "owner"]
+    text = table[fields].fillna("").astype(str)
+    text = text.apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
+    # ``set_index(keys)[fields].to_dict("index")``, built from plain lists (iterating a
+    # MultiIndex of Arrow text costs more than the rest)
+    rows = zip(*(text[f].tolist() for f in fields), strict=True)
+    who = zip(*(table[k].tolist() for k in keys), strict=True)
+    return {key: dict(zip(fields, row, strict=True)) for key, row in zip(who, rows, strict=True)}
 
 
 def _totals(

@@ -208,12 +208,15 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
     folder = Path(folder)
     where = inside(folder, folder / "reminders")
     where.mkdir(parents=True, exist_ok=True)
+    keys = drafts[["company", "customer_id", "language"]].astype(str)
+    # a name per customer and a slug per language, each computed once (not once per draft)
+    pairs = dict.fromkeys(zip(keys["company"], keys["customer_id"], strict=True))
+    stems = {pair: safe_name(*pair) for pair in pairs}
+    slugs = {language: _slug(language) for language in keys["language"].unique()}
     names = pd.Series(
         [
-            f"{safe_name(company, customer)}.{_slug(language)}.txt"
-            for company, customer, language in drafts[["company", "customer_id", "language"]]
-            .astype(str)
-            .itertuples(index=False, name=None)
+            f"{stems[company, customer]}.{slugs[language]}.txt"
+            for company, customer, language in keys.itertuples(index=False, name=None)
         ],
         index=drafts.index,
         dtype=object,

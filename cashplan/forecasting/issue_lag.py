@@ -112,7 +112,9 @@ class IssueLagModel:
             & (issue > day - pd.Timedelta(days=self.history_days))
             & (invoices["amount"] > 0)
         ).to_numpy()
-        inv = invoices.loc[keep]
+        # the columns read, then the rows (not every column of a million-row table)
+        columns = ["company", "customer_id", "currency", "issue_date", "paid_date", "amount"]
+        inv = invoices[columns].loc[keep]
         amount = fx.convert(inv["amount"], inv["currency"], inv["issue_date"])
         today = np.datetime64(day.date(), "D")
         issued = inv["issue_date"].to_numpy(dtype="datetime64[D]")
@@ -123,11 +125,13 @@ class IssueLagModel:
         day_k = pd.DatetimeIndex(issued).day.to_numpy() - 1
         weight = amount * 0.5 ** (age / self.half_life_days)
         self.as_of_, self.mass_, rows = day, {}, []
-        companies = inv["company"].to_numpy()
-        for company in np.unique(companies):
-            at = companies == company
+        # numbered once (hashing the text columns, never sorting a million strings)
+        companies, names = pd.factorize(inv["company"], sort=True)
+        customers = pd.factorize(inv["customer_id"])[0]
+        for number, company in enumerate(names.tolist()):
+            at = companies == number
             w = weight[at] * _mix(
-                inv["customer_id"].to_numpy()[at],
+                customers[at],
                 amount[at],
                 weight[at],
                 age[at],

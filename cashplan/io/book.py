@@ -25,6 +25,7 @@ import re
 import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -103,9 +104,10 @@ class Book:
         raws = {name: RawTable.from_frame(name, df) for name, df in tables.items()}
         return _build(raws, reporting_currency, sources=(), path=None)
 
-    @property
+    @cached_property
     def fx(self) -> Fx:
-        """The book's rates, converting into its reporting currency."""
+        """The book's rates, converting into its reporting currency (found once per book:
+        it reads every invoice's currency, and the analysis asks for it often)."""
         # the base is inferred from the invoices and spending only, as the rules infer it
         used = {c for t in (self.invoices, self.spending) for c in t["currency"].unique()}
         base = implied_base(used, self.fx_rates, self.reporting_currency)

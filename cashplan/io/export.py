@@ -35,6 +35,7 @@ import io
 import os
 import re
 import shutil
+import stat
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -109,11 +110,14 @@ def write_texts(folder: str | Path, texts: Mapping[str, str]) -> list[Path]:
 
     Each file appears whole: written in a private folder beside, then renamed into
     place, replacing a file or a link of that name rather than writing through it.
-    Unlike :func:`atomic_path`, the files are not flushed to disk one by one: an
-    ``fsync`` costs a journal commit each (about 6 ms here, 45 s for the 7,674
-    reminders of a 1M-invoice book), and a global ``sync`` waits for every other
-    program's writes. They are drafts inside a report folder that is rebuilt whole,
-    whose ``report.html`` and ``manifest.json`` are not flushed either.
+    When ``folder`` is empty (a report's new ``reminders/``), the private folder, once
+    written, takes its place in one rename rather than one per file (7,400 renames
+    cost about 0.4 s for the reminders of a 1M-invoice book). Unlike
+    :func:`atomic_path`, the files are not flushed to disk one by one: an ``fsync``
+    costs a journal commit each (about 6 ms here, 45 s for the 7,674 reminders of a
+    1M-invoice book), and a global ``sync`` waits for every other program's writes.
+    They are drafts inside a report folder that is rebuilt whole, whose
+    ``report.html`` and ``manifest.json`` are not flushed either.
 
     Parameters
     ----------
@@ -128,25 +132,55 @@ def write_texts(folder: str | Path, texts: Mapping[str, str]) -> list[Path]:
     ['a.txt', 'b.txt']
     """
     folder = Path(folder)
-    bad = [name for name in texts if Path(name).name != name or name in ("", ".", "..")]
+    seps = [sep for sep in (os.sep, os.altsep) if sep]
+    bad = [n for n in texts if n in ("", ".", "..") or any(sep in n for sep in seps)]
     if bad:
         raise ValueError(f"not a plain file name: {bad[0]!r}")
-    stage = tempfile.mkdtemp(dir=folder, prefix=".texts.", suffix=".tmp")
-    mode = 0o666 & ~_umask()
-    try:  # plain string paths: pathlib costs more than the writes here
-        for name, text in texts.items():
-            fd = os.open(os.path.join(stage, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
-            try:
-                data = memoryview(text.encode("utf-8"))
-                while data:
-                    data = data[os.write(fd, data) :]
-            finally:
-                os.close(fd)
-        for name in texts:
-            os.replace(os.path.join(stage, name), os.path.join(folder, name))
+    swap = not folder.is_symlink() and not any(os.scandir(folder))
+    stage = _stage(folder, swap)
+    try:
+        _write_all(stage, texts, 0o666 & ~_umask())
+        if not (swap and _swap_into(stage, folder)):
+            for name in texts:  # plain string paths: pathlib costs more than the renames here
+                os.replace(os.path.join(stage, name), os.path.join(folder, name))
     finally:
         shutil.rmtree(stage, ignore_errors=True)
     return [folder / name for name in texts]
+
+
+def _stage(folder: Path, beside: bool) -> str:
+    """A private folder for :func:`write_texts`: beside ``folder`` (to take its place) when
+    ``beside`` and the parent allows it, else inside it."""
+    if beside:
+        try:
+            return tempfile.mkdtemp(dir=folder.parent, prefix=f".{folder.name}.", suffix=".tmp")
+        except OSError:
+            pass
+    return tempfile.mkdtemp(dir=folder, prefix=".texts.", suffix=".tmp")
+
+
+def _write_all(stage: str, texts: Mapping[str, str], mode: int) -> None:
+    for name, text in texts.items():
+        fd = os.open(os.path.join(stage, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+        try:
+            data = memoryview(text.encode("utf-8"))
+            while data:
+                data = data[os.write(fd, data) :]
+        finally:
+            os.close(fd)
+
+
+def _swap_into(stage: str, folder: Path) -> bool:
+    """Rename the written ``stage`` (beside ``folder``) onto the empty ``folder``, with
+    ``folder``'s permissions; False when it cannot (stage inside, or a file came)."""
+    if Path(stage).parent != folder.parent:
+        return False
+    try:
+        os.chmod(stage, stat.S_IMODE(os.stat(folder).st_mode))
+        os.rename(stage, folder)  # replaces an empty folder; fails if one was written meanwhile
+    except OSError:
+        return False
+    return True
 
 
 def _umask() -> int:

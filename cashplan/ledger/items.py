@@ -130,7 +130,7 @@ def sales(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
     """
     return pd.DataFrame(
         {
-            "company": invoices["company"].to_numpy(),
+            "company": invoices["company"].array,  # as stored: no text copied per row
             "issue_date": invoices["issue_date"].to_numpy(),
             "amount_rc": fx.convert(
                 invoices["amount"], invoices["currency"], invoices["issue_date"]
@@ -145,10 +145,12 @@ def collections(invoices: pd.DataFrame, fx: Fx) -> pd.DataFrame:
     Returns the columns ``company``, ``paid_date`` and ``amount_rc``. Partial
     payments on still-open invoices carry no date in the book and are not counted.
     """
-    settled = invoices.loc[invoices["paid_date"].notna()]
+    # the columns read, then the rows (not every column of a million-row table)
+    columns = ["company", "paid_date", "amount", "currency"]
+    settled = invoices[columns].loc[invoices["paid_date"].notna().to_numpy()]
     return pd.DataFrame(
         {
-            "company": settled["company"].to_numpy(),
+            "company": settled["company"].array,
             "paid_date": settled["paid_date"].to_numpy(),
             "amount_rc": fx.convert(settled["amount"], settled["currency"], settled["paid_date"]),
         }

@@ -25,7 +25,7 @@ import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.fx import Fx
-from cashplan.ledger.items import open_items, sales
+from cashplan.ledger.items import items_at, open_rows, sales
 
 __all__ = ["best_possible_dso", "cei", "dso_countback", "dso_standard", "kpis"]
 
@@ -127,8 +127,8 @@ def kpis(
     period, month_days = _countback_periods(sold["issue_date"], day)
     late, late_days, late_rc = _paid_late(invoices, day, fx)
     at = _Ledger(
-        items=open_items(invoices, day, fx),
-        opening=open_items(invoices, opening_day, fx),
+        items=_open_amounts(invoices, day, fx),
+        opening=_open_amounts(invoices, opening_day, fx),
         sold=sold,
         in_year=(sold["issue_date"] > day - pd.Timedelta(days=365)) & (sold["issue_date"] <= day),
         in_cei=(sold["issue_date"] > opening_day) & (sold["issue_date"] <= day),
@@ -171,16 +171,26 @@ def _countback_periods(issue: pd.Series, day: pd.Timestamp) -> tuple[np.ndarray,
     return period, month_days
 
 
+def _open_amounts(invoices: pd.DataFrame, day: pd.Timestamp, fx: Fx) -> pd.DataFrame:
+    """``open_items`` at ``day`` with only the columns the KPIs read (company, the open
+    amount in the reporting currency, the days past due): the same figures, without
+    copying every text column of a million-row ledger."""
+    columns = ["company", "due_date", "paid_date", "amount", "open_amount", "currency"]
+    return items_at(invoices[columns], open_rows(invoices, day), day, fx)
+
+
 def _paid_late(
     invoices: pd.DataFrame, day: pd.Timestamp, fx: Fx
 ) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
     """The invoices paid late in the 365 days ending on ``day``, their days late and their
     amounts in the reporting currency (converted on their paid dates)."""
-    late = invoices.loc[
-        invoices["paid_date"].notna()
-        & (invoices["paid_date"] <= day)
-        & (invoices["paid_date"] > day - pd.Timedelta(days=365))
-        & (invoices["paid_date"] > invoices["due_date"])
+    late = invoices[["company", "due_date", "paid_date", "amount", "currency"]].loc[
+        (
+            invoices["paid_date"].notna()
+            & (invoices["paid_date"] <= day)
+            & (invoices["paid_date"] > day - pd.Timedelta(days=365))
+            & (invoices["paid_date"] > invoices["due_date"])
+        ).to_numpy()
     ]
     late_days = (late["paid_date"] - late["due_date"]).dt.days.to_numpy(dtype=float)
     late_rc = fx.convert(late["amount"], late["currency"], late["paid_date"])

@@ -202,6 +202,12 @@ def _records(frame: pd.DataFrame) -> list[dict[Hashable, Any]]:
 
 
 def _values(col: pd.Series) -> list[Any]:
+    if isinstance(col.dtype, np.dtype) and col.dtype.kind == "M":
+        # the same Timestamps as ``tolist``, each distinct day made once (a book has a few
+        # thousand days over a million invoices), not one object per cell
+        codes, days = pd.factorize(col, use_na_sentinel=False)
+        made = days.tolist()
+        return [made[c] for c in codes.tolist()]
     values = col.tolist()
     if isinstance(col.dtype, pd.api.extensions.ExtensionDtype) and col.hasnans:
         values = [None if v is pd.NA else v for v in values]  # as to_dict boxes a masked NA
@@ -283,9 +289,15 @@ def _customer_info(
 ) -> dict[tuple[str, str], dict[str, str]]:
     if customers is None or customers.empty:
         return {}
-    table = customers.drop_duplicates(keys).set_index(keys)[["name", "contact", "owner"]]
-    table = table.fillna("").astype(str).apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
-    return table.to_dict("index")
+    table = customers.drop_duplicates(keys)
+    fields = ["name", "contact", "owner"]
+    text = table[fields].fillna("").astype(str)
+    text = text.apply(lambda c: c.str.replace(_CONTROL, " ", regex=True))
+    # ``set_index(keys)[fields].to_dict("index")``, built from plain lists (iterating a
+    # MultiIndex of Arrow text costs more than the rest)
+    rows = zip(*(text[f].tolist() for f in fields), strict=True)
+    who = zip(*(table[k].tolist() for k in keys), strict=True)
+    return {key: dict(zip(fields, row, strict=True)) for key, row in zip(who, rows, strict=True)}
 
 
 def _totals(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import stat
 import tempfile
 import zipfile
 from pathlib import Path
@@ -144,3 +145,27 @@ def test_write_texts_replaces_a_link_instead_of_writing_through_it(tmp_path) -> 
     for bad in ("../x.txt", "sub/x.txt", ".."):
         with pytest.raises(ValueError, match="plain file name"):
             write_texts(folder, {bad: "x"})
+
+
+def test_write_texts_into_an_empty_folder_swaps_it_whole_keeping_its_permissions(tmp_path) -> None:
+    folder = tmp_path / "reminders"
+    folder.mkdir()
+    folder.chmod(0o750)
+    (tmp_path / "other.csv").write_text("x")
+    written = write_texts(folder, {"a.txt": "Zoë\n", "b.txt": "b"})
+    assert written == [folder / "a.txt", folder / "b.txt"]
+    assert (folder / "a.txt").read_bytes() == "Zoë\n".encode() and (
+        folder / "b.txt"
+    ).read_text() == "b"
+    assert stat.S_IMODE(folder.stat().st_mode) == 0o750
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["other.csv", "reminders"]  # no staging
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt", "b.txt"]
+
+
+def test_write_texts_into_a_folder_with_files_keeps_them(tmp_path) -> None:
+    folder = tmp_path / "reminders"
+    folder.mkdir()
+    (folder / "old.txt").write_text("old")
+    write_texts(folder, {"a.txt": "a"})
+    assert sorted(p.name for p in folder.iterdir()) == ["a.txt", "old.txt"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["reminders"]

@@ -86,3 +86,15 @@ def test_records_hold_the_values_to_dict_gives() -> None:
             assert type(mine[key]) is type(value), key
             assert mine[key] == value or (pd.isna(mine[key]) and pd.isna(value)), key
     assert got[0].amount == 1.5 and got[1].n is None
+
+
+def test_records_give_dates_as_tolist_does_each_day_made_once() -> None:
+    days = pd.Series(
+        pd.to_datetime(["2026-10-01", None, "2026-09-15", "2026-10-01"]), dtype="datetime64[us]"
+    )
+    frame = pd.DataFrame({"due_date": days, "n": [1, 2, 3, 4]})
+    got = [row["due_date"] for row in _records(frame)]
+    want = days.tolist()
+    assert [type(x) for x in got] == [type(x) for x in want]
+    assert got[0] == want[0] and got[2] == want[2] and got[3] == want[3] and got[1] is pd.NaT
+    assert got[0].unit == want[0].unit and got[0] is got[3]  # one object per distinct day

@@ -159,28 +159,10 @@ def cash_need(
     spe = spe.groupby(["company", "month", "category", "one_off"], as_index=False).agg(
         amount=("amount", "sum")
     )
-    frames = []
-    for company, g in spe.groupby("company", sort=True):
-        table = g.groupby(["month", "category"])["amount"].sum().unstack(fill_value=0)
-        recorded = table.reindex(months)
-        run_rate = _rate(g.loc[~g["one_off"]], table.columns)
-        before = np.asarray(months < table.index.min())
-        basis = np.select(
-            [before, np.asarray(recorded.notna().all(axis=1))],
-            ["before the book", "recorded"],
-            default="run rate",
-        )
-        filled = recorded.fillna(run_rate)
-        filled.loc[before] = 0.0
-        filled = filled * (1.0 + safety_margin)
-        long = (
-            filled.rename_axis(index="month", columns=None)
-            .reset_index()
-            .melt(id_vars="month", var_name="category", value_name="amount")
-        )
-        long["basis"] = pd.Series(basis, index=months).reindex(long["month"]).to_numpy()
-        long.insert(0, "company", company)
-        frames.append(long)
+    company = spe["company"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, company[1:] != company[:-1]])[: len(spe)]
+    bounds = zip(starts, [*starts[1:], len(spe)][: len(starts)], strict=True)
+    frames = [_need_rows(spe.iloc[a:b], months, safety_margin) for a, b in bounds]
     if not frames:
         return pd.DataFrame(
             {
@@ -192,6 +174,48 @@ def cash_need(
             }
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _need_rows(g: pd.DataFrame, months: pd.DatetimeIndex, safety_margin: float) -> pd.DataFrame:
+    """One company's need rows (``cash_need``) from its sums by month, category and one-off,
+    on a month x category grid of arrays (redrawn on every spending change: no pivot or melt),
+    category by category as the melt of that grid."""
+    month = g["month"].to_numpy()
+    recorded, row = np.unique(month, return_inverse=True)
+    cats, col = np.unique(g["category"].to_numpy(dtype=object), return_inverse=True)
+    amount = g["amount"].to_numpy(dtype=float)
+    table = np.zeros((len(recorded), len(cats)))
+    np.add.at(table, (row, col), amount)  # the one-off and the recurring sum of a month
+    recurring = ~g["one_off"].to_numpy(dtype=bool)
+    rate = np.zeros(len(cats))
+    if recurring.any():
+        r_months, r_row = np.unique(month[recurring], return_inverse=True)
+        r_table = np.zeros((len(r_months), len(cats)))
+        r_table[r_row, col[recurring]] = amount[recurring]
+        last = r_table[-3:]
+        rate = last.sum(axis=0) / len(last)
+    wanted = months.to_numpy(dtype=recorded.dtype)
+    at = np.searchsorted(recorded, wanted).clip(max=len(recorded) - 1)
+    found = recorded[at] == wanted
+    values = np.where(found[:, None], table[at], np.nan)
+    known = ~np.isnan(values)
+    before = wanted < recorded[0]
+    basis = np.select(
+        [before, known.all(axis=1)], ["before the book", "recorded"], default="run rate"
+    )
+    filled = np.where(known, values, rate[None, :])
+    filled[before] = 0.0
+    filled = filled * (1.0 + safety_margin)
+    n_months, n_cats = len(months), len(cats)
+    return pd.DataFrame(
+        {
+            "company": g["company"].iloc[0],
+            "month": np.tile(months.rename("month"), n_cats),
+            "category": np.repeat(cats, n_months),
+            "amount": filled.T.ravel(),
+            "basis": np.tile(basis.astype(object), n_cats),
+        }
+    )
 
 
 def _one_off(spending: pd.DataFrame) -> np.ndarray:

@@ -127,6 +127,8 @@ def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 def _resolved_days(monthly: pd.DataFrame) -> np.ndarray:
     """Each row's day: its own, else the latest given for its company and category, else NaN."""
     day = _column(monthly, "day", "float")
+    if not day.notna().any():  # no day given (the sample's book): every row's default
+        return day.to_numpy()
     given = monthly.assign(day=day).loc[day.notna()].sort_values("month", kind="stable")
     usual = given.groupby(["company", "category"])["day"].last()
     carried = usual.reindex(pd.MultiIndex.from_frame(monthly[["company", "category"]]))

@@ -95,3 +95,20 @@ def test_no_spending_pays_nothing() -> None:
     out = disbursement_schedule(spe, "2026-10-31", Fx.identity("EUR"))
     assert out.empty
     assert list(out.columns) == ["company", "date", "category", "amount_rc", "basis"]
+
+
+def test_no_day_given_resolves_to_the_defaults(sample_book) -> None:
+    """No row gives a day: every row takes its category's default (NaN), as the carried
+    lookup finds none; one given day is carried to its company and category's rows."""
+    spending = sample_book.spending
+    for frame in (spending.drop(columns=["day"], errors="ignore"), spending.assign(day=np.nan)):
+        days = _resolved_days(frame)
+        assert days.dtype == float and len(days) == len(frame) and np.isnan(days).all()
+    first = spending.index[0]
+    one = spending.assign(day=np.nan)
+    one.loc[first, "day"] = 12.0
+    same = (one["company"] == one.loc[first, "company"]) & (
+        one["category"] == one.loc[first, "category"]
+    )
+    days = _resolved_days(one)
+    assert (days[same.to_numpy()] == 12.0).all() and np.isnan(days[~same.to_numpy()]).all()

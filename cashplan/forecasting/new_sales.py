@@ -163,7 +163,7 @@ class InvoicingForecaster:
         self.summary_ = pd.DataFrame(
             rows, columns=["company", "method", "n_months", "level", "so_far"]
         )
-        self._modelled_: pd.DataFrame | None = None  # predict's table before a plan
+        self._modelled_ = self._modelled()  # predict's table before a plan
         return self
 
     def _rates(
@@ -201,10 +201,7 @@ class InvoicingForecaster:
             company, month, start, end (exclusive), working_days, invoiced, p10, p90, sd,
             source (``model`` or ``sales_plan``), method, short_history.
         """
-        modelled = getattr(self, "_modelled_", None)
-        if modelled is None:
-            modelled = self._modelled_ = self._modelled()
-        out = modelled.copy()  # the plan's rows are written over a copy
+        out = self._modelled_.copy()  # the plan's rows are written over a copy
         if plan is not None and len(plan):
             out = self._apply_plan(out, plan)
         out["short_history"] = out["method"] == "short_history"
@@ -214,8 +211,8 @@ class InvoicingForecaster:
         return out[_COLUMNS].reset_index(drop=True)
 
     def _modelled(self) -> pd.DataFrame:
-        """The model's invoicing per company and window, before any plan (worked out once
-        per fit: every change of the sales plan in the workbook starts from it)."""
+        """The model's invoicing per company and window, before any plan (worked out by
+        ``fit``: every change of the sales plan in the workbook starts from it)."""
         w = self.windows_
         wd = _working_days(w["start"], w["end"])
         frames = []

@@ -156,13 +156,22 @@ def cash_need(
         amount=fx.convert(spending["amount"], spending["currency"], spending["month"]),
         one_off=_one_off(spending),
     )
-    spe = spe.groupby(["company", "month", "category", "one_off"], as_index=False).agg(
-        amount=("amount", "sum")
-    )
-    company = spe["company"].to_numpy()
-    starts = np.flatnonzero(np.r_[True, company[1:] != company[:-1]])[: len(spe)]
-    bounds = zip(starts, [*starts[1:], len(spe)][: len(starts)], strict=True)
-    frames = [_need_rows(spe.iloc[a:b], months, safety_margin) for a, b in bounds]
+    sums = spe.groupby(["company", "month", "category", "one_off"])["amount"].sum()
+    level = sums.index.get_level_values  # (no reset_index: it cost more than the sums)
+    columns = {
+        "company": level("company").to_numpy(dtype=object),
+        "month": level("month").to_numpy(),
+        "category": level("category").to_numpy(dtype=object),
+        "one_off": level("one_off").to_numpy(dtype=bool),
+        "amount": sums.to_numpy(dtype=float),
+    }
+    company, n = columns["company"], len(sums)
+    starts = np.flatnonzero(np.r_[True, company[1:] != company[:-1]])[:n]
+    bounds = zip(starts, [*starts[1:], n][: len(starts)], strict=True)
+    frames = [
+        _need_rows({k: v[a:b] for k, v in columns.items()}, months, safety_margin)
+        for a, b in bounds
+    ]
     if not frames:
         return pd.DataFrame(
             {
@@ -176,17 +185,19 @@ def cash_need(
     return pd.concat(frames, ignore_index=True)
 
 
-def _need_rows(g: pd.DataFrame, months: pd.DatetimeIndex, safety_margin: float) -> pd.DataFrame:
-    """One company's need rows (``cash_need``) from its sums by month, category and one-off,
-    on a month x category grid of arrays (redrawn on every spending change: no pivot or melt),
-    category by category as the melt of that grid."""
-    month = g["month"].to_numpy()
+def _need_rows(
+    g: Mapping[str, np.ndarray], months: pd.DatetimeIndex, safety_margin: float
+) -> pd.DataFrame:
+    """One company's need rows (``cash_need``) from its sums by month, category and one-off
+    (arrays), on a month x category grid (redrawn on every spending change: no pivot or
+    melt), category by category as the melt of that grid."""
+    month = g["month"]
     recorded, row = np.unique(month, return_inverse=True)
-    cats, col = np.unique(g["category"].to_numpy(dtype=object), return_inverse=True)
-    amount = g["amount"].to_numpy(dtype=float)
+    cats, col = np.unique(g["category"], return_inverse=True)
+    amount = g["amount"]
     table = np.zeros((len(recorded), len(cats)))
     np.add.at(table, (row, col), amount)  # the one-off and the recurring sum of a month
-    recurring = ~g["one_off"].to_numpy(dtype=bool)
+    recurring = ~g["one_off"]
     rate = np.zeros(len(cats))
     if recurring.any():
         r_months, r_row = np.unique(month[recurring], return_inverse=True)
@@ -209,7 +220,7 @@ def _need_rows(g: pd.DataFrame, months: pd.DatetimeIndex, safety_margin: float) 
     n_months, n_cats = len(months), len(cats)
     return pd.DataFrame(
         {
-            "company": g["company"].iloc[0],
+            "company": g["company"][0],
             "month": np.tile(months.rename("month"), n_cats),
             "category": np.repeat(cats, n_months),
             "amount": filled.T.ravel(),

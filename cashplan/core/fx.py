@@ -19,6 +19,7 @@ Examples
 
 from __future__ import annotations
 
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,7 +69,7 @@ class Fx:
         when = np.asarray(pd.to_datetime(dates), dtype="datetime64[us]")
         quoted = self._quoted(codes, np.asarray(uniques, dtype=object), when)
         rep = self.reporting_currency
-        if (self.rates["currency"] == rep).any():
+        if rep in _by_currency(self.rates):
             quoted = quoted / self._quoted(
                 np.zeros(len(codes), dtype=np.intp), np.array([rep], dtype=object), when
             )
@@ -96,20 +97,39 @@ class Fx:
         """Table rates at each date, for currency ``uniques[codes]``: 1 for the reporting
         currency when unquoted, NaN if none."""
         out = np.full(len(codes), np.nan)
-        table = self.rates.sort_values(["currency", "date"], kind="stable")
-        by_currency = {c: g for c, g in table.groupby("currency", sort=False)}
+        by_currency = _by_currency(self.rates)
         for i, c in enumerate(uniques):
             rows = codes == i
-            g = by_currency.get(c)
-            if g is None:
+            quotes = by_currency.get(c)
+            if quotes is None:
                 if c in (self.reporting_currency, self.base_currency):
                     out[rows] = 1.0  # the table's base (or the unquoted reporting currency)
                 continue
-            dates = g["date"].to_numpy(dtype="datetime64[us]")
+            dates, rates = quotes
             pos = np.searchsorted(dates, when[rows], side="right") - 1
-            vals = g["rate"].to_numpy(dtype=float)[np.clip(pos, 0, None)]
+            vals = rates[np.clip(pos, 0, None)]
             out[rows] = np.where((pos >= 0) & ~np.isnat(when[rows]), vals, np.nan)
         return out
+
+
+def _by_currency(rates: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """Each quoted currency's dates (sorted) and rates, worked out once per rates table
+    (kept while the table lives: every conversion of an analysis asks for them)."""
+    memo = _QUOTES.get(id(rates))
+    if memo is not None and memo[0]() is rates:
+        return memo[1]
+    table = rates.sort_values(["currency", "date"], kind="stable")
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = {
+        str(c): (g["date"].to_numpy(dtype="datetime64[us]"), g["rate"].to_numpy(dtype=float))
+        for c, g in table.groupby("currency", sort=False)
+    }
+    _QUOTES[id(rates)] = (weakref.ref(rates), found)
+    weakref.finalize(rates, _QUOTES.pop, id(rates), None)
+    return found
+
+
+# id(rates table) -> (a weak reference to it, its quotes by currency)
+_QUOTES: dict[int, tuple[weakref.ref[pd.DataFrame], dict[str, tuple[np.ndarray, np.ndarray]]]] = {}
 
 
 def implied_base(used: set[str], rates: pd.DataFrame, reporting_currency: str) -> str | None:

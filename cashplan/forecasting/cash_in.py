@@ -202,7 +202,10 @@ def _named(frame: pd.DataFrame, mean: str, keys: list[str]) -> pd.DataFrame:
 
 def _sources(table: pd.DataFrame, monthly: pd.DataFrame) -> np.ndarray:
     """The invoicing source of each row's month; ALL: one source, else ``mixed``."""
-    per = table.groupby("month")["source"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "mixed")
+    months, first, at = np.unique(table["month"].to_numpy(), return_index=True, return_inverse=True)
+    source = table["source"].to_numpy(dtype=object)
+    differs = np.bincount(at, weights=source != source[first][at], minlength=len(months)) > 0
+    per = pd.Series(np.where(differs, "mixed", source[first]).astype(object), index=months)
     own = table.set_index(["company", "month"])["source"]
     keys = pd.MultiIndex.from_frame(monthly[["company", "month"]])
     group = monthly["month"].map(per).to_numpy(dtype=object)

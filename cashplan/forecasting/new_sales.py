@@ -163,6 +163,7 @@ class InvoicingForecaster:
         self.summary_ = pd.DataFrame(
             rows, columns=["company", "method", "n_months", "level", "so_far"]
         )
+        self._modelled_ = self._modelled()  # predict's table before a plan
         return self
 
     def _rates(
@@ -200,6 +201,18 @@ class InvoicingForecaster:
             company, month, start, end (exclusive), working_days, invoiced, p10, p90, sd,
             source (``model`` or ``sales_plan``), method, short_history.
         """
+        out = self._modelled_.copy()  # the plan's rows are written over a copy
+        if plan is not None and len(plan):
+            out = self._apply_plan(out, plan)
+        out["short_history"] = out["method"] == "short_history"
+        out["p10"] = np.clip(out["invoiced"] - _Z90 * out["sd"], 0.0, None)
+        out["p90"] = out["invoiced"] + _Z90 * out["sd"]
+        out["working_days"] = out["working_days"].astype("int64")
+        return out[_COLUMNS].reset_index(drop=True)
+
+    def _modelled(self) -> pd.DataFrame:
+        """The model's invoicing per company and window, before any plan (worked out by
+        ``fit``: every change of the sales plan in the workbook starts from it)."""
         w = self.windows_
         wd = _working_days(w["start"], w["end"])
         frames = []
@@ -211,13 +224,7 @@ class InvoicingForecaster:
         out = pd.concat(frames, ignore_index=True) if frames else empty
         out = out.merge(self.summary_[["company", "method", "so_far"]], on="company", how="left")
         out["source"] = "model"
-        if plan is not None and len(plan):
-            out = self._apply_plan(out, plan)
-        out["short_history"] = out["method"] == "short_history"
-        out["p10"] = np.clip(out["invoiced"] - _Z90 * out["sd"], 0.0, None)
-        out["p90"] = out["invoiced"] + _Z90 * out["sd"]
-        out["working_days"] = out["working_days"].astype("int64")
-        return out[_COLUMNS].reset_index(drop=True)
+        return out
 
     def _apply_plan(self, out: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
         amounts = plan.groupby(["company", "month"])["amount_rc"].sum()

@@ -55,18 +55,21 @@ def _concerned(items: pd.DataFrame, table: pd.DataFrame, who: Who) -> np.ndarray
 
 
 def _per_item(
-    items: pd.DataFrame, table: pd.DataFrame, column: str, who: Who
-) -> tuple[np.ndarray, np.ndarray]:
+    items: pd.DataFrame, table: pd.DataFrame, column: str | list[str], who: Who
+) -> tuple[np.ndarray, np.ndarray | dict[str, np.ndarray]]:
     """The items concerned, and ``column`` of the latest row that names each of them,
-    by invoice or else by customer (NaN/NaT when none)."""
+    by invoice or else by customer (NaN/NaT when none); for a list of columns, a dict of
+    them (the rows and keys worked out once)."""
+    columns = [column] if isinstance(column, str) else column
     rows = _concerned(items, table, who)
     mine = items[["company", "customer_id", "invoice_id"]].iloc[rows]
     named = table["invoice_id"] != ""
     by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
     by_customer = table.loc[~named].drop_duplicates(_KEYS, keep="last")
-    inv = lookup(mine, by_invoice, ["company", "invoice_id"], [column])[column]
-    cus = lookup(mine, by_customer, _KEYS, [column])[column]
-    return rows, np.where(inv.notna(), inv.to_numpy(), cus.to_numpy())
+    inv = lookup(mine, by_invoice, ["company", "invoice_id"], columns)
+    cus = lookup(mine, by_customer, _KEYS, columns)
+    out = {k: np.where(inv[k].notna(), inv[k].to_numpy(), cus[k].to_numpy()) for k in columns}
+    return rows, out[column] if isinstance(column, str) else out
 
 
 def apply_adjustments(
@@ -79,9 +82,10 @@ def apply_adjustments(
     if adjustments is None or adjustments.empty:
         return shift, pinned
     adj = _latest(adjustments, day)
-    rows, days = _per_item(items, adj, "shift_days", who)
+    rows, found = _per_item(items, adj, ["shift_days", "to_date"], who)
+    assert isinstance(found, dict)
+    days, dates = found["shift_days"], found["to_date"]
     shift[rows] = pd.to_numeric(pd.Series(days), errors="coerce").fillna(0).to_numpy(dtype=np.int64)
-    rows, dates = _per_item(items, adj, "to_date", who)
     pinned[rows] = pd.to_datetime(pd.Series(dates)).to_numpy(dtype="datetime64[D]")
     return shift, pinned
 

@@ -127,6 +127,8 @@ def _column(frame: pd.DataFrame, name: str, dtype: str) -> pd.Series:
 def _resolved_days(monthly: pd.DataFrame) -> np.ndarray:
     """Each row's day: its own, else the latest given for its company and category, else NaN."""
     day = _column(monthly, "day", "float")
+    if not day.notna().any():  # no day given (the sample's book): every row's default
+        return day.to_numpy()
     given = monthly.assign(day=day).loc[day.notna()].sort_values("month", kind="stable")
     usual = given.groupby(["company", "category"])["day"].last()
     carried = usual.reindex(pd.MultiIndex.from_frame(monthly[["company", "category"]]))
@@ -135,25 +137,85 @@ def _resolved_days(monthly: pd.DataFrame) -> np.ndarray:
 
 def _planned_rows(monthly: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
     """The rows of ``months``: recorded months as recorded, the others at the run rate (the
-    mean of the last three recorded months), per company, currency, category and day."""
-    frames = []
+    mean of the last three recorded months), per company, currency, category and day.
+
+    One sum by key for the whole table, then a small month x (category, day) grid per
+    company and currency on arrays (the sample's workbook redraws it on every spending
+    change: no pivot or melt per company).
+    """
     keyed = monthly.assign(day_key=np.nan_to_num(monthly["day"].to_numpy(dtype=float), nan=0.0))
-    for (company, currency), g in keyed.groupby(["company", "currency"], sort=True):
-        sums = g.groupby(["month", "category", "day_key"])["amount"].sum()
-        table = sums.unstack(["category", "day_key"]).fillna(0.0)
-        wanted = months[months >= table.index.min()]
-        recorded = table.reindex(wanted.rename("month"))
-        is_rate = recorded.isna().all(axis=1)
-        filled = recorded.fillna(table.tail(3).mean())
-        long = filled.melt(value_name="amount", ignore_index=False).reset_index()
-        long["basis"] = np.where(is_rate.reindex(long["month"]).to_numpy(), "run rate", "recorded")
-        frames.append(long.assign(company=str(company), currency=str(currency)))
-    if not frames:
-        return pd.DataFrame(
-            columns=["month", "category", "day_key", "amount", "basis", "company", "currency"]
-        )
-    out = pd.concat(frames, ignore_index=True)
+    keys = ["company", "currency", "month", "category", "day_key"]
+    sums = keyed.groupby(keys, sort=True)["amount"].sum()
+    level = sums.index.get_level_values  # (no reset_index: it cost more than the sums)
+    company, currency = level("company").to_numpy(), level("currency").to_numpy()
+    month = level("month").to_numpy(dtype="datetime64[us]")
+    category, day_key = level("category").to_numpy(dtype=object), level("day_key").to_numpy()
+    amount = sums.to_numpy(dtype=float)
+    wanted_all = months.to_numpy(dtype="datetime64[us]")
+    starts = np.flatnonzero(
+        np.r_[True, (company[1:] != company[:-1]) | (currency[1:] != currency[:-1])]
+    )
+    bounds = zip(starts, [*starts[1:], len(sums)], strict=True)
+    grids = [
+        (_grid_rows(month[a:b], category[a:b], day_key[a:b], amount[a:b], wanted_all), a)
+        for a, b in bounds
+        if b > a
+    ]
+    n = [len(grid[0]) for grid, _ in grids]
+
+    def column(i: int, empty: np.ndarray) -> np.ndarray:
+        return np.concatenate([grid[i] for grid, _ in grids]) if grids else empty
+
+    out = pd.DataFrame(
+        {
+            "month": column(0, wanted_all[:0]),
+            "category": column(1, category[:0]),
+            "day_key": column(2, day_key[:0]),
+            "amount": column(3, amount[:0]),
+            "basis": column(4, np.array([], dtype=object)),
+            "company": np.repeat(company[[a for _, a in grids]].astype(str).astype(object), n),
+            "currency": np.repeat(currency[[a for _, a in grids]].astype(str).astype(object), n),
+        }
+    )
     return out.assign(day=out["day_key"].astype(float).replace(0.0, np.nan))
+
+
+def _grid_rows(
+    month: np.ndarray,
+    category: np.ndarray,
+    day_key: np.ndarray,
+    amount: np.ndarray,
+    months: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """One company and currency's rows of ``months`` from its sums by (month, category,
+    day), column by column as a melt of the month x (category, day) table (columns in
+    the order they first come): month, category, day_key, amount and basis arrays."""
+    recorded, row = np.unique(month, return_inverse=True)
+    cats, cat_code = np.unique(category, return_inverse=True)
+    days, day_code = np.unique(day_key, return_inverse=True)
+    # the columns in the order the pairs first come (by month, category, day), as unstack
+    codes, first, code = np.unique(
+        cat_code * len(days) + day_code, return_index=True, return_inverse=True
+    )
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    pairs, col = codes[order], rank[code]
+    table = np.zeros((len(recorded), len(pairs)))
+    table[row, col] = amount
+    wanted = months[months >= recorded[0]]
+    at = np.searchsorted(recorded, wanted).clip(max=len(recorded) - 1)
+    found = recorded[at] == wanted
+    rate = table[-3:].sum(axis=0) / len(table[-3:])
+    filled = np.where(found[:, None], table[at], rate[None, :])
+    n_cols, n_rows = len(pairs), len(wanted)
+    return (
+        np.tile(wanted, n_cols),
+        np.repeat(cats[pairs // len(days)], n_rows),
+        np.repeat(days[pairs % len(days)], n_rows),
+        filled.T.ravel(),
+        np.tile(np.where(found, "recorded", "run rate").astype(object), n_cols),
+    )
 
 
 def disbursement_schedule(

@@ -156,31 +156,22 @@ def cash_need(
         amount=fx.convert(spending["amount"], spending["currency"], spending["month"]),
         one_off=_one_off(spending),
     )
-    spe = spe.groupby(["company", "month", "category", "one_off"], as_index=False).agg(
-        amount=("amount", "sum")
-    )
-    frames = []
-    for company, g in spe.groupby("company", sort=True):
-        table = g.groupby(["month", "category"])["amount"].sum().unstack(fill_value=0)
-        recorded = table.reindex(months)
-        run_rate = _rate(g.loc[~g["one_off"]], table.columns)
-        before = np.asarray(months < table.index.min())
-        basis = np.select(
-            [before, np.asarray(recorded.notna().all(axis=1))],
-            ["before the book", "recorded"],
-            default="run rate",
-        )
-        filled = recorded.fillna(run_rate)
-        filled.loc[before] = 0.0
-        filled = filled * (1.0 + safety_margin)
-        long = (
-            filled.rename_axis(index="month", columns=None)
-            .reset_index()
-            .melt(id_vars="month", var_name="category", value_name="amount")
-        )
-        long["basis"] = pd.Series(basis, index=months).reindex(long["month"]).to_numpy()
-        long.insert(0, "company", company)
-        frames.append(long)
+    sums = spe.groupby(["company", "month", "category", "one_off"])["amount"].sum()
+    level = sums.index.get_level_values  # (no reset_index: it cost more than the sums)
+    columns = {
+        "company": level("company").to_numpy(dtype=object),
+        "month": level("month").to_numpy(),
+        "category": level("category").to_numpy(dtype=object),
+        "one_off": level("one_off").to_numpy(dtype=bool),
+        "amount": sums.to_numpy(dtype=float),
+    }
+    company, n = columns["company"], len(sums)
+    starts = np.flatnonzero(np.r_[True, company[1:] != company[:-1]])[:n]
+    bounds = zip(starts, [*starts[1:], n][: len(starts)], strict=True)
+    frames = [
+        _need_rows({k: v[a:b] for k, v in columns.items()}, months, safety_margin)
+        for a, b in bounds
+    ]
     if not frames:
         return pd.DataFrame(
             {
@@ -192,6 +183,50 @@ def cash_need(
             }
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def _need_rows(
+    g: Mapping[str, np.ndarray], months: pd.DatetimeIndex, safety_margin: float
+) -> pd.DataFrame:
+    """One company's need rows (``cash_need``) from its sums by month, category and one-off
+    (arrays), on a month x category grid (redrawn on every spending change: no pivot or
+    melt), category by category as the melt of that grid."""
+    month = g["month"]
+    recorded, row = np.unique(month, return_inverse=True)
+    cats, col = np.unique(g["category"], return_inverse=True)
+    amount = g["amount"]
+    table = np.zeros((len(recorded), len(cats)))
+    np.add.at(table, (row, col), amount)  # the one-off and the recurring sum of a month
+    recurring = ~g["one_off"]
+    rate = np.zeros(len(cats))
+    if recurring.any():
+        r_months, r_row = np.unique(month[recurring], return_inverse=True)
+        r_table = np.zeros((len(r_months), len(cats)))
+        r_table[r_row, col[recurring]] = amount[recurring]
+        last = r_table[-3:]
+        rate = last.sum(axis=0) / len(last)
+    wanted = months.to_numpy(dtype=recorded.dtype)
+    at = np.searchsorted(recorded, wanted).clip(max=len(recorded) - 1)
+    found = recorded[at] == wanted
+    values = np.where(found[:, None], table[at], np.nan)
+    known = ~np.isnan(values)
+    before = wanted < recorded[0]
+    basis = np.select(
+        [before, known.all(axis=1)], ["before the book", "recorded"], default="run rate"
+    )
+    filled = np.where(known, values, rate[None, :])
+    filled[before] = 0.0
+    filled = filled * (1.0 + safety_margin)
+    n_months, n_cats = len(months), len(cats)
+    return pd.DataFrame(
+        {
+            "company": g["company"][0],
+            "month": np.tile(months.rename("month"), n_cats),
+            "category": np.repeat(cats, n_months),
+            "amount": filled.T.ravel(),
+            "basis": np.tile(basis.astype(object), n_cats),
+        }
+    )
 
 
 def _one_off(spending: pd.DataFrame) -> np.ndarray:

@@ -67,3 +67,29 @@ def test_two_unquoted_currencies_have_no_base():
     fx = Fx(RATES, "GBP", base_currency=None)
     with pytest.raises(MissingRateError, match="EUR"):
         fx.convert([1.0], ["EUR"], pd.to_datetime(["2026-02-10"]))
+
+
+def test_quotes_kept_per_rates_table() -> None:
+    """The quotes worked out once per rates table: another table (even at a reused
+    address once the first is gone) converts at its own rates."""
+    import gc
+
+    from cashplan.core import fx as fx_module
+
+    def rates(rate: float) -> pd.DataFrame:
+        return pd.DataFrame(
+            {"date": pd.to_datetime(["2026-01-01"]), "currency": ["GBP"], "rate": [rate]}
+        )
+
+    day = pd.to_datetime(["2026-03-01"])
+    seen = []
+    for rate in (1.1, 1.2, 1.3, 1.4):
+        table = rates(rate)
+        first = Fx(table, "EUR").convert([100.0], ["GBP"], day)
+        again = Fx(table, "EUR").convert([100.0], ["GBP"], day)
+        assert first.tolist() == again.tolist() == [pytest.approx(100.0 * rate)]
+        assert id(table) in fx_module._QUOTES
+        seen.append(id(table))
+        del table
+        gc.collect()
+        assert seen[-1] not in fx_module._QUOTES  # forgotten with its table

@@ -179,3 +179,30 @@ def test_the_per_bucket_sums_equal_pandas_grouping(book, planned):  # type: igno
         assert got["bucket"].tolist() == want["bucket"].tolist()
         for column in ("mean", "sd"):
             np.testing.assert_allclose(got[column], want[column], rtol=1e-12, atol=1e-9)
+
+
+def test_sources_one_per_month_or_mixed():
+    """The ALL row's source: the month's one source, else ``mixed`` (as a groupby with
+    ``nunique`` gave); a company's row: its own."""
+    from cashplan.forecasting.cash_in import _sources
+
+    month = pd.to_datetime(["2026-11-01", "2026-11-01", "2026-12-01", "2026-12-01", "2027-01-01"])
+    table = pd.DataFrame(
+        {
+            "company": ["A", "B", "A", "B", "A"],
+            "month": month,
+            "source": ["model", "sales_plan", "sales_plan", "sales_plan", "model"],
+        }
+    )
+    monthly = pd.DataFrame(
+        {
+            "company": ["A", "ALL", "B", "ALL", "ALL", "B"],
+            "month": pd.to_datetime(
+                ["2026-11-01", "2026-11-01", "2026-12-01", "2026-12-01", "2027-01-01", "2026-11-01"]
+            ),
+        }
+    )
+    got = _sources(table, monthly).tolist()
+    assert got == ["model", "mixed", "sales_plan", "sales_plan", "model", "sales_plan"]
+    per = table.groupby("month")["source"].agg(lambda s: s.iloc[0] if s.nunique() == 1 else "mixed")
+    assert [g for g, c in zip(got, monthly["company"], strict=True) if c == "ALL"] == per.tolist()

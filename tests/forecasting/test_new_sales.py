@@ -125,3 +125,29 @@ def test_daily_invoicing_uses_working_days_and_keeps_each_month_total():
     assert (daily["date"].dt.day_of_week < 5).all()
     sums = daily.groupby("month")["amount_rc"].sum()
     assert np.allclose(sums.to_numpy(), table.set_index("month")["invoiced"].to_numpy())
+
+
+def test_plans_in_turn_give_what_a_fresh_model_gives(sample_book):
+    """The model's table is kept between predictions: plan after plan (and none) on one
+    fitted model give what a model fitted for each gives, and no plan leaks into the next."""
+    fx, day = sample_book.fx, "2026-10-31"
+    kept = InvoicingForecaster().fit(sample_book.invoices, day, fx)
+    plans = [
+        None,
+        pd.DataFrame(
+            {"company": ["FR01"], "month": [pd.Timestamp("2026-12-01")], "amount_rc": [1e6]}
+        ),
+        pd.DataFrame(
+            {
+                "company": ["FR01", "UK01"],
+                "month": [pd.Timestamp("2026-11-01"), pd.Timestamp("2027-01-01")],
+                "amount_rc": [5e5, 2e5],
+            }
+        ),
+        None,
+    ]
+    for plan in plans:
+        fresh = InvoicingForecaster().fit(sample_book.invoices, day, fx).predict(plan)
+        got = kept.predict(plan)
+        pd.testing.assert_frame_equal(got, fresh, check_exact=True)
+        assert (got["source"] == "sales_plan").sum() == (0 if plan is None else len(plan))

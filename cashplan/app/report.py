@@ -43,7 +43,7 @@ from typing import Any
 from cashplan.app.jupyter import skip_slow_uri_grammar
 from cashplan.core.errors import CashplanError
 from cashplan.core.params import check_parameters
-from cashplan.io.folders import check_target, write_whole
+from cashplan.io.folders import check_target, signals_deferred, write_whole
 from cashplan.io.snapshot import SNAPSHOT_ENV, remove_snapshot
 
 __all__ = [
@@ -221,14 +221,21 @@ def run_report(
     """
     from cashplan.app._job import children, end_children
 
-    book, out = Path(book).absolute(), Path(out).absolute()
+    book, out = _absolute(book), _absolute(out)
     running = children()
     try:
         with _kernel() as km:  # it starts while this process checks the book
             return _run(book, as_of, out, company, parameters, force, previous, km)
     except BaseException:  # a signal while the kernel starts: its process unknown to km yet
-        end_children(keep=running)
+        with signals_deferred():
+            end_children(keep=running)
         raise
+
+
+def _absolute(path: str | Path) -> Path:
+    """``path`` absolute and without ``..`` (the manifest and the notebook record it: the same
+    book gives the same bytes however its path was written)."""
+    return Path(os.path.abspath(path))
 
 
 def _run(
@@ -389,7 +396,7 @@ def _stop(km: Any) -> None:
     """Kill the kernel's process and remove its connection file, without an event loop (a
     signal may have cut one short); never hides the error that ended the report."""
     process = getattr(getattr(km, "provisioner", None), "process", None)
-    with contextlib.suppress(Exception):
+    with signals_deferred(), contextlib.suppress(Exception):  # a second Ctrl-C included
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(timeout=_WAIT)
@@ -578,9 +585,9 @@ def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], f
     try:
         with _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
             return run_report(
-                Path(job.book).absolute(),
+                _absolute(job.book),
                 as_of,
-                Path(job.out).absolute(),
+                _absolute(job.out),
                 job.company,
                 parameters,
                 force,

@@ -38,7 +38,9 @@ import os
 import re
 import secrets
 import shutil
-from collections.abc import Callable, Sequence
+import signal
+import threading
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
 
@@ -53,12 +55,14 @@ __all__ = [
     "is_book",
     "is_report",
     "remove_unfinished",
+    "signals_deferred",
     "write_whole",
 ]
 
 Kind = Literal["report", "book"]
 _TOKEN = re.compile(r"[0-9a-f]{8}")
 _UNFINISHED: set[Path] = set()  # the temporary folders this process is building now
+_ENDING = (signal.SIGINT, signal.SIGTERM)
 T = TypeVar("T")
 
 # the names a book folder's files may have (data-format.md, 0.2), plus what import-fec adds
@@ -204,6 +208,7 @@ def clean_stale(out: Path) -> list[Path]:
             continue
         with contextlib.suppress(OSError):
             Path(lock.lock_file).unlink()
+    removed += _orphan_locks(out)
     old = out.with_name(f".{out.name}.old")
     if old.is_dir() and not old.is_symlink() and (is_report(old) or is_book(old)):
         with FileLock(_swap_lock(out)):  # a swap killed half-way: finish or undo it
@@ -212,6 +217,24 @@ def clean_stale(out: Path) -> list[Path]:
             else:
                 old.rename(out)
             removed.append(old)
+    return removed
+
+
+def _orphan_locks(out: Path) -> list[Path]:
+    """Remove the free lock files of temporary folders that are gone (a run interrupted
+    twice, between removing its folder and its lock); return them."""
+    removed = []
+    for path in sorted(out.parent.glob(f".{glob.escape(out.name)}.*.tmp.lock")):
+        tmp = path.with_name(path.name[: -len(".lock")])
+        token = tmp.name[len(out.name) + 2 : -len(".tmp")]
+        if not _TOKEN.fullmatch(token) or tmp.exists() or not path.is_file():
+            continue
+        try:
+            with _lock_of(tmp):
+                path.unlink()
+        except (Timeout, OSError):
+            continue  # held: a run starting right now
+        removed.append(path)
     return removed
 
 
@@ -246,21 +269,48 @@ def write_whole(
         _UNFINISHED.add(tmp)
         result = build(tmp)
         os.chmod(tmp, 0o755)
-        swap = FileLock(_swap_lock(out))
+        _swap_checked(tmp, out, kind=kind, force=force, protected=protected)
+    except BaseException:
+        with signals_deferred():  # a second Ctrl-C must not cut the cleanup short
+            shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    finally:
+        with signals_deferred():
+            _UNFINISHED.discard(tmp)
+            lock.release()
+            with contextlib.suppress(OSError):
+                Path(lock.lock_file).unlink()
+    return result
+
+
+def _swap_checked(
+    tmp: Path, out: Path, *, kind: Kind, force: bool, protected: Sequence[Path]
+) -> None:
+    """Swap ``tmp`` in as ``out`` under the swap lock, checking the target again there."""
+    swap = FileLock(_swap_lock(out))
+    try:
         with swap:
             check_target(out, kind=kind, force=force, protected=protected)
             _swap(tmp, out)
-        with contextlib.suppress(OSError):  # no litter beside the folder
-            Path(swap.lock_file).unlink()
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
     finally:
-        _UNFINISHED.discard(tmp)
-        lock.release()
-        with contextlib.suppress(OSError):
-            Path(lock.lock_file).unlink()
-    return result
+        with contextlib.suppress(OSError):  # no litter beside the folder, refused or not
+            Path(swap.lock_file).unlink()
+
+
+@contextlib.contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold back SIGINT and SIGTERM while a cleanup runs (main thread only; elsewhere a
+    no-op): a second signal is noted and dropped, as the process is ending already."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    before = {sig: signal.signal(sig, lambda num, _frame: held.append(num)) for sig in _ENDING}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
 
 
 def remove_unfinished() -> list[Path]:

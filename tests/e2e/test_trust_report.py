@@ -200,6 +200,43 @@ def test_sigterm_to_the_command_leaves_nothing(book: Path, tmp_path: Path, when:
     _wait_for(lambda: not _group_alive(proc.pid), "the end of every process of the command")
 
 
+def test_sigterm_to_a_parallel_run_returns_only_once_its_jobs_cleaned_up(
+    tmp_path: Path,
+) -> None:
+    # the command used to exit at once, leaving its jobs (and their folders) behind
+    books = [_small_book(tmp_path / "books" / name) for name in ("a", "b")]
+    out = tmp_path / "reports"
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "cashplan",
+            "report",
+            *map(str, books),
+            "--as-of",
+            AS_OF,
+            "--out",
+            str(out),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        start_new_session=True,
+        cwd=ROOT,
+    )
+    _wait_for(lambda: len(list(out.glob(".*.tmp"))) == 2, "both temporary folders")
+    proc.send_signal(signal.SIGTERM)  # to the command only, as `timeout` or systemd does
+    proc.communicate(timeout=DEADLINE)
+    assert proc.returncode == 128 + signal.SIGTERM
+    assert list(out.iterdir()) == []  # at once: no folder, no lock
+    assert not _group_alive(proc.pid)
+
+
+def test_a_path_with_dots_is_recorded_without_them(tmp_path: Path) -> None:
+    from cashplan.app.report import _absolute
+
+    assert _absolute(tmp_path / "x" / ".." / "book") == tmp_path / "book"
+
+
 def _group_alive(group: int) -> bool:
     try:
         os.killpg(group, 0)

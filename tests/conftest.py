@@ -53,6 +53,19 @@ def invoices_frame(**columns: list[object]) -> pd.DataFrame:
     return pd.DataFrame(base)
 
 
+def no_spending() -> pd.DataFrame:
+    """An empty spending table with only the required columns (no ``day``, no ``date``)."""
+    return pd.DataFrame(
+        {
+            "month": pd.Series([], dtype="datetime64[us]"),
+            "category": pd.Series([], dtype=object),
+            "amount": pd.Series([], dtype=float),
+            "company": pd.Series([], dtype=object),
+            "currency": pd.Series([], dtype=object),
+        }
+    )
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
     """Let fixtures know whether their test failed (the browser tests name screenshots so)."""

@@ -14,6 +14,7 @@ import pytest
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.core.fx import Fx
 from cashplan.planning.disbursements import _planned_rows, _resolved_days, disbursement_schedule
+from tests.conftest import no_spending
 
 
 def _pivot_rows(monthly: pd.DataFrame, months: pd.DatetimeIndex) -> pd.DataFrame:
@@ -83,15 +84,7 @@ def test_grid_matches_the_pivot_with_days_currencies_gaps_and_duplicates() -> No
 
 def test_no_spending_pays_nothing() -> None:
     """An empty spending table (the pivot version failed on it: no ``day`` column)."""
-    spe = pd.DataFrame(
-        {
-            "month": pd.Series([], dtype="datetime64[us]"),
-            "category": pd.Series([], dtype=object),
-            "amount": pd.Series([], dtype=float),
-            "company": pd.Series([], dtype=object),
-            "currency": pd.Series([], dtype=object),
-        }
-    )
+    spe = no_spending()
     out = disbursement_schedule(spe, "2026-10-31", Fx.identity("EUR"))
     assert out.empty
     assert list(out.columns) == ["company", "date", "category", "amount_rc", "basis"]

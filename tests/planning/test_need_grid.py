@@ -14,6 +14,7 @@ import pytest
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.core.fx import Fx
 from cashplan.planning.targets import _one_off, _rate, cash_need, target_months
+from tests.conftest import no_spending
 
 
 def _pivot_need(spending, fx, months, safety_margin=0.0):
@@ -90,15 +91,7 @@ def test_need_matches_the_pivot_with_one_offs_gaps_and_duplicates() -> None:
 
 
 def test_no_spending_no_need() -> None:
-    spe = pd.DataFrame(
-        {
-            "month": pd.Series([], dtype="datetime64[us]"),
-            "category": pd.Series([], dtype=object),
-            "amount": pd.Series([], dtype=float),
-            "company": pd.Series([], dtype=object),
-            "currency": pd.Series([], dtype=object),
-        }
-    )
+    spe = no_spending()
     need = cash_need(spe, Fx.identity("EUR"), target_months("2026-10-31"))
     assert need.empty
     assert list(need.columns) == ["company", "month", "category", "amount", "basis"]

@@ -20,7 +20,7 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from typing import Any, NoReturn
 
 __all__ = [
@@ -28,6 +28,7 @@ __all__ = [
     "children",
     "end_children",
     "main",
+    "sigterm_ends",
     "terminate",
     "watch_termination",
 ]
@@ -52,6 +53,23 @@ def terminate(signum: int, _frame: Any) -> NoReturn:
     """
     _Terminated.code, _Terminated.at = 128 + signum, time.monotonic()
     raise SystemExit(_Terminated.code)
+
+
+@contextlib.contextmanager
+def sigterm_ends(watch: bool = False) -> Iterator[None]:
+    """SIGTERM ends what runs inside like an error (:func:`terminate`), so its cleanups run;
+    with ``watch``, the watchdog of :func:`watch_termination` too. The handler before is put
+    back after. Signal handlers belong to the main thread: elsewhere this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    before = signal.signal(signal.SIGTERM, terminate)
+    if watch:
+        watch_termination()
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, before)
 
 
 def watch_termination() -> None:

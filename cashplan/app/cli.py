@@ -7,11 +7,9 @@ readable message on stderr with exit code 2, never as a traceback.
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
-import signal
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -381,24 +379,6 @@ def _params(pairs: list[str]) -> dict[str, object]:
     return out
 
 
-@contextlib.contextmanager
-def _sigterm_ends() -> Iterator[None]:
-    """SIGTERM ends what runs inside like an error (``SystemExit``), so it cleans up: the
-    report jobs are stopped and waited for before the command exits, as on Ctrl-C."""
-    import threading
-
-    from cashplan.app._job import terminate
-
-    if threading.current_thread() is not threading.main_thread():  # handlers: main only
-        yield
-        return
-    before = signal.signal(signal.SIGTERM, terminate)
-    try:
-        yield
-    finally:
-        signal.signal(signal.SIGTERM, before)
-
-
 def _report(args: argparse.Namespace) -> None:
     from cashplan.app.outputs import report_folder
     from cashplan.app.report import ReportJob, report_parameters, run_report_here, run_reports
@@ -430,7 +410,9 @@ def _report(args: argparse.Namespace) -> None:
         return
     from tqdm import tqdm
 
-    with tqdm(total=len(jobs), unit="report", file=sys.stderr) as bar, _sigterm_ends():
+    from cashplan.app._job import sigterm_ends
+
+    with tqdm(total=len(jobs), unit="report", file=sys.stderr) as bar, sigterm_ends():
         results = run_reports(jobs, as_of, params, args.force, args.jobs, bar.update)
     failed = 0
     for job in jobs:

@@ -576,26 +576,18 @@ def run_report_here(job: ReportJob, as_of: str, parameters: Mapping[str, Any], f
     sees this cashplan first on its path, as a job's does. Only for a process running one
     report: papermill changes the process's working directory while the notebook runs.
     """
-    from cashplan.app._job import terminate, watch_termination
+    from cashplan.app._job import sigterm_ends
 
-    main = threading.current_thread() is threading.main_thread()  # handlers: main thread only
-    before = signal.signal(signal.SIGTERM, terminate) if main else None
-    if main:
-        watch_termination()
-    try:
-        with _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
-            return run_report(
-                _absolute(job.book),
-                as_of,
-                _absolute(job.out),
-                job.company,
-                parameters,
-                force,
-                Path(job.previous).absolute() if job.previous else None,
-            )
-    finally:
-        if main:
-            signal.signal(signal.SIGTERM, before)
+    with sigterm_ends(watch=True), _environment("PYTHONPATH", _child_env()["PYTHONPATH"]):
+        return run_report(
+            _absolute(job.book),
+            as_of,
+            _absolute(job.out),
+            job.company,
+            parameters,
+            force,
+            Path(job.previous).absolute() if job.previous else None,
+        )
 
 
 def _child_env() -> dict[str, str]:

@@ -270,12 +270,9 @@ def write_whole(
         result = build(tmp)
         os.chmod(tmp, 0o755)
         _swap_checked(tmp, out, kind=kind, force=force, protected=protected)
-    except BaseException:
-        with signals_deferred():  # a second Ctrl-C must not cut the cleanup short
-            shutil.rmtree(tmp, ignore_errors=True)
-        raise
     finally:
-        with signals_deferred():
+        with signals_deferred():  # a second Ctrl-C must not cut the cleanup short
+            shutil.rmtree(tmp, ignore_errors=True)  # left only by a failure: a swap moved it
             _UNFINISHED.discard(tmp)
             lock.release()
             with contextlib.suppress(OSError):

@@ -19,7 +19,6 @@ Examples
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -27,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.errors import MissingRateError
+from cashplan.core.kept import kept
 
 __all__ = ["Fx", "implied_base"]
 
@@ -115,21 +115,15 @@ class Fx:
 def _by_currency(rates: pd.DataFrame) -> dict[str, tuple[np.ndarray, np.ndarray]]:
     """Each quoted currency's dates (sorted) and rates, worked out once per rates table
     (kept while the table lives: every conversion of an analysis asks for them)."""
-    memo = _QUOTES.get(id(rates))
-    if memo is not None and memo[0]() is rates:
-        return memo[1]
-    table = rates.sort_values(["currency", "date"], kind="stable")
-    found: dict[str, tuple[np.ndarray, np.ndarray]] = {
-        str(c): (g["date"].to_numpy(dtype="datetime64[us]"), g["rate"].to_numpy(dtype=float))
-        for c, g in table.groupby("currency", sort=False)
-    }
-    _QUOTES[id(rates)] = (weakref.ref(rates), found)
-    weakref.finalize(rates, _QUOTES.pop, id(rates), None)
+    memo = kept(rates)
+    if "quotes" not in memo:
+        table = rates.sort_values(["currency", "date"], kind="stable")
+        memo["quotes"] = {
+            str(c): (g["date"].to_numpy(dtype="datetime64[us]"), g["rate"].to_numpy(dtype=float))
+            for c, g in table.groupby("currency", sort=False)
+        }
+    found: dict[str, tuple[np.ndarray, np.ndarray]] = memo["quotes"]
     return found
-
-
-# id(rates table) -> (a weak reference to it, its quotes by currency)
-_QUOTES: dict[int, tuple[weakref.ref[pd.DataFrame], dict[str, tuple[np.ndarray, np.ndarray]]]] = {}
 
 
 def implied_base(used: set[str], rates: pd.DataFrame, reporting_currency: str) -> str | None:

@@ -33,15 +33,14 @@ The discount cost on the worked example (README): 10,000 paid 60 days early for
 from __future__ import annotations
 
 import itertools
-import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
+from cashplan.core.kept import kept
 from cashplan.fast.frames import group_codes, lookup
 from cashplan.forecasting.collection import Forecast
 from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, customer_stages
@@ -334,12 +333,10 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     """The actions worth listing for month ``j`` (and ``company``), cheapest lever first then
     largest receivables, with what the actions before each bring: the plan is the first of
     them, as many as its gap needs. They do not depend on the gap: kept beside the
-    candidates (``_RANKED``) while they live, so that a new target ranks them no more."""
-    memo = _RANKED.get(id(candidates))
-    if memo is None or memo[0]() is not candidates:
-        memo = _RANKED[id(candidates)] = (weakref.ref(candidates), {})
-        weakref.finalize(candidates, _RANKED.pop, id(candidates), None)
-    found = memo[1].get((j, company))
+    candidates while they live (:func:`~cashplan.core.kept.kept`), so that a new target
+    ranks them no more."""
+    memo = kept(candidates)
+    found = memo.get((j, company))
     if found is not None:
         return found
     actions = candidates.actions.assign(
@@ -359,13 +356,8 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     )
     cumulative = actions["amount_rc"].cumsum().to_numpy()
     before = cumulative - actions["amount_rc"].to_numpy()
-    memo[1][j, company] = (actions, before)
+    memo[j, company] = (actions, before)
     return actions, before
-
-
-# id(candidates) -> (a weak reference to them, (month, company) -> ``_ranked``'s answer):
-# kept while the candidates live (a cache beside them, not part of them)
-_RANKED: dict[int, tuple[weakref.ref[Candidates], dict[Any, tuple[pd.DataFrame, np.ndarray]]]] = {}
 
 
 def _describe(

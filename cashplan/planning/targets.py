@@ -24,7 +24,6 @@ The seed's example: a need of 100,000 a month, 80,000 then 110,000 collected.
 
 from __future__ import annotations
 
-import weakref
 from collections.abc import Mapping, Sequence
 
 import numpy as np
@@ -32,6 +31,7 @@ import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.fx import Fx
+from cashplan.core.kept import kept
 from cashplan.core.scenarios import SPENDING_CATEGORIES
 from cashplan.ledger.items import collections
 
@@ -489,22 +489,18 @@ def _written_out(
     spending: pd.DataFrame, months: pd.DatetimeIndex
 ) -> tuple[pd.Series, pd.DataFrame]:
     """Each company's spending currency and ``_run_rate_rows(spending, months)``: kept beside
-    the table while it lives (``_WRITTEN``), so that moving an override (the workbook's
-    spending boxes) does not write the run rate out again. Not to be changed in place."""
-    memo = _WRITTEN.get(id(spending))
-    if memo is not None and memo[0]() is spending and memo[1].equals(months):
-        return memo[2]
+    the table while it lives (:func:`~cashplan.core.kept.kept`), so that moving an override
+    (the workbook's spending boxes) does not write the run rate out again. Not to be changed
+    in place."""
+    memo = kept(spending)
+    hit = memo.get("written")
+    if hit is not None and hit[0].equals(months):
+        found: tuple[pd.Series, pd.DataFrame] = hit[1]
+        return found
     currencies = spending.groupby("company")["currency"].agg(lambda c: c.mode().iloc[0])
     found = (currencies, _run_rate_rows(spending, months))
-    _WRITTEN[id(spending)] = (weakref.ref(spending), months, found)
-    weakref.finalize(spending, _WRITTEN.pop, id(spending), None)
+    memo["written"] = (months, found)
     return found
-
-
-# id(table) -> (a weak reference to it, the months, what ``_written_out`` found for them)
-_WRITTEN: dict[
-    int, tuple[weakref.ref[pd.DataFrame], pd.DatetimeIndex, tuple[pd.Series, pd.DataFrame]]
-] = {}
 
 
 def override_spending(

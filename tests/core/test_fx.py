@@ -74,7 +74,7 @@ def test_quotes_kept_per_rates_table() -> None:
     address once the first is gone) converts at its own rates."""
     import gc
 
-    from cashplan.core import fx as fx_module
+    from cashplan.core import kept as kept_module
 
     def rates(rate: float) -> pd.DataFrame:
         return pd.DataFrame(
@@ -88,8 +88,8 @@ def test_quotes_kept_per_rates_table() -> None:
         first = Fx(table, "EUR").convert([100.0], ["GBP"], day)
         again = Fx(table, "EUR").convert([100.0], ["GBP"], day)
         assert first.tolist() == again.tolist() == [pytest.approx(100.0 * rate)]
-        assert id(table) in fx_module._QUOTES
+        assert id(table) in kept_module._KEPT
         seen.append(id(table))
         del table
         gc.collect()
-        assert seen[-1] not in fx_module._QUOTES  # forgotten with its table
+        assert seen[-1] not in kept_module._KEPT  # forgotten with its table

@@ -7,6 +7,7 @@ import openpyxl
 import pandas as pd
 import pytest
 
+import cashplan.core.kept as kept_module
 from cashplan.app.analysis import Analysis, Settings
 from cashplan.forecasting.collection import Forecast, month_windows
 from cashplan.io.export import write_xlsx
@@ -166,8 +167,6 @@ def test_the_ranking_kept_beside_the_candidates_gives_the_plan_ranked_afresh(
     import dataclasses
     import gc
 
-    from cashplan.planning import plan as plan_module
-
     cands, gap = analysis.candidates, analysis.gap
     for factor, company in [(1.0, None), (0.3, None), (2.5, None), (1.0, "FR01"), (0.5, "UK01")]:
         moved = gap.assign(gap=gap["gap"] * factor)
@@ -176,10 +175,10 @@ def test_the_ranking_kept_beside_the_candidates_gives_the_plan_ranked_afresh(
         assert kept.month == fresh.month and kept.gap == fresh.gap
         pd.testing.assert_frame_equal(kept.actions, fresh.actions)
         pd.testing.assert_frame_equal(kept.invoices, fresh.invoices)
-    assert id(cands) in plan_module._RANKED
+    assert id(cands) in kept_module._KEPT
     other = dataclasses.replace(cands)
     battle_plan(other, gap)
     key = id(other)
     del other
     gc.collect()
-    assert key not in plan_module._RANKED
+    assert key not in kept_module._KEPT

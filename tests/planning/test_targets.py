@@ -143,6 +143,7 @@ def test_overrides_one_after_another_on_one_table_each_give_the_override_of_a_fr
     the table is left as it was, and what was kept goes with the table."""
     import gc
 
+    from cashplan.core import kept as kept_module
     from cashplan.planning import targets
 
     table = sample_book.spending.copy()
@@ -156,8 +157,8 @@ def test_overrides_one_after_another_on_one_table_each_give_the_override_of_a_fr
         fresh = targets.override_spending(table.copy(), overrides, "2026-10-31")
         pd.testing.assert_frame_equal(kept, fresh)
         pd.testing.assert_frame_equal(table, before)
-    assert id(table) in targets._WRITTEN
+    assert id(table) in kept_module._KEPT
     key = id(table)
     del table, kept
     gc.collect()
-    assert key not in targets._WRITTEN
+    assert key not in kept_module._KEPT

@@ -50,9 +50,9 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
     header : list of str
         The header's cells as Python's :mod:`csv` reads them.
     """
-    if not _plain(data, header):
-        return None
     quoted = b'"' in data
+    if not _plain_header(header) or (quoted and not _plain(data)):
+        return None
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
@@ -68,6 +68,8 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
         return None
     if table.column_names != header or not all(t == pa.string() for t in table.schema.types):
         return None
+    if not quoted and not _every_line_a_row(data, table.num_rows) and not _plain(data):
+        return None
     if quoted and any(pc.any(pc.match_substring(c, '"')).as_py() for c in table.columns):
         return None
     # one chunk per column, as pandas' reader gives: the analysis slows down a lot on
@@ -76,11 +78,23 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
     return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=float("nan"))}.get)
 
 
-def _plain(data: bytes, header: list[str]) -> bool:
-    """Whether the file has none of the traits that send it to pandas' reader."""
+def _plain_header(header: list[str]) -> bool:
+    """Whether the header has no repeated name, quote or line break (pandas' reader reads
+    those)."""
+    return len(set(header)) == len(header) and not any('"' in h or "\n" in h for h in header)
+
+
+def _plain(data: bytes) -> bool:
+    """Whether the file has no blank line before its last row and an even number of
+    quotes (else pandas' reader reads it)."""
     blank = data.find(b"\n\n")
     if data.startswith(b"\n") or (blank >= 0 and data[blank:].strip(b"\n")):
         return False  # a blank line before the last row (the ones at the end are harmless)
-    if len(set(header)) != len(header) or any('"' in h or "\n" in h for h in header):
-        return False
     return b'"' not in data or data.count(b'"') % 2 == 0
+
+
+def _every_line_a_row(data: bytes, rows: int) -> bool:
+    """Whether a file without quotes has no blank line at all: Arrow read a row from each
+    line but the header (it skips blank lines). One count of the line breaks, cheaper than
+    looking for two in a row; False leaves the question to :func:`_plain`."""
+    return rows + 1 == data.count(b"\n") + (not data.endswith(b"\n"))

@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cashplan.core.errors import BookError
 from cashplan.core.fx import Fx, implied_base
@@ -580,7 +582,7 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
         return None
     if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
         text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    if not text or text.isspace():  # what strip() would find, without copying the text
         cols = ", ".join(c.name for c in TABLES[table] if c.required)
         _problem(
             problems,
@@ -619,10 +621,21 @@ def _csv_raw(
     if clean is None:
         return None
     frame = clean.fillna("")
-    filled = (frame != "").any(axis=1)
-    if not filled.all():  # rows of empty cells dropped (a copy only when there are some)
+    if not _all_filled(frame):  # rows of empty cells dropped (a copy only when there are some)
+        filled = (frame != "").any(axis=1)
         frame = frame.loc[filled]
     return RawTable(table, name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
+
+
+def _all_filled(frame: pd.DataFrame) -> bool:
+    """Whether no row of ``frame`` (text, no NA) is empty: true when one Arrow column has no
+    empty cell (a length each, no cell compared); False when it cannot tell cheaply."""
+    for _, column in frame.items():
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            cells = pa.array(column, from_pandas=True)
+            if len(cells) == 0 or pc.min(pc.binary_length(cells)).as_py() > 0:
+                return True
+    return frame.empty
 
 
 def _header_cells(text: str, sep: str) -> list[str]:

@@ -60,13 +60,13 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
             parse_options=pcsv.ParseOptions(
                 delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=quoted
             ),
-            convert_options=pcsv.ConvertOptions(
-                column_types=dict.fromkeys(header, pa.string()), strings_can_be_null=False
+            convert_options=pcsv.ConvertOptions(  # large: what pandas keeps (no copy)
+                column_types=dict.fromkeys(header, pa.large_string()), strings_can_be_null=False
             ),
         )
     except (pa.ArrowInvalid, pa.ArrowNotImplementedError):
         return None
-    if table.column_names != header or not all(t == pa.string() for t in table.schema.types):
+    if table.column_names != header or not all(t == pa.large_string() for t in table.schema.types):
         return None
     if not quoted and not _every_line_a_row(data, table.num_rows) and not _plain(data):
         return None
@@ -75,7 +75,8 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
     # one chunk per column, as pandas' reader gives: the analysis slows down a lot on
     # columns of many chunks (one per block read)
     table = table.combine_chunks()
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype(na_value=float("nan"))}.get)
+    text = pd.StringDtype(na_value=float("nan"))
+    return table.to_pandas(types_mapper={pa.large_string(): text, pa.string(): text}.get)
 
 
 def _plain_header(header: list[str]) -> bool:

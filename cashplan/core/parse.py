@@ -187,9 +187,36 @@ def _arrow_text(raw: pd.Series) -> bool:
 
 
 def _text(raw: pd.Series) -> pd.Series:
+    if _arrow_text(raw) and _stripped(raw):  # a million ids: no stripped copy to make
+        return raw
     if ptypes.is_string_dtype(raw) or raw.dtype == object:
         return raw.fillna("").astype(str).str.strip()
     return raw.astype(str).where(raw.notna(), "")
+
+
+def _stripped(raw: pd.Series) -> bool:
+    """Whether an Arrow text column has no missing cell and no white space at a cell's ends:
+    each cell's first and last bytes are printable ASCII other than the space (any other
+    white space starts with a byte below ``!`` or over ``~``, and ends with one)."""
+    cells = pa.array(raw, from_pandas=True)
+    for chunk in cells.chunks if isinstance(cells, pa.ChunkedArray) else [cells]:
+        if chunk.null_count:
+            return False
+        chunk = chunk.cast(pa.large_string())
+        _, offsets, data = chunk.buffers()
+        if data is None:
+            continue  # only empty cells
+        bounds = np.frombuffer(offsets, dtype=np.int64)[
+            chunk.offset : chunk.offset + len(chunk) + 1
+        ]
+        starts, ends = bounds[:-1], bounds[1:]
+        filled = ends > starts
+        edges = np.frombuffer(data, dtype=np.uint8)[
+            np.concatenate([starts[filled], ends[filled] - 1])
+        ]
+        if ((edges < 0x21) | (edges > 0x7E)).any():
+            return False
+    return True
 
 
 _Parsed = tuple[pd.Series, pd.Series, str | pd.Series, str | pd.Series]

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -316,3 +317,27 @@ def test_numbers_and_dates_in_other_digits_are_refused_with_their_line(book_dir)
         [4, "amount", "١٢.٥", "not a number"],
     ]
     assert found["fix"].str.startswith("write ").all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.text(st.characters(max_codepoint=0x3100), max_size=8)
+        | st.sampled_from(["F1", " F1", "F1\t", "\u00a0F1", "F1\u3000", "é", "", "\x85x", "x\x1c"]),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_text_already_stripped_is_kept_as_it_is_and_other_text_is_stripped(cells, chunked):
+    """A column of ids without white space at their ends is not copied (issue 18)."""
+    from cashplan.core.parse import _text
+
+    raw = pd.Series(cells, dtype="str")
+    if chunked and len(cells) > 1:  # as a Parquet file gives it: a chunk per row group
+        half = len(cells) // 2
+        array = pa.chunked_array([pa.array(cells[:half]), pa.array(cells[half:])])
+        raw = pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="str")
+    expected = raw.fillna("").astype(str).str.strip()  # what it did before
+    got = _text(raw)
+    assert got.tolist() == expected.tolist()
+    assert got.dtype == raw.dtype

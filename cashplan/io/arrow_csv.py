@@ -35,10 +35,10 @@ import pyarrow.csv as pcsv
 __all__ = ["read_cells"]
 
 _BLOCK = 1 << 30
-"""The largest block Arrow parses at once. A file up to it is one block: its columns come in
-one chunk, with no copy to join chunks (parsing 4 MB blocks on both cores, then joining
-them, cost twice the time on a 1M-invoice file, most of it the kernel clearing the fresh
-memory of the copies)."""
+"""The largest block Arrow parses at once. A file below it is one block, read on one thread:
+its columns come in one chunk, with no copy to join chunks and no fresh memory for other
+threads (parsing 4 MB blocks on both cores, then joining them, cost twice the time on a
+1M-invoice file at load 3, most of it the kernel clearing the memory of the copies)."""
 
 
 def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
@@ -60,7 +60,7 @@ def read_cells(data: bytes, sep: str, header: list[str]) -> pd.DataFrame | None:
     try:
         table = pcsv.read_csv(
             pa.py_buffer(data),
-            read_options=pcsv.ReadOptions(use_threads=True, block_size=min(len(data) + 1, _BLOCK)),
+            read_options=pcsv.ReadOptions(use_threads=len(data) >= _BLOCK, block_size=_BLOCK),
             parse_options=pcsv.ParseOptions(
                 delimiter=sep, quote_char='"', double_quote=True, newlines_in_values=quoted
             ),

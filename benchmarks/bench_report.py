@@ -9,10 +9,14 @@ Books are generated once (deterministic seed) into ``benchmarks/.books/`` (git-i
 For each book, one fresh process runs the phases one after the other, as the report's
 kernel does: ``read`` (read and validate the book), ``analysis`` (every figure the report
 shows: tables, battle plan, reminders), ``outputs`` (``write_outputs``: the CSVs,
-``battle-plan.xlsx`` and the reminders); its resident memory is sampled every 20 ms and
-each phase's peak printed. Then ``cashplan report`` itself runs as a child process (what a
-user waits for: job, kernel start, notebook, HTML export), with the peak memory of its
-largest process, and ``html`` times the HTML export of the notebook it wrote.
+``battle-plan.xlsx`` and the reminders, rendered again as the report's notebook renders
+them, once, there); its resident memory is sampled every 20 ms and
+each phase's peak printed, with its CPU time (all threads: steadier than the wall time
+when other processes share the cores) and the part of it spent in the kernel ("sys": file
+creation and fresh memory, which swing most on a shared machine). Then ``cashplan
+report`` itself runs as a child process (what a user waits for: job, kernel start,
+notebook, HTML export), with the peak memory of its largest process and the CPU time of
+the processes it waited for, and ``html`` times the HTML export of the notebook it wrote.
 
 The compiled loops are warmed first (a run on a small book), so the figures are those of a
 warm machine; the first report after an install adds their compilation (see the README).
@@ -77,37 +81,47 @@ def _rss() -> int:
         return int(handle.read().split()[1]) * _PAGE
 
 
-def phases(book: str, out: str) -> dict[str, tuple[float, int]]:
-    """Read, analysis and outputs in this process: seconds and peak bytes of each."""
+def phases(book: str, out: str) -> dict[str, tuple[float, float, float, int]]:
+    """Read, analysis and outputs in this process: seconds, CPU and kernel CPU seconds and
+    peak bytes of each."""
     from cashplan.app.analysis import Analysis, Settings
     from cashplan.app.outputs import report_tables, write_outputs
     from cashplan.io.book import read_book
 
-    result: dict[str, tuple[float, int]] = {}
-    start = time.perf_counter()
+    result: dict[str, tuple[float, float, float, int]] = {}
+    start, cpu = time.perf_counter(), os.times()
     with Peak() as peak:
         data = read_book(book)
-    result["read"] = (time.perf_counter() - start, peak.peak)
-    start = time.perf_counter()
+    result["read"] = (*_since(start, cpu), peak.peak)
+    start, cpu = time.perf_counter(), os.times()
     with Peak() as peak:
         a = Analysis(data, Settings(as_of=AS_OF))
         report_tables(a)
         _ = a.plan, a.position, a.runway, a.kpis
         a.reminders()
-    result["analysis"] = (time.perf_counter() - start, peak.peak)
-    start = time.perf_counter()
+    result["analysis"] = (*_since(start, cpu), peak.peak)
+    start, cpu = time.perf_counter(), os.times()
     with Peak() as peak:
         write_outputs(a, out)
-    result["outputs"] = (time.perf_counter() - start, peak.peak)
+    result["outputs"] = (*_since(start, cpu), peak.peak)
     return result
 
 
-def cli(book: Path, out: Path) -> tuple[float, int]:
-    """``cashplan report`` as a user runs it: seconds, and the peak of its largest process."""
+def _since(start: float, cpu: os.times_result) -> tuple[float, float, float]:
+    """Seconds, CPU seconds (user + sys) and sys seconds since ``start`` and ``cpu``."""
+    now = os.times()
+    system = now.system - cpu.system
+    return time.perf_counter() - start, now.user - cpu.user + system, system
+
+
+def cli(book: Path, out: Path) -> tuple[float, float, float, int]:
+    """``cashplan report`` as a user runs it: seconds, CPU seconds of the processes it waited
+    for (its kernel too), and the peak of its largest process."""
     code = (
         "import resource, subprocess, sys\n"
         "subprocess.run(sys.argv[1:], check=True, stdout=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
+        "u = resource.getrusage(resource.RUSAGE_CHILDREN)\n"
+        "print(u.ru_utime + u.ru_stime, u.ru_stime, u.ru_maxrss)\n"
     )
     command = [sys.executable, "-m", "cashplan", "report", str(book), "--as-of", AS_OF]
     start = time.perf_counter()
@@ -117,18 +131,19 @@ def cli(book: Path, out: Path) -> tuple[float, int]:
         capture_output=True,
         text=True,
     )
-    return time.perf_counter() - start, int(done.stdout.split()[-1]) * 1024  # KiB on Linux
+    cpu, system, peak = done.stdout.split()[-3:]
+    return time.perf_counter() - start, float(cpu), float(system), int(peak) * 1024  # KiB
 
 
-def html(notebook: Path) -> float:
+def html(notebook: Path) -> tuple[float, float, float]:
     from cashplan.app.report import to_html
 
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), os.times()
     to_html(notebook)
-    return time.perf_counter() - start
+    return _since(start, cpu)
 
 
-def run(n: int, fmt: str) -> list[tuple[str, float, int]]:
+def run(n: int, fmt: str) -> list[tuple[str, float, float, float, int]]:
     book = book_folder(n, fmt)
     with tempfile.TemporaryDirectory() as tmp:
         inner = subprocess.run(
@@ -137,10 +152,10 @@ def run(n: int, fmt: str) -> list[tuple[str, float, int]]:
             capture_output=True,
             text=True,
         )
-        rows = [(name, t, m) for name, (t, m) in json.loads(inner.stdout.splitlines()[-1]).items()]
-        seconds, peak = cli(book, Path(tmp) / "report")
-        rows.append(("cashplan report", seconds, peak))
-        rows.append(("  of which html", html(Path(tmp) / "report" / "report.ipynb"), 0))
+        found = json.loads(inner.stdout.splitlines()[-1])
+        rows = [(name, t, c, k, m) for name, (t, c, k, m) in found.items()]
+        rows.append(("cashplan report", *cli(book, Path(tmp) / "report")))
+        rows.append(("  of which html", *html(Path(tmp) / "report" / "report.ipynb"), 0))
     return rows
 
 
@@ -154,12 +169,14 @@ def main() -> None:
         print(json.dumps(phases(*args.phases)))
         return
     phases(str(book_folder(20_000, "parquet")), tempfile.mkdtemp())  # compile the loops
-    print(f"{'invoices':>10} {'format':>8} {'phase':<18} {'seconds':>8} {'peak GB':>8}")
+    head = f"{'invoices':>10} {'format':>8} {'phase':<18} {'seconds':>8} {'CPU s':>8}"
+    print(f"{head} {'of it sys':>9} {'peak GB':>8}")
     for n in args.sizes:
         for fmt in args.formats:
-            for name, seconds, peak in run(n, fmt):
+            for name, seconds, cpu, system, peak in run(n, fmt):
                 gb = f"{peak / 1e9:8.2f}" if peak else f"{'':8}"
-                print(f"{n:>10,} {fmt:>8} {name:<18} {seconds:8.1f} {gb}", flush=True)
+                line = f"{n:>10,} {fmt:>8} {name:<18} {seconds:8.2f} {cpu:8.2f} {system:9.2f}"
+                print(f"{line} {gb}", flush=True)
     print(f"(this process: peak {resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1e6:.2f} GB)")
 
 

@@ -31,6 +31,7 @@ import hashlib
 import json
 import re
 import unicodedata
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pandas as pd
@@ -155,19 +156,27 @@ def report_tables(a: Analysis) -> dict[str, pd.DataFrame]:
 def write_outputs(a: Analysis, folder: str | Path, template_dir: str | None = None) -> list[Path]:
     """Write the tables as CSV, ``battle-plan.xlsx`` and ``reminders/*.txt`` into ``folder``.
 
-    Returns the paths written.
+    Returns the paths written: the tables', the workbook, then the reminders'. The
+    reminders are written by a second thread while the tables are; an error in either
+    is raised once both have stopped.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     tables = report_tables(a)
-    written = [
-        write_csv(frame, inside(folder, folder / f"{name}.csv")) for name, frame in tables.items()
-    ]
-    actions = tables["actions"]
-    sheets = {"All actions": actions}
-    sheets.update({str(owner): rows for owner, rows in actions.groupby("owner", sort=True)})
-    written.append(write_xlsx(sheets, inside(folder, folder / "battle-plan.xlsx")))
-    written += write_reminders(a.reminders(template_dir=template_dir), folder)
+    drafts = a.reminders(template_dir=template_dir)
+    # the reminders' thousands of files are made by the file system (a call that lets go of
+    # the interpreter): in a thread, while this one writes the tables and the workbook
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        reminders = pool.submit(write_reminders, drafts, folder)
+        written = [
+            write_csv(frame, inside(folder, folder / f"{name}.csv"))
+            for name, frame in tables.items()
+        ]
+        actions = tables["actions"]
+        sheets = {"All actions": actions}
+        sheets.update({str(owner): rows for owner, rows in actions.groupby("owner", sort=True)})
+        written.append(write_xlsx(sheets, inside(folder, folder / "battle-plan.xlsx")))
+        written += reminders.result()
     return written
 
 
@@ -209,14 +218,16 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
     where = inside(folder, folder / "reminders")
     where.mkdir(parents=True, exist_ok=True)
     keys = drafts[["company", "customer_id", "language"]].astype(str)
-    # a name per customer and a slug per language, each computed once (not once per draft)
-    pairs = dict.fromkeys(zip(keys["company"], keys["customer_id"], strict=True))
+    # plain lists (iterating Arrow text cell by cell costs more than the names); a name per
+    # customer and a slug per language, each computed once (not once per draft)
+    companies, customers, languages = (keys[k].tolist() for k in keys.columns)
+    pairs = dict.fromkeys(zip(companies, customers, strict=True))
     stems = {pair: safe_name(*pair) for pair in pairs}
-    slugs = {language: _slug(language) for language in keys["language"].unique()}
+    slugs = {language: _slug(language) for language in set(languages)}
     names = pd.Series(
         [
             f"{stems[company, customer]}.{slugs[language]}.txt"
-            for company, customer, language in keys.itertuples(index=False, name=None)
+            for company, customer, language in zip(companies, customers, languages, strict=True)
         ],
         index=drafts.index,
         dtype=object,
@@ -231,7 +242,11 @@ def write_reminders(drafts: pd.DataFrame, folder: str | Path) -> list[Path]:
     texts = {
         name: f"To: {one_line(contact)}\nSubject: {one_line(subject)}\n\n{body}"
         for name, contact, subject, body in zip(
-            names, drafts["contact"], drafts["subject"], drafts["body"], strict=True
+            names.tolist(),
+            drafts["contact"].tolist(),
+            drafts["subject"].tolist(),
+            drafts["body"].tolist(),
+            strict=True,
         )
     }
     return write_texts(where, texts)  # plain names in a folder checked inside: no way out

@@ -172,5 +172,7 @@ def _typed(col: Collector, reporting_currency: str) -> pd.DataFrame | None:
             fill = "" if c.kind in ("text", "currency") else False if c.kind == "bool" else None
             typed[c.name] = pd.Series(fill, index=typed.index, dtype=dtypes[c.name])
         if c.name in defaults:
-            typed[c.name] = typed[c.name].where(typed[c.name] != "", defaults[c.name])
+            given = typed[c.name] != ""
+            if not given.all():  # a copy of a million cells only when one is empty
+                typed[c.name] = typed[c.name].where(given, defaults[c.name])
     return typed[[c.name for c in spec]]

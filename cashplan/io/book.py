@@ -31,6 +31,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from cashplan.core.errors import BookError
 from cashplan.core.fx import Fx, implied_base
@@ -567,20 +569,31 @@ def decode(data: bytes, fallback: str = "cp1252", file: str = "") -> tuple[str, 
 
 
 _LINE = re.compile(r"[^\n]*\n|[^\n]+")
+_LINE_BYTES = re.compile(rb"[^\n]*\n|[^\n]+")
+
+
+_BLANK = re.compile(rb"[\t\n\x0b\x0c\r\x1c-\x1f ]*")  # the ASCII characters str.isspace() takes
 
 
 def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawTable | None:
     data = file.read_bytes()
-    try:
-        text, utf8 = decode(data, file=file.name)
-    except BookError as err:
-        problems.extend(
-            {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
-        )
-        return None
-    if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
-    if not text.strip():
+    text: str | None = None
+    utf8 = True
+    if data.isascii():  # UTF-8 already: its text is made only if pandas' reader needs it
+        data = _utf8_lines(data, "", utf8=True)
+        empty = _BLANK.fullmatch(data) is not None
+    else:
+        try:
+            text, utf8 = decode(data, file=file.name)
+        except BookError as err:
+            problems.extend(
+                {str(k): v for k, v in row.items()} for row in err.problems.to_dict("records")
+            )
+            return None
+        if "\r" in text:  # Windows (CR LF) and old Mac (CR) line endings, also inside quotes
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        empty = not text or text.isspace()  # what strip() would find, without a copy
+    if empty:
         cols = ", ".join(c.name for c in TABLES[table] if c.required)
         _problem(
             problems,
@@ -595,7 +608,7 @@ def _read_csv(table: str, file: Path, problems: list[dict[str, object]]) -> RawT
 def _csv_raw(
     table: str,
     name: str,
-    text: str,
+    text: str | None,
     problems: list[dict[str, object]],
     data: bytes | None = None,
     utf8: bool = True,
@@ -603,31 +616,51 @@ def _csv_raw(
     """The raw table of a CSV's text (line endings already ``\\n``), separator from its header.
 
     ``data``: the file's bytes when ``text`` is the whole file (``utf8``: it was UTF-8), so
-    that Arrow's reader takes them without encoding the text again."""
-    header = _first_record(text)
+    that Arrow's reader takes them without encoding the text again. ``text`` None: ``data``
+    is ASCII with ``\\n`` line endings, decoded only where pandas' reader needs it."""
+    if text is None:
+        assert data is not None
+        raw = data
+        header = _first_record(data[: 1 << 16].decode("ascii"))
+    else:
+        raw = text.encode("utf-8") if data is None else _utf8_lines(data, text, utf8)
+        header = _first_record(text)
     counts = {sep: header.count(sep) for sep in (";", ",", "\t")}
     sep = max(counts, key=lambda s: counts[s])
     dialect: Dialect = FRENCH if sep == ";" else STANDARD
-    header_cells = _header_cells(text, sep)
-    raw = text.encode("utf-8") if data is None else _utf8_lines(data, text, utf8)
+    header_cells = _header_cells(text if text is not None else raw, sep)
     frame = read_cells(raw, sep, header_cells)
     if frame is None:  # a file Arrow's reader could read otherwise: pandas' exact reading
-        frame = _pandas_cells(text, sep, name, problems)
+        frame = _pandas_cells(raw.decode("ascii") if text is None else text, sep, name, problems)
         if frame is None:
             return None
     clean = _clean_header(frame, name, problems, names=header_cells)
     if clean is None:
         return None
     frame = clean.fillna("")
-    filled = (frame != "").any(axis=1)
-    if not filled.all():  # rows of empty cells dropped (a copy only when there are some)
+    if not _all_filled(frame):  # rows of empty cells dropped (a copy only when there are some)
+        filled = (frame != "").any(axis=1)
         frame = frame.loc[filled]
     return RawTable(table, name, frame, pd.Series(frame.index + 2, index=frame.index), dialect)
 
 
-def _header_cells(text: str, sep: str) -> list[str]:
+def _all_filled(frame: pd.DataFrame) -> bool:
+    """Whether no row of ``frame`` (text, no NA) is empty: true when one Arrow column has no
+    empty cell (a length each, no cell compared); False when it cannot tell cheaply."""
+    for _, column in frame.items():
+        if isinstance(column.dtype, pd.StringDtype) and column.dtype.storage == "pyarrow":
+            cells = pa.array(column, from_pandas=True)
+            if len(cells) == 0 or pc.min(pc.binary_length(cells)).as_py() > 0:
+                return True
+    return frame.empty
+
+
+def _header_cells(text: str | bytes, sep: str) -> list[str]:
     """The header's cells as :mod:`csv` reads them (quoted line breaks too); the lines are
-    cut lazily, so a large file is not copied."""
+    cut (and ASCII bytes decoded) lazily, so a large file is not copied."""
+    if isinstance(text, bytes):
+        lines = (m.group().decode("ascii") for m in _LINE_BYTES.finditer(text))
+        return next(csv.reader(lines, delimiter=sep))
     return next(csv.reader((m.group() for m in _LINE.finditer(text)), delimiter=sep))
 
 

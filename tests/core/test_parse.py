@@ -6,6 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -239,3 +240,104 @@ def test_a_few_cells_read_one_by_one_as_the_column_reads_them(cells, kind, diale
         pd.testing.assert_series_equal(few, values)
     many = pd.Series(cells * (FEW + 1), dtype="str")
     assert is_empty(raw).tolist() == is_empty(many).tolist()[: len(cells)]
+
+
+# --- a large column is parsed once per distinct cell (issue 18) ----------------------------
+
+_TRICKY = {
+    "date": ["2026-01-10", " 2026-01-10 ", "2026-02-30", "0000-01-01", "1969-12-31",
+             "2101-01-01", "03/04/2026", "3/4/2026", "31/12/2026", "2026-01-10 00:00",
+             "2026-01-10T00:00:00.000", "2026-1-10", "x", "", None, "٢٠٢٦-٠١-١٠"],
+    "decimal": ["12.5", "1 234,56", "1,234.56", "-0", "+1", ".5", "5.", "1e5", "inf", "nan",
+                "99999999999999", "", None, " 7 ", "1,5", "１２", "1" * 400],
+    "int": ["30", "30.0", "30.5", "-1", "", None, "x", "1e2", "45,0"],
+    "bool": ["true", "False", "1", "0.0", "oui", "Non", "", None, "maybe", "YES", "1.00"],
+    "currency": ["EUR", "eur", " gbp ", "EURO", "", None, "€", "US$", "ÉUR"],
+    "month": ["2026-10", "2026-10-01", "2026-13", "2026-10-02", "", None, "10/2026", "0000-01"],
+}  # fmt: skip
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    kind=st.sampled_from(sorted(_TRICKY)),
+    french=st.booleans(),
+    cells=st.data(),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_a_large_column_read_by_its_distinct_cells_reads_as_row_by_row(kind, french, cells, seed):
+    from cashplan.core.parse import DISTINCT_FROM, _distinct_cells, _parse_rows
+
+    pool = cells.draw(
+        st.lists(
+            st.sampled_from(_TRICKY[kind]) | st.text("0123456789-/., eEtrufals", max_size=12),
+            min_size=1,
+            max_size=30,
+        )
+    )
+    rng = np.random.default_rng(seed)
+    rows = [pool[i] for i in rng.integers(0, len(pool), DISTINCT_FROM + 7)]
+    raw = pd.Series(rows, dtype="str", index=np.arange(len(rows)) * 3 + 5)  # labels != positions
+    dialect = FRENCH if french else STANDARD
+    assert _distinct_cells(raw) is not None  # the by-value path is the one tested
+    values, bad = parse_column(raw, kind, dialect)
+    expected_values, expected_bad = _parse_rows(raw, kind, dialect)
+    pd.testing.assert_series_equal(values, expected_values, check_names=False)
+    pd.testing.assert_frame_equal(bad, expected_bad)
+
+
+def test_a_column_of_mostly_distinct_cells_is_read_row_by_row():
+    from cashplan.core.parse import DISTINCT_FROM, _distinct_cells
+
+    many = pd.Series([f"{i}.5" for i in range(DISTINCT_FROM)], dtype="str")
+    assert _distinct_cells(many) is None
+    assert _distinct_cells(pd.Series(["1.5"] * 10, dtype="str")) is None  # small
+    assert _distinct_cells(pd.Series(["1.5"] * DISTINCT_FROM, dtype=object)) is None
+
+
+def test_empty_arrow_cells_are_the_ones_strip_leaves_empty():
+    # every code point alone, and a few mixes: Arrow's test and str.strip() agree
+    chars = [chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000]
+    text = pd.Series([*chars, "", None, " \u00a0\u3000", " a ", "\t\n"], dtype="str")
+    assert is_empty(text).tolist() == is_empty(text.astype(object)).tolist()
+
+
+def test_numbers_and_dates_in_other_digits_are_refused_with_their_line(book_dir):
+    # Arabic-Indic and full-width digits: an amount was read as empty without a word, a
+    # date stopped the reading with a traceback
+    text = (
+        HEADER + "\n"
+        "F1,C1,2026-01-10,2026-02-09,１２\n"
+        "F2,C1,٢٠٢٦-٠١-١٠,2026-02-09,10\n"
+        "F3,C1,2026-01-10,2026-02-09,١٢.٥\n"
+    )
+    found = problems(book_dir(invoices=text))
+    assert found[["line", "column", "value", "problem"]].values.tolist() == [
+        [2, "amount", "１２", "not a number"],
+        [3, "issue_date", "٢٠٢٦-٠١-١٠", "not a date"],
+        [4, "amount", "١٢.٥", "not a number"],
+    ]
+    assert found["fix"].str.startswith("write ").all()
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(
+        st.text(st.characters(max_codepoint=0x3100), max_size=8)
+        | st.sampled_from(["F1", " F1", "F1\t", "\u00a0F1", "F1\u3000", "é", "", "\x85x", "x\x1c"]),
+        max_size=12,
+    ),
+    st.booleans(),
+)
+def test_text_already_stripped_is_kept_as_it_is_and_other_text_is_stripped(cells, chunked):
+    """A column of ids without white space at their ends is not copied (issue 18)."""
+    from cashplan.core.parse import _text
+
+    raw = pd.Series(cells, dtype="str")
+    if chunked and len(cells) > 1:  # as a Parquet file gives it: a chunk per row group
+        half = len(cells) // 2
+        array = pa.chunked_array([pa.array(cells[:half]), pa.array(cells[half:])])
+        raw = pd.Series(pd.arrays.ArrowStringArray(array.cast(pa.large_string())), dtype="str")
+    expected = raw.fillna("").astype(str).str.strip()  # what it did before
+    got = _text(raw)
+    assert got.tolist() == expected.tolist()
+    assert got.dtype == raw.dtype

@@ -8,6 +8,8 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from cashplan import Book, BookError, read_book
 from cashplan.core.problems import Collector, RawTable
@@ -420,3 +422,67 @@ def test_a_settled_invoice_with_an_open_amount_shows_its_paid_date(book_dir):
     found = problems(book_dir(invoices=text))
     assert found[["line", "column", "value"]].values.tolist() == [[3, "paid_date", "2026-02-03"]]
     assert found.loc[0, "problem"] == "paid_date says settled but open_amount is not 0"
+
+
+# --- the checks of a million rows, cheaper (issue 18): same problems ----------------------
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    cells=st.lists(
+        st.text(st.characters(max_codepoint=0x3000), max_size=40)
+        | st.sampled_from(["F/1", "F\\1", "F\t1", "é" * 13, "x" * 26, "A\x7f", "A\x0b"]),
+        max_size=12,
+    ),
+    is_id=st.booleans(),
+)
+def test_text_found_plain_by_its_bytes_holds_nothing_the_rules_refuse(cells, is_id):
+    from cashplan.core.rules import _ID_BAD, _SHEET_BAD, ID_LIMIT, _plain_text
+
+    s = pd.Series(cells, dtype="str")
+    if is_id:
+        suspect = s.str.contains(_ID_BAD, regex=True) | (s.str.len() > ID_LIMIT // 4)
+    else:
+        suspect = s.str.contains(_SHEET_BAD, regex=True)
+    if _plain_text(s, is_id):
+        assert not suspect.any()
+    elif not is_id:  # free text: the byte test is exact
+        assert suspect.any()
+
+
+def test_each_currency_without_a_rate_is_named_once_and_early_rows_at_their_earliest_date():
+    inv = pd.DataFrame(
+        {
+            "invoice_id": [f"F{i}" for i in range(1, 8)],
+            "customer_id": ["C1"] * 7,
+            "issue_date": [
+                "2026-01-10",
+                "2026-01-11",
+                "2025-12-01",
+                "2026-01-12",
+                "2026-01-13",
+                "2025-11-20",
+                "2026-02-01",
+            ],
+            "due_date": ["2026-03-10"] * 7,
+            "amount": ["10"] * 7,
+            "currency": ["EUR", "usd", "GBP", "USD", "CHF", "GBP", "GBP"],
+            "paid_date": ["", "", "", "", "", "", "2025-10-01"],  # paid before its rates
+        }
+    )
+    fx = pd.DataFrame({"date": ["2026-01-01"], "currency": ["GBP"], "rate": ["1.15"]})
+    raws = {
+        "invoices": RawTable.from_frame("invoices", inv),
+        "fx_rates": RawTable.from_frame("fx_rates", fx),
+    }
+    found = validate_tables(raws, "EUR")[1]
+    assert found[["line", "column", "value", "problem"]].values.tolist() == [
+        [3, "currency", "usd", "currency 'USD' has no FX rate into EUR"],
+        [6, "currency", "CHF", "currency 'CHF' has no FX rate into EUR"],
+        [
+            8,
+            "issue_date",
+            "2026-02-01",
+            "no FX rate for GBP on 2025-10-01 (first rate on 2026-01-01)",
+        ],
+    ]

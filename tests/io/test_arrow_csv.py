@@ -118,3 +118,29 @@ def test_text_columns_come_in_one_chunk_as_with_pandas_reader(monkeypatch):
     frame = read_cells(data, ",", HEADER.split(","))
     assert frame is not None and len(frame) == 200
     assert {frame[c].array._pa_array.num_chunks for c in frame} == {1}
+
+
+_BOM = b"\xef\xbb\xbf"
+ASCII_FILES = {
+    **{n: f.removeprefix(_BOM) for n, f in FILES.items() if f.removeprefix(_BOM).isascii()},
+    "blank only": b" \t\x1c\r\n\n",
+    "header quote never closed": f'invoice_id,"customer_id\nF1,C1,{ROW},10\n'.encode(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ASCII_FILES))
+def test_an_ascii_file_reads_as_the_same_file_decoded_first(name, book_dir, tmp_path):
+    """An ASCII file is read from its bytes, its text made only for pandas' reader (issue
+    18); the same file behind a UTF-8 BOM is decoded first: the same tables and problems."""
+    data = ASCII_FILES[name]
+    plain, plain_problems = _read(book_dir(invoices=data))
+    book_dir(invoices=_BOM + data)
+    decoded, decoded_problems = _read(tmp_path / "book")
+    assert plain.keys() == decoded.keys()
+    for table in plain:
+        pd.testing.assert_frame_equal(plain[table], decoded[table])
+    if decoded_problems is None:
+        assert plain_problems is None
+    else:
+        assert plain_problems is not None
+        pd.testing.assert_frame_equal(plain_problems, decoded_problems)

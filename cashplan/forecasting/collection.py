@@ -56,6 +56,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
+from cashplan.core.kept import kept
 from cashplan.core.fx import Fx
 from cashplan.fast.arrays import LedgerArrays, arrays_for, customer_numbers, day_number
 from cashplan.fast.delays import conditional, delay_cdfs
@@ -397,7 +398,8 @@ as of 2026-10-31, open invoices: 1)
             mass[rows], basis[rows] = r_mass, r_basis
             for k in dates:
                 dates[k][rows] = r_dates[k]
-        return self._forecast(mass, dates, basis, dispute_policy)
+        # the dispute table depends on the open book and the policy alone: previous's
+        return self._forecast(mass, dates, basis, dispute_policy, previous.disputes)
 
     def _grid(self) -> tuple[pd.DataFrame, ...]:
         """The report's buckets, the month windows and the fine intervals cut by both
@@ -455,14 +457,18 @@ as of 2026-10-31, open invoices: 1)
         dates: dict[str, np.ndarray],
         basis: np.ndarray,
         dispute_policy: str,
+        disputes: pd.DataFrame | None = None,
     ) -> Forecast:
-        """The forecast of the open book from every item's fine mass, dates and basis."""
+        """The forecast of the open book from every item's fine mass, dates and basis
+        (``disputes``: the dispute table under ``dispute_policy`` when known)."""
         items, c = self.items_, self.item_customer_
         buckets, windows, fine = self._grid()
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))
-        disputed = items["disputed"].to_numpy()
-        policies = applied_policies(dispute_policy, self.settled_disputes_)
+        if disputes is None:
+            policies = applied_policies(dispute_policy, self.settled_disputes_)
+            disputed = items["disputed"].to_numpy()
+            disputes = _dispute_table(items, disputed, policies, self.settled_disputes_)
         out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
         for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
             out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
@@ -476,7 +482,7 @@ as of 2026-10-31, open invoices: 1)
             by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
             windows,
             month_mass,
-            _dispute_table(items, disputed, policies, self.settled_disputes_),
+            disputes,
             mass,
         )
 
@@ -719,6 +725,20 @@ def _dispute_table(
     return table.astype({"open_disputed": "int64", "settled_disputes": "int64"})
 
 
+def _bucket_rows(buckets: pd.DataFrame, names: tuple[str, ...]) -> dict[str, pd.Series]:
+    """The columns ``company`` (each of ``names``, then ``ALL``) and ``buckets``' own, a row
+    per company and bucket: the same at every forecast of a fitted open book, so kept beside
+    its ``buckets`` (:func:`~cashplan.core.kept.kept`; pandas copies on write)."""
+    memo = kept(buckets)
+    found = memo.get(("rows", names))
+    if found is None:
+        n = len(names) + 1
+        rows = buckets.take(np.tile(np.arange(len(buckets)), n)).reset_index(drop=True)
+        labels = pd.Series([*names, "ALL"]).repeat(len(buckets)).reset_index(drop=True)
+        found = memo["rows", names] = {"company": labels, **{c: rows[c] for c in buckets.columns}}
+    return found
+
+
 def _bucket_table(
     items: pd.DataFrame,
     codes: np.ndarray,
@@ -752,8 +772,6 @@ def _bucket_table(
     t, a, m = (np.concatenate(x) for x in zip(*sums, strict=True))
     sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
     # one frame built at once (a frame per company joined: several times slower)
-    rows = buckets.take(np.tile(np.arange(len(buckets)), len(sums))).reset_index(drop=True)
-    labels = pd.Series([*names.tolist(), "ALL"]).repeat(len(buckets)).reset_index(drop=True)
-    columns: dict[str, Any] = {"company": labels, **{c: rows[c] for c in buckets.columns}}
+    columns = dict(_bucket_rows(buckets, tuple(names.tolist())))
     columns |= {"expected": m, "p10": np.clip(m - _Z90 * sigma, 0, None), "p90": m + _Z90 * sigma}
     return pd.DataFrame(columns | {"sd": sigma})

@@ -57,3 +57,33 @@ def test_lookup_matches_a_merge_found_or_not(rows, table_rows):
     if len(frame) and want["v"].notna().all():
         want = want.astype({"v": table["v"].dtype})
     pd.testing.assert_frame_equal(got, want, check_dtype=len(frame) > 0)
+
+
+_KEY = st.sampled_from(["A", "B", "x", None])
+
+
+@settings(max_examples=80, deadline=None)
+@given(
+    st.lists(st.tuples(_KEY, _KEY, _KEY), max_size=10),
+    st.lists(st.tuples(_KEY, _KEY, _KEY), max_size=10),
+    st.integers(1, 3),
+)
+def test_few_rows_are_joined_as_the_hashed_keys_join_them(rows, table_rows, n_keys):
+    # the small frames' path (each key found among the table's values) against the hash join
+    # of both frames' keys: the same first row, missing keys matching missing keys
+    import pytest
+
+    keys = ["a", "b", "c"][:n_keys]
+    frame = pd.DataFrame(rows, columns=["a", "b", "c"], dtype="str")
+    table = pd.DataFrame(table_rows, columns=["a", "b", "c"], dtype="str").assign(
+        v=np.arange(len(table_rows))
+    )
+    assert len(frame) < _fast._FEW  # the small path
+    few = _fast.key_positions(frame, table, keys)
+    few_lookup = _fast.lookup(frame, table, keys, ["v"])
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(_fast, "_FEW", 0)  # the hash join
+        hashed = _fast.key_positions(frame, table, keys)
+        hashed_lookup = _fast.lookup(frame, table, keys, ["v"])
+    assert few.dtype == np.int64 and few.tolist() == hashed.tolist()
+    pd.testing.assert_frame_equal(few_lookup, hashed_lookup, check_exact=True)

@@ -418,7 +418,7 @@ def test_update_forecasts_again_the_customers_named_and_gives_what_predict_gives
     named["customer_id"] = [a["customer_id"], b["customer_id"]]
     fresh = model.predict(promises, adjustments, None, "long_delay")
     updated = model.update(before, named, promises, adjustments, None, "long_delay")
-    for field in ("invoices", "buckets", "months", "month_windows"):
+    for field in ("invoices", "buckets", "months", "month_windows", "disputes"):
         pd.testing.assert_frame_equal(getattr(updated, field), getattr(fresh, field), obj=field)
     np.testing.assert_array_equal(updated.month_mass, fresh.month_mass)
     np.testing.assert_array_equal(updated.fine_mass, fresh.fine_mass)

@@ -56,8 +56,8 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
-from cashplan.core.kept import kept
 from cashplan.core.fx import Fx
+from cashplan.core.kept import kept
 from cashplan.fast.arrays import LedgerArrays, arrays_for, customer_numbers, day_number
 from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import isin, text_from_codes

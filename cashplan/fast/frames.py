@@ -32,6 +32,7 @@ __all__ = [
     "key_positions",
     "lookup",
     "pair_codes",
+    "rows_at",
     "text_from_codes",
 ]
 
@@ -160,7 +161,19 @@ def lookup(
     >>> lookup(frame, table, ["c", "k"], ["v"])["v"].tolist()
     [1.0, nan, 2.0]
     """
-    at = key_positions(frame, table, keys)
+    return rows_at(table, key_positions(frame, table, keys), columns)
+
+
+def rows_at(table: pd.DataFrame, at: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``table``'s rows at positions ``at`` (-1: a row of NaN), as
+    :func:`lookup` gives them: the types kept when every row is found, as ``reindex`` does.
+
+    >>> table = pd.DataFrame({"v": [1, 2]}, index=[5, 9])
+    >>> rows_at(table, np.array([1, 1]), ["v"])["v"].tolist()
+    [2, 2]
+    >>> rows_at(table, np.array([1, -1]), ["v"])["v"].tolist()
+    [2.0, nan]
+    """
     wanted = table[columns]
     if len(at) and at.min() >= 0:  # every row found: a take keeps the types, as reindex does
         return wanted.take(at).reset_index(drop=True)

@@ -58,7 +58,13 @@ import pandas as pd
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.core.kept import kept
-from cashplan.fast.arrays import LedgerArrays, arrays_for, customer_numbers, day_number
+from cashplan.fast.arrays import (
+    LedgerArrays,
+    arrays_for,
+    customer_numbers,
+    day_number,
+    read_only,
+)
 from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import isin, text_from_codes
 from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
@@ -97,6 +103,9 @@ class Forecast:
     (``open_disputed``, ``open_disputed_rc``). ``fine_mass``: as ``month_mass``, in the
     intervals cut by every week and month edge, from which
     :meth:`CollectionForecaster.update` re-forecasts a few customers without the others.
+    ``customer``: the number of each row of ``invoices``' customer among ``customers``
+    (company, customer_id; sorted by both), so that what reads the forecast customer by
+    customer need not hash the text keys again (empty when not known).
     """
 
     invoices: pd.DataFrame
@@ -106,6 +115,8 @@ class Forecast:
     month_mass: np.ndarray
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)
     fine_mass: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
+    customer: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, np.int64))
+    customers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
 
 def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
@@ -484,6 +495,8 @@ as of 2026-10-31, open invoices: 1)
             month_mass,
             disputes,
             mass,
+            read_only(self.item_customer_),
+            self.customers_,
         )
 
     def _bucket_table(

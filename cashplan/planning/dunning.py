@@ -36,7 +36,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import to_date
-from cashplan.fast.frames import group_codes, lookup
+from cashplan.fast.frames import group_codes, key_positions, rows_at
 
 __all__ = [
     "KEY_SEGMENTS",
@@ -45,6 +45,7 @@ __all__ = [
     "TONE_OF_STAGE",
     "chasable",
     "customer_stages",
+    "stages_of",
 ]
 
 STAGE_DAYS = (30, 60, 90, 120)
@@ -58,6 +59,7 @@ TONE_OF_STAGE = {
     5: "final_notice",
 }
 _NOT_CHASED = ("promise", "disputed")
+_KEYS = ["company", "customer_id"]
 
 
 def chasable(invoices: pd.DataFrame) -> np.ndarray:
@@ -73,6 +75,8 @@ def customer_stages(
     stage_days: Sequence[int] = STAGE_DAYS,
     key_segments: Sequence[str] = KEY_SEGMENTS,
     litigation_min: float = 2_000.0,
+    *,
+    numbers: tuple[np.ndarray, pd.DataFrame] | None = None,
 ) -> pd.DataFrame:
     """One row per customer with chasable overdue invoices: its stage, lever and tone.
 
@@ -84,6 +88,10 @@ def customer_stages(
         ``PayerScorer.classify()``: ``reliability`` and ``broken_promise_share``.
     customers : DataFrame, optional
         The book's customers (``segment`` marks key accounts).
+    numbers : (array, DataFrame), optional
+        The number of each invoice's customer among a table of customers (company,
+        customer_id) sorted by both, as the forecast holds them (``Forecast.customer``,
+        ``Forecast.customers``); worked out from the invoices when not given.
 
     Returns
     -------
@@ -91,12 +99,33 @@ def customer_stages(
         company, customer_id, days_overdue, overdue_rc, stage, lever, tone, key_account;
         sorted by company and customer.
     """
-    day = to_date(as_of)
-    keys = ["company", "customer_id"]
     inv = forecast_invoices
+    number, who = group_codes(inv, _KEYS) if numbers is None else numbers
+    policy = (stage_days, key_segments, litigation_min)
+    return stages_of(inv, number, who, to_date(as_of), reliability, customers, policy)[0]
+
+
+def stages_of(
+    inv: pd.DataFrame,
+    number: np.ndarray,
+    who: pd.DataFrame,
+    day: pd.Timestamp,
+    reliability: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    policy: tuple[Sequence[int], Sequence[str], float],
+) -> tuple[pd.DataFrame, np.ndarray]:
+    """``customer_stages`` of ``inv`` whose rows' customers are ``who``'s rows ``number``
+    (``who`` sorted by company and customer), and the number of each stage row's customer.
+
+    The customers are grouped and looked up by their numbers: the text keys of ``who``
+    alone are joined, to the reliability and the customers tables (a customer's first row).
+    """
+    stage_days, key_segments, litigation_min = policy
     overdue = chasable(inv) & np.asarray(inv["due_date"] < day)
-    rows = inv.loc[overdue, [*keys, "due_date", "open_amount_rc"]]
-    codes, out = group_codes(rows, keys)
+    mine = number[overdue]
+    theirs, first, codes = np.unique(mine, return_index=True, return_inverse=True)
+    rows = inv.loc[overdue, [*_KEYS, "due_date", "open_amount_rc"]]
+    out = rows[_KEYS].iloc[first].reset_index(drop=True)  # as ``group_codes`` names them
     due = rows["due_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
     oldest = np.full(len(out), np.iinfo(np.int64).max)
     np.minimum.at(oldest, codes, due)
@@ -106,17 +135,20 @@ def customer_stages(
     out["days_overdue"] = (np.datetime64(day.date(), "D").astype(np.int64) - oldest).astype("int64")
     stage = 1 + np.searchsorted(np.asarray(stage_days), out["days_overdue"].to_numpy(), "left")
     if reliability is not None:
-        rel = lookup(out, reliability, keys, ["reliability", "broken_promise_share"])
+        at = key_positions(who, reliability, _KEYS)[theirs]
+        rel = rows_at(reliability, at, ["reliability", "broken_promise_share"])
         stage += (rel["reliability"] == "unreliable").to_numpy(int)
         stage += (rel["broken_promise_share"].fillna(0.0) >= 0.5).to_numpy(int)
     stage = np.minimum(stage, 5)
     stage = np.where((stage == 5) & (out["overdue_rc"].to_numpy() < litigation_min), 4, stage)
     key = np.zeros(len(out), bool)
     if customers is not None and len(customers):
-        segment = lookup(out, customers, keys, ["segment"])["segment"]
+        at = key_positions(who, customers, _KEYS)[theirs]
+        segment = rows_at(customers, at, ["segment"])["segment"]
         key = segment.isin(list(key_segments)).to_numpy()
     out["stage"] = stage.astype("int64")
     out["lever"] = out["stage"].map(LEVER_OF_STAGE).where(~(key & (stage <= 3)), "sales_rep")
     out["tone"] = out["stage"].map(TONE_OF_STAGE)
     out["key_account"] = key
-    return out[[*keys, "days_overdue", "overdue_rc", "stage", "lever", "tone", "key_account"]]
+    columns = [*_KEYS, "days_overdue", "overdue_rc", "stage", "lever", "tone", "key_account"]
+    return out[columns], theirs

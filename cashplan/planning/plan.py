@@ -41,9 +41,9 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.kept import kept
-from cashplan.fast.frames import group_codes, lookup
+from cashplan.fast.frames import group_codes, key_positions, rows_at
 from cashplan.forecasting.collection import Forecast
-from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, customer_stages
+from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, stages_of
 from cashplan.planning.gap import first_short_month
 
 __all__ = [
@@ -211,21 +211,27 @@ def plan_candidates(
     p = policy or PlanPolicy()
     day = to_date(as_of)
     keys = ["company", "customer_id"]
+    number, who = _numbered(fc)
     inv = fc.invoices
     keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
-    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
-    stages = customer_stages(
-        inv, day, reliability, customers, p.stage_days, p.key_segments, p.litigation_min
-    )
+    inv, mass, number = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep], number[keep]
+    policy_ = (p.stage_days, p.key_segments, p.litigation_min)
+    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy_)
+    stage_row = np.full(len(who), -1, dtype=np.int64)  # each customer's row of ``stages``
+    stage_row[staged] = np.arange(len(staged))
     overdue = np.asarray(inv["due_date"] < day)
-    lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
+    lever = rows_at(stages, stage_row[number], ["lever"])["lever"]
+    lever = lever.where(overdue).to_numpy(dtype=object)
     if reliability is not None:
-        unreliable = lookup(inv, reliability, keys, ["reliability"])["reliability"] == "unreliable"
+        at = key_positions(who, reliability, keys)[number]
+        unreliable = rows_at(reliability, at, ["reliability"])["reliability"] == "unreliable"
         lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
+    number = number[chosen]
     lever_table = p.levers.set_index("lever")
-    success = p.success().reindex(lever).fillna(0.0).to_numpy()
+    names, lever_code = np.unique(lever.astype(str), return_inverse=True)
+    success = p.success().reindex(names).fillna(0.0).to_numpy()[lever_code]
     amount = inv["open_amount_rc"].to_numpy()
     n_months = len(fc.month_windows)
     # P(paid after month j) and P(paid in month j), for every month j
@@ -241,7 +247,11 @@ def plan_candidates(
     net = discount_cost(amount[:, None], p.discount_rate, p.cost_of_funds, early)
     disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
     inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
-    codes, actions = group_codes(inv, [*keys, "lever"])
+    # an action is a customer and a lever: numbered in (company, customer_id, lever) order,
+    # as ``group_codes`` numbers them (the customers' numbers are in that order)
+    pair = number.astype(np.int64) * len(names) + lever_code
+    pairs, first, codes = np.unique(pair, return_index=True, return_inverse=True)
+    actions = inv[[*keys, "lever"]].iloc[first].reset_index(drop=True)
     n = len(actions)
 
     def by_action(values: np.ndarray) -> np.ndarray:
@@ -257,7 +267,8 @@ def plan_candidates(
     late = np.zeros(n, dtype=np.int64)
     np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
     actions["days_overdue"] = late
-    actions = _describe(actions, lever_table, stages, customers)
+    whose = pairs // max(len(names), 1)  # each action's customer number
+    actions = _describe(actions, lever_table, stages, stage_row[whose], customers, who, whose)
     fixed = actions["fixed_cost"].to_numpy()[:, None]
     rate = actions["cost_rate"].to_numpy()[:, None]
     gains = by_action(gain)
@@ -274,6 +285,14 @@ def plan_candidates(
         fc.month_windows["month"],
         p,
     )
+
+
+def _numbered(fc: Forecast) -> tuple[np.ndarray, pd.DataFrame]:
+    """The number of each forecast invoice's customer among customers sorted by company and
+    customer_id, and those customers: the forecast's own, else worked out from its keys."""
+    if len(fc.customer) == len(fc.invoices) and len(fc.customers):
+        return fc.customer, fc.customers
+    return group_codes(fc.invoices, ["company", "customer_id"])
 
 
 def battle_plan(
@@ -364,19 +383,23 @@ def _describe(
     actions: pd.DataFrame,
     lever_table: pd.DataFrame,
     stages: pd.DataFrame,
+    stage_at: np.ndarray,
     customers: pd.DataFrame | None,
+    who: pd.DataFrame,
+    whose: np.ndarray,
 ) -> pd.DataFrame:
-    """Add each action's lever figures, stage, owner and customer name."""
+    """Add each action's lever figures, stage (its customer's row ``stage_at`` of ``stages``,
+    -1 for none), owner and customer name (its customer: row ``whose`` of ``who``)."""
     keys = ["company", "customer_id"]
     levers = lever_table.reindex(actions["lever"])
     for column in ("priority", "fixed_cost", "cost_rate"):
         actions[column] = levers[column].to_numpy()
-    stage = lookup(actions, stages, keys, ["stage"])["stage"].to_numpy()
+    stage = rows_at(stages, stage_at, ["stage"])["stage"].to_numpy()
     actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
         "int64"
     )
     info = (
-        lookup(actions, customers, keys, ["owner", "name"])
+        rows_at(customers, key_positions(who, customers, keys)[whose], ["owner", "name"])
         if customers is not None and len(customers)
         else None
     )

@@ -1,0 +1,261 @@
+"""Plan candidates and dunning stages grouped by the forecast's customer numbers are the ones
+grouped by their text keys, as first written (the references below, kept verbatim: pandas
+lookups and groupings on company and customer_id), exactly."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from cashplan.app.analysis import Analysis, Settings
+from cashplan.core.dates import to_date
+from cashplan.fast.frames import group_codes, lookup
+from cashplan.forecasting.collection import Forecast
+from cashplan.planning.dunning import (
+    KEY_SEGMENTS,
+    LEVER_OF_STAGE,
+    STAGE_DAYS,
+    TONE_OF_STAGE,
+    chasable,
+    customer_stages,
+)
+from cashplan.planning.plan import Candidates, PlanPolicy, discount_cost, plan_candidates
+
+AS_OF = "2026-10-31"
+
+
+def _stages_by_keys(
+    forecast_invoices: pd.DataFrame,
+    as_of: str | pd.Timestamp,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    stage_days: Sequence[int] = STAGE_DAYS,
+    key_segments: Sequence[str] = KEY_SEGMENTS,
+    litigation_min: float = 2_000.0,
+) -> pd.DataFrame:
+    day = to_date(as_of)
+    keys = ["company", "customer_id"]
+    inv = forecast_invoices
+    overdue = chasable(inv) & np.asarray(inv["due_date"] < day)
+    rows = inv.loc[overdue, [*keys, "due_date", "open_amount_rc"]]
+    codes, out = group_codes(rows, keys)
+    due = rows["due_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)
+    oldest = np.full(len(out), np.iinfo(np.int64).max)
+    np.minimum.at(oldest, codes, due)
+    out["overdue_rc"] = np.bincount(
+        codes, weights=rows["open_amount_rc"].to_numpy(), minlength=len(out)
+    )
+    out["days_overdue"] = (np.datetime64(day.date(), "D").astype(np.int64) - oldest).astype("int64")
+    stage = 1 + np.searchsorted(np.asarray(stage_days), out["days_overdue"].to_numpy(), "left")
+    if reliability is not None:
+        rel = lookup(out, reliability, keys, ["reliability", "broken_promise_share"])
+        stage += (rel["reliability"] == "unreliable").to_numpy(int)
+        stage += (rel["broken_promise_share"].fillna(0.0) >= 0.5).to_numpy(int)
+    stage = np.minimum(stage, 5)
+    stage = np.where((stage == 5) & (out["overdue_rc"].to_numpy() < litigation_min), 4, stage)
+    key = np.zeros(len(out), bool)
+    if customers is not None and len(customers):
+        segment = lookup(out, customers, keys, ["segment"])["segment"]
+        key = segment.isin(list(key_segments)).to_numpy()
+    out["stage"] = stage.astype("int64")
+    out["lever"] = out["stage"].map(LEVER_OF_STAGE).where(~(key & (stage <= 3)), "sales_rep")
+    out["tone"] = out["stage"].map(TONE_OF_STAGE)
+    out["key_account"] = key
+    return out[[*keys, "days_overdue", "overdue_rc", "stage", "lever", "tone", "key_account"]]
+
+
+def _candidates_by_keys(
+    fc: Forecast,
+    as_of: str | pd.Timestamp,
+    *,
+    company: str | None = None,
+    reliability: pd.DataFrame | None = None,
+    customers: pd.DataFrame | None = None,
+    policy: PlanPolicy | None = None,
+) -> Candidates:
+    p = policy or PlanPolicy()
+    day = to_date(as_of)
+    keys = ["company", "customer_id"]
+    inv = fc.invoices
+    keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
+    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
+    stages = _stages_by_keys(
+        inv, day, reliability, customers, p.stage_days, p.key_segments, p.litigation_min
+    )
+    overdue = np.asarray(inv["due_date"] < day)
+    lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
+    if reliability is not None:
+        unreliable = lookup(inv, reliability, keys, ["reliability"])["reliability"] == "unreliable"
+        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
+    chosen = pd.notna(lever)
+    inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
+    lever_table = p.levers.set_index("lever")
+    success = p.success().reindex(lever).fillna(0.0).to_numpy()
+    amount = inv["open_amount_rc"].to_numpy()
+    n_months = len(fc.month_windows)
+    # P(paid after month j) and P(paid in month j), for every month j
+    after = 1.0 - np.cumsum(mass[:, :n_months], axis=1)
+    gain = (amount * success)[:, None] * after
+    reach = amount[:, None] * (mass[:, :n_months] + success[:, None] * after)
+    pay_on = np.maximum(
+        (day + pd.Timedelta(days=p.discount_days)).to_datetime64(),
+        fc.month_windows["start"].to_numpy(),
+    )
+    expected = inv["expected_date"].fillna(inv["due_date"]).to_numpy()
+    early = (expected[:, None] - pay_on[None, :]) / np.timedelta64(1, "D")
+    net = discount_cost(amount[:, None], p.discount_rate, p.cost_of_funds, early)
+    disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
+    inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
+    codes, actions = group_codes(inv, [*keys, "lever"])
+    n = len(actions)
+
+    def by_action(values: np.ndarray) -> np.ndarray:
+        columns = [
+            np.bincount(codes, weights=values[:, k], minlength=n) for k in range(values.shape[1])
+        ]
+        return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
+
+    weights = {"n_invoices": None, "open_rc": inv["open_amount_rc"].to_numpy()}
+    for name, w in weights.items():
+        actions[name] = np.bincount(codes, weights=w, minlength=n)
+    actions["n_invoices"] = actions["n_invoices"].astype("int64")
+    late = np.zeros(n, dtype=np.int64)
+    np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
+    actions["days_overdue"] = late
+    actions = _describe_by_keys(actions, lever_table, stages, customers)
+    fixed = actions["fixed_cost"].to_numpy()[:, None]
+    rate = actions["cost_rate"].to_numpy()[:, None]
+    gains = by_action(gain)
+    detail = inv.assign(action=codes)[
+        ["action", *keys, "invoice_id", "lever", "open_amount_rc", "due_date", "days_overdue"]
+    ]
+    return Candidates(
+        actions,
+        gains,
+        by_action(reach),
+        fixed + rate * gains + by_action(disc),
+        detail,
+        gain,
+        fc.month_windows["month"],
+        p,
+    )
+
+
+def _describe_by_keys(
+    actions: pd.DataFrame,
+    lever_table: pd.DataFrame,
+    stages: pd.DataFrame,
+    customers: pd.DataFrame | None,
+) -> pd.DataFrame:
+    keys = ["company", "customer_id"]
+    levers = lever_table.reindex(actions["lever"])
+    for column in ("priority", "fixed_cost", "cost_rate"):
+        actions[column] = levers[column].to_numpy()
+    stage = lookup(actions, stages, keys, ["stage"])["stage"].to_numpy()
+    actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
+        "int64"
+    )
+    info = (
+        lookup(actions, customers, keys, ["owner", "name"])
+        if customers is not None and len(customers)
+        else None
+    )
+    owner = (
+        info["owner"].fillna("unassigned").to_numpy()
+        if info is not None
+        else np.full(len(actions), "unassigned", dtype=object)
+    )
+    fixed_owner = levers["owner"].to_numpy()
+    actions["owner"] = np.where(pd.notna(fixed_owner), fixed_owner, owner)
+    actions["name"] = info["name"].fillna("").to_numpy() if info is not None else ""
+    return actions
+
+
+def _same(new: Candidates, old: Candidates) -> None:
+    pd.testing.assert_frame_equal(new.actions, old.actions, check_exact=True)
+    pd.testing.assert_frame_equal(new.invoices, old.invoices, check_exact=True)
+    for name in ("gain", "reach", "cost", "invoice_gain"):
+        np.testing.assert_array_equal(getattr(new, name), getattr(old, name), err_msg=name)
+    pd.testing.assert_series_equal(new.months, old.months, check_exact=True)
+
+
+@pytest.fixture(scope="module")
+def analysis(sample_book) -> Analysis:
+    return Analysis(sample_book, Settings(as_of=AS_OF))
+
+
+def _without_numbers(fc: Forecast) -> Forecast:
+    return dataclasses.replace(fc, customer=np.empty(0, np.int64), customers=pd.DataFrame())
+
+
+@pytest.mark.parametrize("company", [None, "FR01", "UK01"])
+@pytest.mark.parametrize("tables", ["both", "reliability", "neither"])
+def test_candidates_by_customer_numbers_are_the_ones_by_text_keys(analysis, company, tables):
+    a = analysis
+    fc = a.forecast
+    assert len(fc.customer) == len(fc.invoices)  # the forecast's own numbers are used
+    rel = None if tables == "neither" else a.reliability
+    customers = a.book.customers if tables == "both" else None
+    policy = PlanPolicy(learned={"call": 0.6})
+    old = _candidates_by_keys(
+        fc, AS_OF, company=company, reliability=rel, customers=customers, policy=policy
+    )
+    assert len(old.actions) > 30 and old.actions["lever"].nunique() >= 3  # a real test
+    for forecast in (fc, _without_numbers(fc)):
+        new = plan_candidates(
+            forecast, AS_OF, company=company, reliability=rel, customers=customers, policy=policy
+        )
+        _same(new, old)
+    scoped = (
+        a.scoped(fc.invoices)
+        if company is None
+        else fc.invoices.loc[fc.invoices["company"] == company].reset_index(drop=True)
+    )
+    pd.testing.assert_frame_equal(
+        customer_stages(scoped, AS_OF, rel, customers),
+        _stages_by_keys(scoped, AS_OF, rel, customers),
+        check_exact=True,
+    )
+
+
+def test_candidates_after_promises_and_with_customers_missing_from_the_tables(analysis):
+    """Promised and disputed invoices are not chased, customers the reliability or customers
+    table lacks get NaN there: the same as by text keys."""
+    a = analysis
+    inv = a.forecast.invoices
+    ids = inv["customer_id"].drop_duplicates().iloc[:40]
+    edited = a.book.promises.iloc[:0]
+    for i, cid in enumerate(ids.iloc[:10]):
+        row = inv.loc[inv["customer_id"] == cid].iloc[0]
+        edited = pd.concat(
+            [
+                edited,
+                pd.DataFrame(
+                    {
+                        "company": [row["company"]],
+                        "customer_id": [cid],
+                        "invoice_id": [row["invoice_id"] if i % 2 else ""],
+                        "promised_date": pd.to_datetime(["2026-11-20"]),
+                        "amount": [1_000.0],
+                        "recorded_on": pd.to_datetime([AS_OF]),
+                    }
+                ),
+            ],
+            ignore_index=True,
+        )
+    book = dataclasses.replace(
+        a.book, promises=pd.concat([a.book.promises, edited], ignore_index=True)
+    )
+    b = a.replace(book=book)
+    fc = b.forecast
+    assert (fc.invoices["basis"] == "promise").any()
+    rel = b.reliability.loc[~b.reliability["customer_id"].isin(ids.iloc[10:25])]
+    customers = b.book.customers.loc[~b.book.customers["customer_id"].isin(ids.iloc[20:])]
+    old = _candidates_by_keys(fc, AS_OF, reliability=rel, customers=customers)
+    new = plan_candidates(fc, AS_OF, reliability=rel, customers=customers)
+    _same(new, old)
+    _same(plan_candidates(_without_numbers(fc), AS_OF, reliability=rel, customers=customers), old)

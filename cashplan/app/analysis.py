@@ -150,6 +150,7 @@ _DEPENDS: dict[str, set[str]] = {
     "scorer": {"as_of", "arrays", "promise_history"},
     "forecaster": {"as_of", "arrays", "fx_rates"},
     "reliability": {"scorer", "threshold"},
+    "keeping": {"scorer"},
     "forecast": {
         "forecaster",
         "promises",
@@ -382,6 +383,12 @@ class Analysis:
         return self.scorer.classify(self.settings.threshold)
 
     @cached_property
+    def keeping(self) -> pd.Series:
+        """Each customer's chance of keeping a promise (``PayerScorer.promise_keeping``): kept
+        while the scorer is, not worked out again at each edit."""
+        return self.scorer.promise_keeping()
+
+    @cached_property
     def forecaster(self) -> CollectionForecaster:
         """The collection forecaster fitted at as-of (promises and adjustments do not refit it)."""
         model = CollectionForecaster.from_arrays(self.arrays)
@@ -393,7 +400,7 @@ class Analysis:
         promises or adjustments, or of their what-if delays, only their invoices forecast
         again: ``replace``)."""
         args = (self.book.promises, self.book.adjustments)
-        keeping, policy = self.scorer.promise_keeping(), self.settings.dispute_policy
+        keeping, policy = self.keeping, self.settings.dispute_policy
         delays = self._delays()
         if self._edited is not None:
             (previous, customers), self._edited = self._edited, None  # not kept alive

@@ -87,3 +87,25 @@ def test_few_rows_are_joined_as_the_hashed_keys_join_them(rows, table_rows, n_ke
         hashed_lookup = _fast.lookup(frame, table, keys, ["v"])
     assert few.dtype == np.int64 and few.tolist() == hashed.tolist()
     pd.testing.assert_frame_equal(few_lookup, hashed_lookup, check_exact=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.tuples(st.sampled_from(["A", "B", "ALL"]), st.integers(0, 5)), max_size=12),
+    st.sets(st.tuples(st.sampled_from(["A", "B", "ALL", "C"]), st.integers(0, 5)), max_size=12),
+    st.sampled_from(["datetime64[us]", "datetime64[ns]", "datetime64[s]"]),
+)
+def test_positions_on_company_and_month_are_the_multiindex_join(rows, table_rows, unit):
+    # what the gap and the cash-in join on (company, month), each table's keys unique: the
+    # positions a MultiIndex get_indexer gives, whatever the months' units
+    def frame(pairs, dtype):
+        months = pd.to_datetime([f"2026-{m + 1:02d}-01" for _, m in pairs]).astype(dtype)
+        return pd.DataFrame(
+            {"company": pd.Series([c for c, _ in pairs], dtype="str"), "month": months}
+        )
+
+    left = frame(rows, "datetime64[us]")
+    right = frame(sorted(table_rows), unit)
+    keys = ["company", "month"]
+    joined = pd.MultiIndex.from_frame(right[keys]).get_indexer(pd.MultiIndex.from_frame(left[keys]))
+    assert _fast.key_positions(left, right, keys).tolist() == joined.tolist()

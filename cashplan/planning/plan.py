@@ -41,9 +41,9 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.kept import kept
-from cashplan.fast.frames import group_codes, key_positions, rows_at
+from cashplan.fast.frames import group_codes
 from cashplan.forecasting.collection import Forecast
-from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, stages_of
+from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, profiles, stages_of
 from cashplan.planning.gap import first_short_month
 
 __all__ = [
@@ -220,12 +220,11 @@ def plan_candidates(
     stage_row = np.full(len(who), -1, dtype=np.int64)  # each customer's row of ``stages``
     stage_row[staged] = np.arange(len(staged))
     overdue = np.asarray(inv["due_date"] < day)
-    lever = rows_at(stages, stage_row[number], ["lever"])["lever"]
-    lever = lever.where(overdue).to_numpy(dtype=object)
+    staged_lever = _taken(stages["lever"].to_numpy(dtype=object), stage_row[number], np.nan)
+    lever = np.where(overdue, staged_lever, np.nan).astype(object)
     if reliability is not None:
-        at = key_positions(who, reliability, keys)[number]
-        unreliable = rows_at(reliability, at, ["reliability"])["reliability"] == "unreliable"
-        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
+        unreliable = profiles(who, reliability, customers, p.key_segments)["unreliable"][number]
+        lever = np.where(~overdue & unreliable, "discount", lever)
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
     number = number[chosen]
@@ -268,7 +267,10 @@ def plan_candidates(
     np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
     actions["days_overdue"] = late
     whose = pairs // max(len(names), 1)  # each action's customer number
-    actions = _describe(actions, lever_table, stages, stage_row[whose], customers, who, whose)
+    stage = _taken(stages["stage"].to_numpy(), stage_row[whose], 0)  # none: a discount
+    known = profiles(who, reliability, customers, p.key_segments)
+    has_customers = customers is not None and len(customers) > 0
+    actions = _describe(actions, lever_table, stage, known, whose, has_customers)
     fixed = actions["fixed_cost"].to_numpy()[:, None]
     rate = actions["cost_rate"].to_numpy()[:, None]
     gains = by_action(gain)
@@ -285,6 +287,17 @@ def plan_candidates(
         fc.month_windows["month"],
         p,
     )
+
+
+def _taken(values: np.ndarray, at: np.ndarray, fill: object) -> np.ndarray:
+    """``values[at]``, ``fill`` where ``at`` is -1 (``values`` may be empty).
+
+    >>> _taken(np.array([5, 6]), np.array([1, -1]), 0).tolist()
+    [6, 0]
+    """
+    if not len(values):
+        return np.full(len(at), fill, dtype=values.dtype if fill == 0 else object)
+    return np.where(at >= 0, values[np.maximum(at, 0)], fill)
 
 
 def _numbered(fc: Forecast) -> tuple[np.ndarray, pd.DataFrame]:
@@ -382,35 +395,25 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
 def _describe(
     actions: pd.DataFrame,
     lever_table: pd.DataFrame,
-    stages: pd.DataFrame,
-    stage_at: np.ndarray,
-    customers: pd.DataFrame | None,
-    who: pd.DataFrame,
+    stage: np.ndarray,
+    known: dict[str, np.ndarray],
     whose: np.ndarray,
+    has_customers: bool,
 ) -> pd.DataFrame:
-    """Add each action's lever figures, stage (its customer's row ``stage_at`` of ``stages``,
-    -1 for none), owner and customer name (its customer: row ``whose`` of ``who``)."""
-    keys = ["company", "customer_id"]
+    """Add each action's lever figures, ``stage`` (its customer's), owner and customer name
+    (its customer's ``known`` profile: row ``whose``; when ``has_customers``)."""
     levers = lever_table.reindex(actions["lever"])
     for column in ("priority", "fixed_cost", "cost_rate"):
         actions[column] = levers[column].to_numpy()
-    stage = rows_at(stages, stage_at, ["stage"])["stage"].to_numpy()
-    actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
-        "int64"
-    )
-    info = (
-        rows_at(customers, key_positions(who, customers, keys)[whose], ["owner", "name"])
-        if customers is not None and len(customers)
-        else None
-    )
+    actions["stage"] = np.where(actions["lever"] == "discount", 0, stage).astype("int64")
     owner = (
-        info["owner"].fillna("unassigned").to_numpy()
-        if info is not None
+        known["owner"][whose]
+        if has_customers
         else np.full(len(actions), "unassigned", dtype=object)
     )
     fixed_owner = levers["owner"].to_numpy()
     actions["owner"] = np.where(pd.notna(fixed_owner), fixed_owner, owner)
-    actions["name"] = info["name"].fillna("").to_numpy() if info is not None else ""
+    actions["name"] = known["name"][whose] if has_customers else ""
     return actions
 
 

@@ -259,3 +259,22 @@ def test_candidates_after_promises_and_with_customers_missing_from_the_tables(an
     new = plan_candidates(fc, AS_OF, reliability=rel, customers=customers)
     _same(new, old)
     _same(plan_candidates(_without_numbers(fc), AS_OF, reliability=rel, customers=customers), old)
+
+
+def test_candidates_without_any_overdue_invoice_are_discounts_alone(analysis):
+    """No customer has an overdue invoice (no dunning stage at all): the unreliable payers'
+    not-yet-due invoices are offered a discount, as by text keys."""
+    fc = analysis.forecast
+    ahead = np.asarray(fc.invoices["due_date"] >= pd.Timestamp(AS_OF))
+    fc = dataclasses.replace(
+        fc,
+        invoices=fc.invoices.loc[ahead].reset_index(drop=True),
+        month_mass=fc.month_mass[ahead],
+        customer=fc.customer[ahead],
+    )
+    rel = analysis.reliability
+    assert _stages_by_keys(fc.invoices, AS_OF, rel).empty
+    old = _candidates_by_keys(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
+    assert len(old.actions) and set(old.actions["lever"]) == {"discount"}
+    new = plan_candidates(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
+    _same(new, old)

@@ -345,19 +345,23 @@ def battle_plan(
     actions["rank"] = np.arange(1, len(actions) + 1)
     actions["cumulative_rc"] = actions["amount_rc"].cumsum()
     actions["cumulative_share"] = actions["cumulative_rc"] / to_close
-    rank = pd.Series(actions["rank"].to_numpy(), index=actions["action"].to_numpy())
     detail = candidates.invoices
-    picked = np.asarray(detail["action"].isin(rank.index))
-    targeted = detail.loc[picked].assign(
-        rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
-        amount_rc=candidates.invoice_gain[picked, j],
-    )
-    targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
+    rank_of = np.zeros(len(candidates.actions), dtype=np.int64)  # 0: not chosen
+    rank_of[actions["action"].to_numpy()] = actions["rank"].to_numpy()
+    rows = np.flatnonzero(rank_of[detail["action"].to_numpy()] > 0)
+    rank = rank_of[detail["action"].to_numpy()[rows]]
+    ids = detail["invoice_id"].to_numpy(dtype=object)[rows]
+    id_order = np.unique(ids, return_inverse=True)[1].ravel()  # text order, as pandas sorts
     # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
-    ids = targeted["invoice_id"].to_numpy()
-    bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
-    actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
-    targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    due = detail["due_date"].to_numpy()[rows]
+    oldest = np.lexsort((id_order, due, rank))  # stable, as a sort by rank, due, id
+    bounds = np.searchsorted(rank[oldest], np.arange(1, len(actions) + 2))
+    actions["invoices"] = [" ".join(ids[oldest[a:b]]) for a, b in itertools.pairwise(bounds)]
+    listed = np.lexsort((id_order, rank))  # by rank and invoice
+    targeted = detail.iloc[rows[listed]].assign(
+        rank=rank[listed], amount_rc=candidates.invoice_gain[rows[listed], j]
+    )
+    targeted = targeted[INVOICE_COLUMNS].reset_index(drop=True)
     return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
@@ -371,20 +375,21 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     found = memo.get((j, company))
     if found is not None:
         return found
-    actions = candidates.actions.assign(
-        action=np.arange(len(candidates.actions)),
-        amount_rc=candidates.gain[:, j],
-        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
-        cost_rc=candidates.cost[:, j],
-    )
-    mine = actions["amount_rc"] >= candidates.policy.min_gain
+    every = candidates.actions
+    gain = candidates.gain[:, j]
+    mine = gain >= candidates.policy.min_gain
     if company is not None:  # candidates may hold every company's actions
-        mine &= actions["company"] == company
-    actions = actions.loc[mine]
-    actions = actions.sort_values(
-        ["priority", "open_rc", "company", "customer_id"],
-        ascending=[True, False, True, True],
-        kind="stable",
+        mine &= np.asarray(every["company"] == company)
+    rows = np.flatnonzero(mine)
+    # by priority, then open_rc descending, then company and customer_id, stable: the
+    # candidates are in company and customer order, so their position breaks the ties
+    open_rc = every["open_rc"].to_numpy()
+    rows = rows[np.lexsort((rows, -open_rc[rows], every["priority"].to_numpy()[rows]))]
+    actions = every.iloc[rows].assign(
+        action=rows,
+        amount_rc=gain[rows],
+        probability=candidates.reach[rows, j] / open_rc[rows],
+        cost_rc=candidates.cost[rows, j],
     )
     cumulative = actions["amount_rc"].cumsum().to_numpy()
     before = cumulative - actions["amount_rc"].to_numpy()

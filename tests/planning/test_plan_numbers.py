@@ -1,10 +1,11 @@
-"""Plan candidates and dunning stages grouped by the forecast's customer numbers are the ones
-grouped by their text keys, as first written (the references below, kept verbatim: pandas
-lookups and groupings on company and customer_id), exactly."""
+"""Plan candidates, dunning stages and the battle plan grouped and ranked on arrays (by the
+forecast's customer numbers, numpy's stable sorts) are the ones grouped by their text keys
+and ranked by pandas, as first written (the references below, kept verbatim), exactly."""
 
 from __future__ import annotations
 
 import dataclasses
+import itertools
 from collections.abc import Sequence
 
 import numpy as np
@@ -23,7 +24,18 @@ from cashplan.planning.dunning import (
     chasable,
     customer_stages,
 )
-from cashplan.planning.plan import Candidates, PlanPolicy, discount_cost, plan_candidates
+from cashplan.planning.gap import first_short_month
+from cashplan.planning.plan import (
+    ACTION_COLUMNS,
+    INVOICE_COLUMNS,
+    Candidates,
+    Plan,
+    PlanPolicy,
+    _empty,
+    battle_plan,
+    discount_cost,
+    plan_candidates,
+)
 
 AS_OF = "2026-10-31"
 
@@ -278,3 +290,105 @@ def test_candidates_without_any_overdue_invoice_are_discounts_alone(analysis):
     assert len(old.actions) and set(old.actions["lever"]) == {"discount"}
     new = plan_candidates(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
     _same(new, old)
+
+
+def _plan_by_pandas(
+    candidates: Candidates,
+    gap: pd.DataFrame,
+    *,
+    company: str | None = None,
+    month: str | pd.Timestamp | None = None,
+) -> Plan:
+    scope = company or "ALL"
+    target = first_short_month(gap, scope) if month is None else to_date(month)
+    if target is None:
+        return _empty(None, 0.0)
+    row = gap.loc[(gap["company"] == scope) & (gap["month"] == target)]
+    if row.empty or (row["status"] != "open").any():
+        raise ValueError(f"{target:%Y-%m} is not an open month of {scope} in the gap table")
+    to_close = float(row["gap"].iloc[0])
+    if to_close <= 0.005:
+        return _empty(target, 0.0)
+    j = int(np.flatnonzero(candidates.months == target)[0])
+    actions, before = _ranked_by_pandas(candidates, j, company)
+    actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
+    actions["rank"] = np.arange(1, len(actions) + 1)
+    actions["cumulative_rc"] = actions["amount_rc"].cumsum()
+    actions["cumulative_share"] = actions["cumulative_rc"] / to_close
+    rank = pd.Series(actions["rank"].to_numpy(), index=actions["action"].to_numpy())
+    detail = candidates.invoices
+    picked = np.asarray(detail["action"].isin(rank.index))
+    targeted = detail.loc[picked].assign(
+        rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
+        amount_rc=candidates.invoice_gain[picked, j],
+    )
+    targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
+    # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
+    ids = targeted["invoice_id"].to_numpy()
+    bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
+    actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
+    targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
+
+
+def _ranked_by_pandas(
+    candidates: Candidates, j: int, company: str | None
+) -> tuple[pd.DataFrame, np.ndarray]:
+    actions = candidates.actions.assign(
+        action=np.arange(len(candidates.actions)),
+        amount_rc=candidates.gain[:, j],
+        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
+        cost_rc=candidates.cost[:, j],
+    )
+    mine = actions["amount_rc"] >= candidates.policy.min_gain
+    if company is not None:  # candidates may hold every company's actions
+        mine &= actions["company"] == company
+    actions = actions.loc[mine]
+    actions = actions.sort_values(
+        ["priority", "open_rc", "company", "customer_id"],
+        ascending=[True, False, True, True],
+        kind="stable",
+    )
+    cumulative = actions["amount_rc"].cumsum().to_numpy()
+    before = cumulative - actions["amount_rc"].to_numpy()
+    return actions, before
+
+
+@pytest.mark.parametrize("company", [None, "FR01", "UK01"])
+def test_the_plan_ranked_on_arrays_is_the_one_ranked_by_pandas(analysis, company):
+    """Every open month's plan (actions, their invoices, what they bring): the ranking and
+    the invoices' order by numpy's stable sorts are pandas' sorts, exactly."""
+    a = analysis
+    cands = plan_candidates(
+        a.forecast, AS_OF, reliability=a.reliability, customers=a.book.customers
+    )
+    scope = company or "ALL"
+    months = a.gap.loc[(a.gap["company"] == scope) & (a.gap["status"] == "open"), "month"]
+    gap = a.gap.assign(gap=a.gap["gap"].abs() + 1e6)  # every month short: long plans
+    planned = 0
+    for month in [None, *months]:
+        old = _plan_by_pandas(cands, gap, company=company, month=month)
+        new = battle_plan(cands, gap, company=company, month=month)
+        assert (new.month, new.gap) == (old.month, old.gap)
+        pd.testing.assert_frame_equal(new.actions, old.actions, check_exact=True)
+        pd.testing.assert_frame_equal(new.invoices, old.invoices, check_exact=True)
+        planned += len(new.actions)
+    assert planned > 100
+
+
+def test_ties_in_the_ranking_fall_to_company_and_customer_as_in_pandas(analysis):
+    """Actions of the same priority and receivables (rounded here: many ties) rank by
+    company and customer, as pandas' stable sort on the four columns ranks them."""
+    a = analysis
+    cands = plan_candidates(a.forecast, AS_OF, reliability=a.reliability)
+    rounded = cands.actions.assign(
+        open_rc=cands.actions["open_rc"].round(-5) + 1.0,
+        priority=np.minimum(cands.actions["priority"].to_numpy(), 3),
+    )
+    cands = dataclasses.replace(cands, actions=rounded)
+    assert rounded.duplicated(["priority", "open_rc"]).sum() > 50
+    gap = a.gap.assign(gap=a.gap["gap"].abs() + 1e7)
+    old = _plan_by_pandas(cands, gap)
+    new = battle_plan(cands, gap)
+    pd.testing.assert_frame_equal(new.actions, old.actions, check_exact=True)
+    pd.testing.assert_frame_equal(new.invoices, old.invoices, check_exact=True)

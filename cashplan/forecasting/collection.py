@@ -480,15 +480,12 @@ as of 2026-10-31, open invoices: 1)
             policies = applied_policies(dispute_policy, self.settled_disputes_)
             disputed = items["disputed"].to_numpy()
             disputes = _dispute_table(items, disputed, policies, self.settled_disputes_)
-        out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
-        for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
-            out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
-        out["basis"] = text_from_codes(basis, BASES)
+        out = _invoice_table(items, dates, basis)
         month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
         weekly = self._bucket_table(mass, _columns(edges, buckets["start"]), buckets, order)
         by_month = self._bucket_table(month_mass, np.arange(month_mass.shape[1]), windows, order)
         return Forecast(
-            out.reset_index(drop=True),
+            out,
             weekly,
             by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
             windows,
@@ -719,6 +716,22 @@ def _disputes(
     for k, frac in (("expected", 0.5), ("p10", 0.1), ("p90", 0.9)):
         when = lo + np.timedelta64(round(frac * 180), "D")
         dates[k] = np.where(disputed, when, dates[k])
+
+
+_INVOICE_COLUMNS = ("company", "invoice_id", "customer_id", "open_amount_rc", "due_date")
+
+
+def _invoice_table(
+    items: pd.DataFrame, dates: dict[str, np.ndarray], basis: np.ndarray
+) -> pd.DataFrame:
+    """``Forecast.invoices``: the open items' keys, amount and due date, their dates and
+    basis; one frame built from the columns (the items' own arrays, not copied: pandas
+    copies on write), rather than columns added one by one to a selection."""
+    columns: dict[str, Any] = {c: items[c].array for c in _INVOICE_COLUMNS}
+    for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
+        columns[name] = dates[key].astype("datetime64[us]")
+    columns["basis"] = text_from_codes(basis, BASES).array
+    return pd.DataFrame(columns, copy=False)
 
 
 def _dispute_table(

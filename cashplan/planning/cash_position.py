@@ -49,6 +49,7 @@ import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.fx import Fx
+from cashplan.core.kept import kept
 from cashplan.planning.disbursements import horizon
 
 __all__ = [
@@ -163,7 +164,27 @@ def _weekly_paid(
     as_of: pd.Timestamp,
     weeks: int,
 ) -> np.ndarray:
-    """Disbursements after as-of summed per (company, week) of the horizon."""
+    """Disbursements after as-of summed per (company, week) of the horizon: kept beside
+    ``disbursements`` (:func:`~cashplan.core.kept.kept`; the workbook's edits of promises
+    or sales leave them as they were). Read-only."""
+    memo = kept(disbursements)
+    key = ("weekly_paid", tuple(companies), start, end, as_of, weeks)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _summed_weekly(disbursements, companies, start, end, as_of, weeks)
+        found.setflags(write=False)
+    return found
+
+
+def _summed_weekly(
+    disbursements: pd.DataFrame,
+    companies: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    as_of: pd.Timestamp,
+    weeks: int,
+) -> np.ndarray:
+    """``_weekly_paid`` worked out."""
     d = disbursements.loc[(disbursements["date"] > as_of) & (disbursements["date"] < end)]
     week = ((d["date"] - start).dt.days // 7).to_numpy()
     row = pd.Index(companies).get_indexer(pd.Index(d["company"]))

@@ -206,12 +206,11 @@ def _sources(table: pd.DataFrame, monthly: pd.DataFrame) -> np.ndarray:
     source = table["source"].to_numpy(dtype=object)
     differs = np.bincount(at, weights=source != source[first][at], minlength=len(months)) > 0
     per = pd.Series(np.where(differs, "mixed", source[first]).astype(object), index=months)
-    own = table.set_index(["company", "month"])["source"]
-    keys = pd.MultiIndex.from_frame(monthly[["company", "month"]])
+    # each row's own source (the table's keys are unique: a join on key positions)
+    at = key_positions(monthly, table, ["company", "month"])
+    own = np.where(at >= 0, source[np.maximum(at, 0)], np.nan) if len(source) else np.nan
     group = monthly["month"].map(per).to_numpy(dtype=object)
-    return np.where(
-        monthly["company"] == "ALL", group, own.reindex(keys).to_numpy(dtype=object)
-    ).astype(str)
+    return np.where(monthly["company"] == "ALL", group, own).astype(str)
 
 
 def total_cash_in(

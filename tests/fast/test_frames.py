@@ -109,3 +109,38 @@ def test_positions_on_company_and_month_are_the_multiindex_join(rows, table_rows
     keys = ["company", "month"]
     joined = pd.MultiIndex.from_frame(right[keys]).get_indexer(pd.MultiIndex.from_frame(left[keys]))
     assert _fast.key_positions(left, right, keys).tolist() == joined.tolist()
+
+
+def _rows_at_by_frame(table, at, columns):  # type: ignore[no-untyped-def]
+    """``rows_at`` as first written: the columns selected as a frame, then taken or
+    reindexed (the reference)."""
+    wanted = table[columns]
+    if len(at) and at.min() >= 0:
+        return wanted.take(at).reset_index(drop=True)
+    return wanted.reset_index(drop=True).reindex(at).reset_index(drop=True)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.integers(-1, 4), max_size=8), st.booleans())
+def test_rows_at_a_column_at_a_time_are_the_frame_taken_or_reindexed(at, object_columns):
+    # every kind of column the lookups read (numbers, flags, text, dates, nullable integers),
+    # every row found (a take: the types kept) or some missing (NaN, the types widened)
+    table = pd.DataFrame(
+        {
+            "i": [1, 2, 3, 4, 5],
+            "f": [0.5, np.nan, 1.5, 2.5, 3.5],
+            "b": [True, False, True, True, False],
+            "s": pd.Series(["a", "b", None, "d", "e"], dtype="str"),
+            "o": pd.Series(["x", 1, None, "y", 2.0], dtype=object),
+            "d": pd.to_datetime(["2026-01-01", None, "2026-03-01", "2026-04-01", "2026-05-01"]),
+            "n": pd.array([1, None, 3, 4, 5], dtype="Int64"),
+        },
+        index=[10, 11, 12, 13, 14],
+    )
+    if object_columns:
+        table.columns = pd.Index(list(table.columns), dtype=object)
+    positions = np.array(at, dtype=np.int64)
+    for columns in (["i", "f", "b"], ["s", "o", "d", "n"], ["n", "i"]):
+        got = _fast.rows_at(table, positions, columns)
+        want = _rows_at_by_frame(table, positions, columns)
+        pd.testing.assert_frame_equal(got, want, check_exact=True, check_column_type=True)

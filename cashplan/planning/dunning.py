@@ -37,7 +37,7 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.kept import kept
-from cashplan.fast.frames import group_codes, key_positions
+from cashplan.fast.frames import group_codes, isin, key_positions
 
 __all__ = [
     "KEY_SEGMENTS",
@@ -61,12 +61,19 @@ TONE_OF_STAGE = {
     5: "final_notice",
 }
 _NOT_CHASED = ("promise", "disputed")
+_NOT_CHASED_VALUES = pd.Series(_NOT_CHASED, dtype="str")
 _KEYS = ["company", "customer_id"]
 
 
 def chasable(invoices: pd.DataFrame) -> np.ndarray:
-    """Forecast rows that may be chased: owed to us, not disputed, not under a live promise."""
-    return np.asarray((invoices["open_amount_rc"] > 0) & ~invoices["basis"].isin(_NOT_CHASED))
+    """Forecast rows that may be chased: owed to us, not disputed, not under a live promise.
+
+    >>> chasable(pd.DataFrame({"open_amount_rc": [5.0, 5.0, -1.0, np.nan],
+    ...     "basis": ["history", "promise", "history", None]})).tolist()
+    [True, False, False, False]
+    """
+    owed = invoices["open_amount_rc"].to_numpy(dtype=float) > 0
+    return owed & ~isin(invoices["basis"], _NOT_CHASED_VALUES)
 
 
 def customer_stages(
@@ -115,15 +122,18 @@ def stages_of(
     reliability: pd.DataFrame | None,
     customers: pd.DataFrame | None,
     policy: tuple[Sequence[int], Sequence[str], float],
+    chased: np.ndarray | None = None,
 ) -> tuple[pd.DataFrame, np.ndarray]:
     """``customer_stages`` of ``inv`` whose rows' customers are ``who``'s rows ``number``
-    (``who`` sorted by company and customer), and the number of each stage row's customer.
+    (``who`` sorted by company and customer), and the number of each stage row's customer;
+    ``chased``: ``chasable(inv)`` when the caller has it.
 
     The customers are grouped and looked up by their numbers (:func:`profiles`): the
     text keys of ``who`` alone are joined, once, to the reliability and customers tables.
     """
     stage_days, key_segments, litigation_min = policy
-    overdue = np.flatnonzero(chasable(inv) & np.asarray(inv["due_date"] < day))
+    chased = chasable(inv) if chased is None else chased
+    overdue = np.flatnonzero(chased & np.asarray(inv["due_date"] < day))
     theirs, first, codes = np.unique(number[overdue], return_index=True, return_inverse=True)
     due = inv["due_date"].to_numpy(dtype="datetime64[D]").astype(np.int64)[overdue]
     oldest = np.full(len(theirs), np.iinfo(np.int64).max)

@@ -216,7 +216,8 @@ def plan_candidates(
     keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
     inv, mass, number = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep], number[keep]
     policy_ = (p.stage_days, p.key_segments, p.litigation_min)
-    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy_)
+    every = np.ones(len(inv), dtype=bool)  # the rows kept are chasable
+    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy_, every)
     stage_row = np.full(len(who), -1, dtype=np.int64)  # each customer's row of ``stages``
     stage_row[staged] = np.arange(len(staged))
     overdue = np.asarray(inv["due_date"] < day)

@@ -17,6 +17,7 @@ from cashplan.core.dates import to_date
 from cashplan.fast.frames import group_codes, lookup
 from cashplan.forecasting.collection import Forecast
 from cashplan.planning.dunning import (
+    _NOT_CHASED,
     KEY_SEGMENTS,
     LEVER_OF_STAGE,
     STAGE_DAYS,
@@ -392,3 +393,23 @@ def test_ties_in_the_ranking_fall_to_company_and_customer_as_in_pandas(analysis)
     new = battle_plan(cands, gap)
     pd.testing.assert_frame_equal(new.actions, old.actions, check_exact=True)
     pd.testing.assert_frame_equal(new.invoices, old.invoices, check_exact=True)
+
+
+def test_chasable_rows_are_the_ones_pandas_finds(analysis):
+    """``chasable`` on arrays and Arrow is the pandas expression first written, on the
+    forecast and on text of every kind (missing, object, numbers as amounts)."""
+
+    def by_pandas(frame: pd.DataFrame) -> np.ndarray:
+        return np.asarray((frame["open_amount_rc"] > 0) & ~frame["basis"].isin(_NOT_CHASED))
+
+    fc = analysis.forecast.invoices
+    assert by_pandas(fc).sum() not in (0, len(fc))
+    np.testing.assert_array_equal(chasable(fc), by_pandas(fc))
+    odd = pd.DataFrame(
+        {
+            "open_amount_rc": [1.0, 0.0, np.nan, 2.0, 3.0, -4.0],
+            "basis": pd.Series(["promise", "history", "history", None, "disputed", "x"]),
+        }
+    )
+    for frame in (odd, odd.astype({"basis": object}), odd.astype({"basis": "str"})):
+        np.testing.assert_array_equal(chasable(frame), by_pandas(frame))

@@ -396,7 +396,7 @@ as of 2026-10-31, open invoices: 1)
             k: old[f"{k}_date"].to_numpy().astype("datetime64[D]")
             for k in ("expected", "p10", "p90")
         }
-        basis = pd.Categorical(old["basis"], categories=BASES).codes.astype(np.int64)
+        basis = pd.Index(BASES).get_indexer(old["basis"]).astype(np.int64)  # -1: none
         if len(rows) and len(items):
             # their rows only (any of another company with the same id names none of them)
             promises, adjustments = (

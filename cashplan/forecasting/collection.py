@@ -396,7 +396,7 @@ as of 2026-10-31, open invoices: 1)
             k: old[f"{k}_date"].to_numpy().astype("datetime64[D]")
             for k in ("expected", "p10", "p90")
         }
-        basis = pd.Index(BASES).get_indexer(old["basis"]).astype(np.int64)  # -1: none
+        basis = pd.Index(BASES).get_indexer(pd.Index(old["basis"])).astype(np.int64)  # -1: none
         if len(rows) and len(items):
             # their rows only (any of another company with the same id names none of them)
             promises, adjustments = (
@@ -798,6 +798,6 @@ def _bucket_table(
     t, a, m = (np.concatenate(x) for x in zip(*sums, strict=True))
     sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
     # one frame built at once (a frame per company joined: several times slower)
-    columns = dict(_bucket_rows(buckets, tuple(names.tolist())))
+    columns: dict[str, Any] = dict(_bucket_rows(buckets, tuple(names.tolist())))
     columns |= {"expected": m, "p10": np.clip(m - _Z90 * sigma, 0, None), "p90": m + _Z90 * sigma}
     return pd.DataFrame(columns | {"sd": sigma})

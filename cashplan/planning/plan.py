@@ -290,7 +290,7 @@ def plan_candidates(
     )
 
 
-def _taken(values: np.ndarray, at: np.ndarray, fill: object) -> np.ndarray:
+def _taken(values: np.ndarray, at: np.ndarray, fill: float) -> np.ndarray:
     """``values[at]``, ``fill`` where ``at`` is -1 (``values`` may be empty).
 
     >>> _taken(np.array([5, 6]), np.array([1, -1]), 0).tolist()

@@ -215,17 +215,7 @@ def plan_candidates(
     inv = fc.invoices
     keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
     inv, mass, number = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep], number[keep]
-    policy_ = (p.stage_days, p.key_segments, p.litigation_min)
-    every = np.ones(len(inv), dtype=bool)  # the rows kept are chasable
-    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy_, every)
-    stage_row = np.full(len(who), -1, dtype=np.int64)  # each customer's row of ``stages``
-    stage_row[staged] = np.arange(len(staged))
-    overdue = np.asarray(inv["due_date"] < day)
-    staged_lever = _taken(stages["lever"].to_numpy(dtype=object), stage_row[number], np.nan)
-    lever = np.where(overdue, staged_lever, np.nan).astype(object)
-    if reliability is not None:
-        unreliable = profiles(who, reliability, customers, p.key_segments)["unreliable"][number]
-        lever = np.where(~overdue & unreliable, "discount", lever)
+    stages, stage_row, lever = _levers(inv, number, who, day, reliability, customers, p)
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
     number = number[chosen]
@@ -288,6 +278,33 @@ def plan_candidates(
         fc.month_windows["month"],
         p,
     )
+
+
+def _levers(
+    inv: pd.DataFrame,
+    number: np.ndarray,
+    who: pd.DataFrame,
+    day: pd.Timestamp,
+    reliability: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    p: PlanPolicy,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The dunning stages of the chasable invoices ``inv`` (their customers: ``who``'s rows
+    ``number``), each customer's row of them (-1: none), and each invoice's lever: its
+    customer's stage lever when overdue, a discount when an unreliable payer's invoice is
+    not due yet, else NaN (not chased)."""
+    policy = (p.stage_days, p.key_segments, p.litigation_min)
+    every = np.ones(len(inv), dtype=bool)  # the invoices given are chasable
+    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy, every)
+    stage_row = np.full(len(who), -1, dtype=np.int64)
+    stage_row[staged] = np.arange(len(staged))
+    overdue = np.asarray(inv["due_date"] < day)
+    staged_lever = _taken(stages["lever"].to_numpy(dtype=object), stage_row[number], np.nan)
+    lever = np.where(overdue, staged_lever, np.nan).astype(object)
+    if reliability is not None:
+        unreliable = profiles(who, reliability, customers, p.key_segments)["unreliable"][number]
+        lever = np.where(~overdue & unreliable, "discount", lever)
+    return stages, stage_row, lever
 
 
 def _taken(values: np.ndarray, at: np.ndarray, fill: float) -> np.ndarray:

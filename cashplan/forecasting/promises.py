@@ -64,9 +64,11 @@ def _per_item(
     columns = [column] if isinstance(column, str) else column
     rows = _concerned(items, table, who)
     mine = items[["company", "customer_id", "invoice_id"]].iloc[rows]
-    named = table["invoice_id"] != ""
-    by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
-    by_customer = table.loc[~named].drop_duplicates(_KEYS, keep="last")
+    named = np.asarray(table["invoice_id"] != "")
+    # the latest row of each key: the first of the rows read backwards (a lookup takes the
+    # first), without dropping the others (``drop_duplicates`` hashed every key column)
+    by_invoice = table.iloc[np.flatnonzero(named)[::-1]]
+    by_customer = table.iloc[np.flatnonzero(~named)[::-1]]
     inv = lookup(mine, by_invoice, ["company", "invoice_id"], columns)
     cus = lookup(mine, by_customer, _KEYS, columns)
     out = {k: np.where(inv[k].notna(), inv[k].to_numpy(), cus[k].to_numpy()) for k in columns}

@@ -150,6 +150,7 @@ _DEPENDS: dict[str, set[str]] = {
     "scorer": {"as_of", "arrays", "promise_history"},
     "forecaster": {"as_of", "arrays", "fx_rates"},
     "reliability": {"scorer", "threshold"},
+    "keeping": {"scorer"},
     "forecast": {
         "forecaster",
         "promises",
@@ -170,9 +171,10 @@ _DEPENDS: dict[str, set[str]] = {
     "cash_in_months": {"forecast", "new_sales"},
     "gap": {"targets", "cash_in_months"},
     "disbursements": {"spending", "as_of", "fx_rates"},
+    "paid": {"disbursements"},
     "opening": {"bank", "as_of", "fx_rates", "opening_cash"},
-    "position": {"cash_in", "disbursements", "opening", "cash_floor"},
-    "month_end": {"position", "disbursements"},
+    "position": {"cash_in", "paid", "opening", "cash_floor"},
+    "month_end": {"position", "paid"},
     "runway": {"position", "disbursements"},
     "stages": {"forecast", "reliability", "customers", "company"},
     "candidates": {
@@ -207,18 +209,38 @@ def _promise_history(promises: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
     return promises.loc[promises["promised_date"] < day].reset_index(drop=True)
 
 
-def _edited_customers(old: Book, new: Book) -> pd.DataFrame | None:
+def _appended(before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame | None:
+    """The rows ``after`` adds at the end of ``before``; None when a row of ``before`` was
+    changed or removed."""
+    if len(after) < len(before) or not after.iloc[: len(before)].equals(before):
+        return None
+    return after.iloc[len(before) :]
+
+
+def _edited_customers(
+    old: Book, new: Book, added: dict[str, pd.DataFrame | None] | None = None
+) -> pd.DataFrame | None:
     """The customers (company, customer_id) named by the promises and adjustments ``new``
-    adds to ``old``'s; None when a row was changed or removed (every customer may move)."""
-    added = []
-    for table in _EDITED:
-        before, after = getattr(old, table), getattr(new, table)
-        if before is after:
-            continue
-        if len(after) < len(before) or not after.iloc[: len(before)].equals(before):
-            return None
-        added.append(after.iloc[len(before) :][["company", "customer_id"]])
-    return pd.concat(added, ignore_index=True) if added else None
+    adds to ``old``'s; None when a row was changed or removed (every customer may move).
+    ``added``: each edited table's rows appended (``_appended``) when known."""
+    if added is None:
+        edited = [t for t in _EDITED if getattr(old, t) is not getattr(new, t)]
+        added = {t: _appended(getattr(old, t), getattr(new, t)) for t in edited}
+    if any(rows is None for rows in added.values()):
+        return None
+    rows = [r[["company", "customer_id"]] for r in added.values() if r is not None]
+    return pd.concat(rows, ignore_index=True) if rows else None
+
+
+def _history_changed(old: Analysis, new: Analysis, as_of: bool, added: pd.DataFrame | None) -> bool:
+    """Whether the record of promises kept or broken differs (the promises whose date has
+    come): a promise still to come does not change it. ``added``: the promises appended."""
+    if as_of:
+        return True
+    if added is not None:  # the record is the old one and the rows added whose date has come
+        return bool((added["promised_date"] < new.day).any())
+    before, after = (_promise_history(x.book.promises, x.day) for x in (old, new))
+    return not before.equals(after)
 
 
 def _redelayed(old: Analysis, new: Analysis) -> pd.DataFrame | None:
@@ -330,10 +352,10 @@ class Analysis:
         new = Analysis(book or self.book, dataclasses.replace(self.settings, **changes))
         changed = {k for k in changes if getattr(self.settings, k) != changes[k]}
         changed |= {t for t in _TABLES if getattr(new.book, t) is not getattr(self.book, t)}
+        edited = [t for t in _EDITED if t in changed]
+        added = {t: _appended(getattr(self.book, t), getattr(new.book, t)) for t in edited}
         if "promises" in changed or "as_of" in changed:
-            # a promise still to come does not change the record of promises kept or broken
-            old, now = (_promise_history(x.book.promises, x.day) for x in (self, new))
-            if "as_of" in changed or not old.equals(now):
+            if _history_changed(self, new, "as_of" in changed, added.get("promises")):
                 changed.add("promise_history")
         for name, needs in _DEPENDS.items():  # in dependency order
             if needs & changed:
@@ -344,7 +366,7 @@ class Analysis:
             new._respent = _respent(self, new, changed)
         if "forecast" in self.__dict__ and not changed & (_DEPENDS["forecast"] - set(_EDITED)):
             # only promises or adjustments: the customers they name are forecast again
-            customers = _edited_customers(self.book, new.book)
+            customers = _edited_customers(self.book, new.book, added)
             if customers is not None:
                 new._edited = (self.forecast, customers)
         elif "forecast" in self.__dict__ and changed & _DEPENDS["forecast"] <= set(_DELAYS):
@@ -382,6 +404,12 @@ class Analysis:
         return self.scorer.classify(self.settings.threshold)
 
     @cached_property
+    def keeping(self) -> pd.Series:
+        """Each customer's chance of keeping a promise (``PayerScorer.promise_keeping``): kept
+        while the scorer is, not worked out again at each edit."""
+        return self.scorer.promise_keeping()
+
+    @cached_property
     def forecaster(self) -> CollectionForecaster:
         """The collection forecaster fitted at as-of (promises and adjustments do not refit it)."""
         model = CollectionForecaster.from_arrays(self.arrays)
@@ -393,7 +421,7 @@ class Analysis:
         promises or adjustments, or of their what-if delays, only their invoices forecast
         again: ``replace``)."""
         args = (self.book.promises, self.book.adjustments)
-        keeping, policy = self.scorer.promise_keeping(), self.settings.dispute_policy
+        keeping, policy = self.keeping, self.settings.dispute_policy
         delays = self._delays()
         if self._edited is not None:
             (previous, customers), self._edited = self._edited, None  # not kept alive
@@ -542,18 +570,25 @@ class Analysis:
     @cached_property
     def position(self) -> pd.DataFrame:
         """Opening + the whole cash-in - disbursements = closing, week by week (13 weeks)."""
-        end = horizon(self.day)[1]
-        paid = self.disbursements.loc[self.disbursements["date"] < end]
         return cash_position(
-            self.cash_in, paid, self.day, opening=self.opening, cash_floor=self.settings.cash_floor
+            self.cash_in,
+            self.paid,
+            self.day,
+            opening=self.opening,
+            cash_floor=self.settings.cash_floor,
         )
+
+    @cached_property
+    def paid(self) -> pd.DataFrame:
+        """The disbursements within the 13 weeks (kept while they are: what the position's
+        weekly sums are kept beside)."""
+        end = horizon(self.day)[1]
+        return self.disbursements.loc[self.disbursements["date"] < end]
 
     @cached_property
     def month_end(self) -> pd.DataFrame:
         """Closing cash at each month end within the 13 weeks (``monthly.csv``'s closing_cash)."""
-        end = horizon(self.day)[1]
-        paid = self.disbursements.loc[self.disbursements["date"] < end]
-        return month_end_cash(self.position, paid, self.day)
+        return month_end_cash(self.position, self.paid, self.day)
 
     @cached_property
     def runway(self) -> pd.DataFrame:

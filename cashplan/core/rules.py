@@ -32,7 +32,7 @@ from cashplan.core.scenarios import (
     split_parameters,
 )
 from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
-from cashplan.fast.frames import isin
+from cashplan.fast.frames import isin, key_positions
 
 __all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
 
@@ -428,17 +428,17 @@ def cross_rules(
         if name not in cols or tab.empty:
             continue
         named = tab.loc[tab["invoice_id"] != "", ["company", "invoice_id", "customer_id"]]
-        # only the invoices a promise names: cheap on a ledger of millions
-        candidates = inv.loc[
-            _named(inv["invoice_id"], named["invoice_id"]), ["company", "invoice_id", "customer_id"]
-        ]
-        found = named.reset_index().merge(
-            candidates.rename(columns={"customer_id": "owner_id"}),
-            on=["company", "invoice_id"],
-            how="left",
-        )
-        found = found.drop_duplicates("index").set_index("index")
-        unknown = found["owner_id"].isna()
+        if named.empty:  # whole accounts only (a saved shift): no invoice to find
+            continue
+        # only the invoices a promise names: cheap on a ledger of millions; each named
+        # invoice's first row among them (by key positions: a merge cost a few ms per save)
+        hit = np.flatnonzero(_named(inv["invoice_id"], named["invoice_id"]))
+        candidates = inv[["company", "invoice_id", "customer_id"]].iloc[hit]
+        at = key_positions(named, candidates, ["company", "invoice_id"])
+        ids = candidates["customer_id"].to_numpy(dtype=object)
+        owner = ids[np.maximum(at, 0)] if len(ids) else np.full(len(at), None, dtype=object)
+        unknown = pd.Series(at < 0, index=named.index)
+        other = (at >= 0) & (owner != named["customer_id"].to_numpy(dtype=object))
         cols[name].cells(
             unknown,
             "invoice_id",
@@ -446,7 +446,7 @@ def cross_rules(
             "use an invoice_id of this company, or leave it empty for the whole account",
         )
         cols[name].cells(
-            ~unknown & (found["owner_id"] != found["customer_id"]),
+            pd.Series(other, index=named.index),
             "customer_id",
             "the invoice belongs to another customer",
             "check the customer_id against the invoice",
@@ -471,9 +471,11 @@ def _activity_company(tables: dict[str, pd.DataFrame]) -> None:
     """An activity without a company (optional) is its customer's, when the customer has
     invoices in one company only (in place); otherwise the company check names the row."""
     act, inv = tables["activity"], tables["invoices"]
+    if act.empty:
+        return
     companies = inv["company"].unique()
     unknown = (act["company"] == DEFAULT_COMPANY) & ~np.isin(DEFAULT_COMPANY, companies)
-    if act.empty or not unknown.any():
+    if not unknown.any():
         return
     pairs = inv.loc[isin(inv["customer_id"], act["customer_id"]), ["customer_id", "company"]]
     pairs = pairs.drop_duplicates()
@@ -552,18 +554,20 @@ def _scenario_cross(tables: dict[str, pd.DataFrame], col: Collector) -> None:
 def _fx_coverage(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
-    first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
-    # the table's base is inferred from the invoices and spending only: a bank or plan row in
-    # a currency without rates is a missing rate, never the base
-    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
-    base = implied_base(used, tables["fx_rates"], reporting_currency)
-    quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
     dated = {
         "invoices": ("issue_date", "paid_date"),
         "spending": ("month",),
         "sales_plan": ("month",),
         "bank": ("date",),
     }
+    if not any(name in cols and not tables[name].empty for name in dated):
+        return  # no dated table checked (a saved promise or adjustment): nothing to cover
+    first_rate = tables["fx_rates"].groupby("currency")["date"].min().astype(DATE_DTYPE)
+    # the table's base is inferred from the invoices and spending only: a bank or plan row in
+    # a currency without rates is a missing rate, never the base
+    used = {c for name in ("invoices", "spending") for c in tables[name]["currency"].unique()}
+    base = implied_base(used, tables["fx_rates"], reporting_currency)
+    quoted = set(first_rate.index) | {reporting_currency} | ({base} if base else set())
     for name, date_cols in dated.items():
         tab = tables[name]
         if name not in cols or tab.empty:

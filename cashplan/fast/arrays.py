@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.fast.calendar import day_numbers
-from cashplan.fast.frames import group_codes, lookup
+from cashplan.fast.frames import group_codes, key_positions
 
 __all__ = [
     "KEYS",
@@ -135,9 +135,7 @@ def customer_numbers(frame: pd.DataFrame, customers: pd.DataFrame) -> np.ndarray
     >>> customer_numbers(rows, customers).tolist()
     [1, -1, 0]
     """
-    numbered = customers[KEYS].assign(_number=np.arange(len(customers)))
-    found = lookup(frame, numbered, KEYS, ["_number"])["_number"]
-    return found.fillna(-1).to_numpy(dtype=np.int64)
+    return key_positions(frame, customers, KEYS).astype(np.int64)
 
 
 def arrays_for(invoices: pd.DataFrame, arrays: LedgerArrays | None) -> LedgerArrays:

@@ -29,8 +29,10 @@ __all__ = [
     "group_codes",
     "invoice_rows",
     "isin",
+    "key_positions",
     "lookup",
     "pair_codes",
+    "rows_at",
     "text_from_codes",
 ]
 
@@ -159,15 +161,75 @@ def lookup(
     >>> lookup(frame, table, ["c", "k"], ["v"])["v"].tolist()
     [1.0, nan, 2.0]
     """
+    return rows_at(table, key_positions(frame, table, keys), columns)
+
+
+def rows_at(table: pd.DataFrame, at: np.ndarray, columns: list[str]) -> pd.DataFrame:
+    """``columns`` of ``table``'s rows at positions ``at`` (-1: a row of NaN), as
+    :func:`lookup` gives them: the types kept when every row is found, as ``reindex`` does.
+
+    >>> table = pd.DataFrame({"v": [1, 2]}, index=[5, 9])
+    >>> rows_at(table, np.array([1, 1]), ["v"])["v"].tolist()
+    [2, 2]
+    >>> rows_at(table, np.array([1, -1]), ["v"])["v"].tolist()
+    [2.0, nan]
+    """
+    # a column at a time: ``table[columns]`` alone costs more than the lookup (pandas 3)
+    if len(at) and at.min() >= 0:  # every row found: a take keeps the types, as reindex does
+        found = {c: table[c].array.take(at) for c in columns}
+    else:
+        found = {c: table[c].reset_index(drop=True).reindex(at).array for c in columns}
+    return pd.DataFrame(found, columns=pd.Index(columns, dtype=table.columns.dtype), copy=False)
+
+
+def key_positions(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """For each ``frame`` row, the position of the first ``table`` row with its ``keys``
+    (-1 if none; a missing key matches a missing key): the join :func:`lookup` makes.
+
+    >>> frame = pd.DataFrame({"c": ["A", "B", None], "k": ["x", "x", "y"]})
+    >>> table = pd.DataFrame({"c": ["B", "A", "B", None], "k": ["x", "x", "x", "y"]})
+    >>> key_positions(frame, table, ["c", "k"]).tolist()
+    [1, 0, 3]
+    """
+    if len(frame) < _FEW and len(table) < _LARGE:
+        return _few_positions(frame, table, keys)
     codes, _ = _key_codes(frame, keys, then=table)
     mine, theirs = codes[: len(frame)], codes[len(frame) :]
     unique, first = np.unique(theirs, return_index=True)
     found = pd.Index(unique).get_indexer(mine)
-    at = np.where(found >= 0, first[np.maximum(found, 0)], -1) if len(first) else found
-    wanted = table[columns]
-    if len(at) and at.min() >= 0:  # every row found: a take keeps the types, as reindex does
-        return wanted.take(at).reset_index(drop=True)
-    return wanted.reset_index(drop=True).reindex(at).reset_index(drop=True)
+    return np.where(found >= 0, first[np.maximum(found, 0)], -1) if len(first) else found
+
+
+_FEW = 2_000  # frame rows under which a join looks each row's keys up among the table's
+
+
+def _few_positions(frame: pd.DataFrame, table: pd.DataFrame, keys: list[str]) -> np.ndarray:
+    """``key_positions`` for a frame of a few rows (an edit's, a customer's invoices): each
+    key column found among the table's distinct values, rather than both frames' keys
+    hashed together (a fixed cost of a few ms, paid at every edit in the workbook).
+
+    >>> frame = pd.DataFrame({"c": ["A", "B", None, "Z"], "k": ["x", "x", "y", "x"]})
+    >>> table = pd.DataFrame({"c": ["B", "A", "B", None], "k": ["x", "x", "x", "y"]})
+    >>> _few_positions(frame, table, ["c", "k"]).tolist()
+    [1, 0, 3, -1]
+    """
+    if table.empty:
+        return np.full(len(frame), -1, dtype=np.int64)
+    theirs = np.zeros(len(table), dtype=np.int64)
+    mine = np.zeros(len(frame), dtype=np.int64)
+    known = np.ones(len(frame), dtype=bool)
+    for key in keys:
+        codes, values = pd.factorize(table[key], use_na_sentinel=False)
+        found = pd.Index(values).get_indexer(frame[key])
+        known &= found >= 0
+        theirs = theirs * (len(values) + 1) + codes
+        mine = mine * (len(values) + 1) + found
+        if len(keys) > 2:  # re-densify, so the codes never overflow
+            both = np.unique(np.concatenate([theirs, mine]), return_inverse=True)[1].ravel()
+            theirs, mine = both[: len(table)], both[len(table) :]
+    unique, first = np.unique(theirs, return_index=True)  # the first row of each key
+    at = np.minimum(np.searchsorted(unique, mine), len(unique) - 1)
+    return np.where(known & (unique[at] == mine), first[at], -1).astype(np.int64)
 
 
 def text_from_codes(codes: np.ndarray, labels: tuple[str, ...] | list[str]) -> pd.Series:

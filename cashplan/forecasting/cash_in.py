@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from cashplan.core.fx import Fx
+from cashplan.fast.frames import key_positions
 from cashplan.forecasting.collection import buckets_for
 from cashplan.forecasting.issue_lag import IssueLagModel
 from cashplan.forecasting.new_sales import InvoicingForecaster, daily_invoicing
@@ -164,8 +165,7 @@ def _per_bucket(
     with np.errstate(divide="ignore", invalid="ignore"):
         cv = np.where(invoiced > 0, table["sd"].to_numpy(dtype=float) / invoiced, np.nan)
     cv = np.where(np.isnan(cv), 0.0, cv)  # no invoicing, or no sd: no level
-    keys = pd.MultiIndex.from_frame(table[["company", "month"]])
-    at = keys.get_indexer(pd.MultiIndex.from_frame(cash[["company", "month"]]))
+    at = key_positions(cash, table, ["company", "month"])
     amount = cash["amount_rc"].to_numpy(dtype=float)
     level = amount * np.where(at >= 0, cv[np.maximum(at, 0)], 0.0) if len(cv) else amount * 0.0
     cell = who[ok] * n_b + b[ok]
@@ -206,12 +206,11 @@ def _sources(table: pd.DataFrame, monthly: pd.DataFrame) -> np.ndarray:
     source = table["source"].to_numpy(dtype=object)
     differs = np.bincount(at, weights=source != source[first][at], minlength=len(months)) > 0
     per = pd.Series(np.where(differs, "mixed", source[first]).astype(object), index=months)
-    own = table.set_index(["company", "month"])["source"]
-    keys = pd.MultiIndex.from_frame(monthly[["company", "month"]])
+    # each row's own source (the table's keys are unique: a join on key positions)
+    at = key_positions(monthly, table, ["company", "month"])
+    own = np.where(at >= 0, source[np.maximum(at, 0)], np.nan) if len(source) else np.nan
     group = monthly["month"].map(per).to_numpy(dtype=object)
-    return np.where(
-        monthly["company"] == "ALL", group, own.reindex(keys).to_numpy(dtype=object)
-    ).astype(str)
+    return np.where(monthly["company"] == "ALL", group, own).astype(str)
 
 
 def total_cash_in(
@@ -263,7 +262,7 @@ def _combine(
     nothing. On arrays, one frame built at the end (the workbook combines after every edit).
     """
     keys = ["company", key]
-    at = pd.MultiIndex.from_frame(right[keys]).get_indexer(pd.MultiIndex.from_frame(left[keys]))
+    at = key_positions(left, right, keys)  # a MultiIndex join: a few ms at each change
 
     def taken(values: np.ndarray) -> np.ndarray:
         got = values[np.maximum(at, 0)] if len(values) else np.zeros(len(at))

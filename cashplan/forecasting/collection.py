@@ -57,7 +57,14 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
-from cashplan.fast.arrays import LedgerArrays, arrays_for, customer_numbers, day_number
+from cashplan.core.kept import kept
+from cashplan.fast.arrays import (
+    LedgerArrays,
+    arrays_for,
+    customer_numbers,
+    day_number,
+    read_only,
+)
 from cashplan.fast.delays import conditional, delay_cdfs
 from cashplan.fast.frames import isin, text_from_codes
 from cashplan.fast.grouping import bucket_sums, by_customer, coarsen
@@ -96,6 +103,9 @@ class Forecast:
     (``open_disputed``, ``open_disputed_rc``). ``fine_mass``: as ``month_mass``, in the
     intervals cut by every week and month edge, from which
     :meth:`CollectionForecaster.update` re-forecasts a few customers without the others.
+    ``customer``: the number of each row of ``invoices``' customer among ``customers``
+    (company, customer_id; sorted by both), so that what reads the forecast customer by
+    customer need not hash the text keys again (empty when not known).
     """
 
     invoices: pd.DataFrame
@@ -105,6 +115,8 @@ class Forecast:
     month_mass: np.ndarray
     disputes: pd.DataFrame = field(default_factory=pd.DataFrame)
     fine_mass: np.ndarray = field(repr=False, default_factory=lambda: np.empty((0, 0)))
+    customer: np.ndarray = field(repr=False, default_factory=lambda: np.empty(0, np.int64))
+    customers: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
 
 
 def buckets_for(as_of: str | pd.Timestamp, weeks: int = 13, months: int = 6) -> pd.DataFrame:
@@ -384,7 +396,7 @@ as of 2026-10-31, open invoices: 1)
             k: old[f"{k}_date"].to_numpy().astype("datetime64[D]")
             for k in ("expected", "p10", "p90")
         }
-        basis = pd.Categorical(old["basis"], categories=BASES).codes.astype(np.int64)
+        basis = pd.Index(BASES).get_indexer(pd.Index(old["basis"])).astype(np.int64)  # -1: none
         if len(rows) and len(items):
             # their rows only (any of another company with the same id names none of them)
             promises, adjustments = (
@@ -397,7 +409,8 @@ as of 2026-10-31, open invoices: 1)
             mass[rows], basis[rows] = r_mass, r_basis
             for k in dates:
                 dates[k][rows] = r_dates[k]
-        return self._forecast(mass, dates, basis, dispute_policy)
+        # the dispute table depends on the open book and the policy alone: previous's
+        return self._forecast(mass, dates, basis, dispute_policy, previous.disputes)
 
     def _grid(self) -> tuple[pd.DataFrame, ...]:
         """The report's buckets, the month windows and the fine intervals cut by both
@@ -455,29 +468,32 @@ as of 2026-10-31, open invoices: 1)
         dates: dict[str, np.ndarray],
         basis: np.ndarray,
         dispute_policy: str,
+        disputes: pd.DataFrame | None = None,
     ) -> Forecast:
-        """The forecast of the open book from every item's fine mass, dates and basis."""
+        """The forecast of the open book from every item's fine mass, dates and basis
+        (``disputes``: the dispute table under ``dispute_policy`` when known)."""
         items, c = self.items_, self.item_customer_
         buckets, windows, fine = self._grid()
         edges = fine["start"].to_numpy(dtype="datetime64[D]")
         order = by_customer(c, len(self.customers_))
-        disputed = items["disputed"].to_numpy()
-        policies = applied_policies(dispute_policy, self.settled_disputes_)
-        out = items[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
-        for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
-            out[name] = dates[key].astype("datetime64[us]")  # a column each: no block copies
-        out["basis"] = text_from_codes(basis, BASES)
+        if disputes is None:
+            policies = applied_policies(dispute_policy, self.settled_disputes_)
+            disputed = items["disputed"].to_numpy()
+            disputes = _dispute_table(items, disputed, policies, self.settled_disputes_)
+        out = _invoice_table(items, dates, basis)
         month_mass = _coarsen(mass, edges, [*windows["start"], windows["end"].iloc[-1]])
         weekly = self._bucket_table(mass, _columns(edges, buckets["start"]), buckets, order)
         by_month = self._bucket_table(month_mass, np.arange(month_mass.shape[1]), windows, order)
         return Forecast(
-            out.reset_index(drop=True),
+            out,
             weekly,
             by_month[["company", "month", "start", "end", "expected", "p10", "p90", "sd"]],
             windows,
             month_mass,
-            _dispute_table(items, disputed, policies, self.settled_disputes_),
+            disputes,
             mass,
+            read_only(self.item_customer_),
+            self.customers_,
         )
 
     def _bucket_table(
@@ -702,6 +718,22 @@ def _disputes(
         dates[k] = np.where(disputed, when, dates[k])
 
 
+_INVOICE_COLUMNS = ("company", "invoice_id", "customer_id", "open_amount_rc", "due_date")
+
+
+def _invoice_table(
+    items: pd.DataFrame, dates: dict[str, np.ndarray], basis: np.ndarray
+) -> pd.DataFrame:
+    """``Forecast.invoices``: the open items' keys, amount and due date, their dates and
+    basis; one frame built from the columns (the items' own arrays, not copied: pandas
+    copies on write), rather than columns added one by one to a selection."""
+    columns: dict[str, Any] = {c: items[c].array for c in _INVOICE_COLUMNS}
+    for name, key in (("expected_date", "expected"), ("p10_date", "p10"), ("p90_date", "p90")):
+        columns[name] = dates[key].astype("datetime64[us]")
+    columns["basis"] = text_from_codes(basis, BASES).array
+    return pd.DataFrame(columns, copy=False)
+
+
 def _dispute_table(
     items: pd.DataFrame, disputed: np.ndarray, policies: pd.Series, settled: pd.Series
 ) -> pd.DataFrame:
@@ -717,6 +749,20 @@ def _dispute_table(
         }
     )
     return table.astype({"open_disputed": "int64", "settled_disputes": "int64"})
+
+
+def _bucket_rows(buckets: pd.DataFrame, names: tuple[str, ...]) -> dict[str, pd.Series]:
+    """The columns ``company`` (each of ``names``, then ``ALL``) and ``buckets``' own, a row
+    per company and bucket: the same at every forecast of a fitted open book, so kept beside
+    its ``buckets`` (:func:`~cashplan.core.kept.kept`; pandas copies on write)."""
+    memo = kept(buckets)
+    found = memo.get(("rows", names))
+    if found is None:
+        n = len(names) + 1
+        rows = buckets.take(np.tile(np.arange(len(buckets)), n)).reset_index(drop=True)
+        labels = pd.Series([*names, "ALL"]).repeat(len(buckets)).reset_index(drop=True)
+        found = memo["rows", names] = {"company": labels, **{c: rows[c] for c in buckets.columns}}
+    return found
 
 
 def _bucket_table(
@@ -752,8 +798,6 @@ def _bucket_table(
     t, a, m = (np.concatenate(x) for x in zip(*sums, strict=True))
     sigma = np.sqrt(_WITHIN_CUSTOMER * t + (1 - _WITHIN_CUSTOMER) * a)
     # one frame built at once (a frame per company joined: several times slower)
-    rows = buckets.take(np.tile(np.arange(len(buckets)), len(sums))).reset_index(drop=True)
-    labels = pd.Series([*names.tolist(), "ALL"]).repeat(len(buckets)).reset_index(drop=True)
-    columns: dict[str, Any] = {"company": labels, **{c: rows[c] for c in buckets.columns}}
+    columns: dict[str, Any] = dict(_bucket_rows(buckets, tuple(names.tolist())))
     columns |= {"expected": m, "p10": np.clip(m - _Z90 * sigma, 0, None), "p90": m + _Z90 * sigma}
     return pd.DataFrame(columns | {"sd": sigma})

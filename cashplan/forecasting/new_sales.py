@@ -49,6 +49,7 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
+from cashplan.fast.frames import key_positions
 from cashplan.forecasting.collection import month_windows
 from cashplan.ledger.items import sales
 
@@ -227,9 +228,7 @@ class InvoicingForecaster:
         return out
 
     def _apply_plan(self, out: pd.DataFrame, plan: pd.DataFrame) -> pd.DataFrame:
-        amounts = plan.groupby(["company", "month"])["amount_rc"].sum()
-        keys = pd.MultiIndex.from_frame(out[["company", "month"]])
-        planned = amounts.reindex(keys).to_numpy(dtype=float)
+        planned = _planned(out, plan)
         has = ~np.isnan(planned)
         month0 = self.as_of_.to_period("M").to_timestamp()
         so_far = np.where(out["month"] == month0, out["so_far"].fillna(0.0), 0.0)
@@ -258,6 +257,21 @@ def _full_months(g: pd.DataFrame, day: pd.Timestamp) -> pd.DataFrame:
             "rate": amount.to_numpy() / np.maximum(wd, 1),
         }
     )
+
+
+def _planned(out: pd.DataFrame, plan: pd.DataFrame) -> np.ndarray:
+    """The plan's amount of each ``out`` row's company and month (its rows summed), NaN where
+    it has none. A plan of one row per company and month (the workbook's, at each edit) is
+    joined on key positions; pandas' grouping sums any other."""
+    keys = ["company", "month"]
+    at = key_positions(plan, out, keys)  # each plan row's row of ``out``
+    found = at[at >= 0]
+    if len(np.unique(found)) == len(found) and not plan["amount_rc"].isna().any():
+        planned = np.full(len(out), np.nan)
+        planned[found] = plan["amount_rc"].to_numpy(dtype=float)[at >= 0]
+        return planned
+    amounts = plan.groupby(keys)["amount_rc"].sum()
+    return amounts.reindex(pd.MultiIndex.from_frame(out[keys])).to_numpy(dtype=float)
 
 
 def daily_invoicing(monthly: pd.DataFrame) -> pd.DataFrame:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from cashplan.core.kept import kept
 from cashplan.fast.arrays import customer_numbers
 from cashplan.fast.frames import group_codes, lookup
 
@@ -63,9 +64,11 @@ def _per_item(
     columns = [column] if isinstance(column, str) else column
     rows = _concerned(items, table, who)
     mine = items[["company", "customer_id", "invoice_id"]].iloc[rows]
-    named = table["invoice_id"] != ""
-    by_invoice = table.loc[named].drop_duplicates(["company", "invoice_id"], keep="last")
-    by_customer = table.loc[~named].drop_duplicates(_KEYS, keep="last")
+    named = np.asarray(table["invoice_id"] != "")
+    # the latest row of each key: the first of the rows read backwards (a lookup takes the
+    # first), without dropping the others (``drop_duplicates`` hashed every key column)
+    by_invoice = table.iloc[np.flatnonzero(named)[::-1]]
+    by_customer = table.iloc[np.flatnonzero(~named)[::-1]]
     inv = lookup(mine, by_invoice, ["company", "invoice_id"], columns)
     cus = lookup(mine, by_customer, _KEYS, columns)
     out = {k: np.where(inv[k].notna(), inv[k].to_numpy(), cus[k].to_numpy()) for k in columns}
@@ -125,6 +128,21 @@ def promised_dates(
     return out
 
 
+def _keeping_by_number(keeping: pd.Series, customers: pd.DataFrame) -> np.ndarray:
+    """``keeping`` (indexed by company and customer) for each row of ``customers``, the
+    default where absent: kept beside ``keeping`` (:func:`~cashplan.core.kept.kept`) for
+    the last ``customers`` (the same object), so that each edit does not index it again.
+    Read-only."""
+    memo = kept(keeping)
+    found = memo.get("by_number")
+    if found is None or found[0] is not customers:
+        k = keeping.reindex(pd.MultiIndex.from_frame(customers))
+        values = k.fillna(DEFAULT_KEEPING).to_numpy(dtype=float)
+        values.setflags(write=False)
+        found = memo["by_number"] = (customers, values)
+    return found[1]
+
+
 def mix_promises(
     items: pd.DataFrame,
     promises: pd.DataFrame | None,
@@ -157,8 +175,7 @@ def mix_promises(
     has_pin = ~np.isnat(pin)
     codes, customers = who
     if keeping is not None and len(keeping):
-        k = keeping.reindex(pd.MultiIndex.from_frame(customers))
-        p_keep = k.fillna(DEFAULT_KEEPING).to_numpy(dtype=float)[codes[rows]]
+        p_keep = _keeping_by_number(keeping, customers)[codes[rows]]
     else:
         p_keep = np.full(len(rows), DEFAULT_KEEPING)
     p = np.where(has_pin, 1.0, p_keep)

@@ -243,9 +243,10 @@ def _csv_cells(row: dict[str, Any], names: list[str], dialect: Dialect) -> list[
         else:
             cells.append(str(value).replace("\r\n", "\n").replace("\r", "\n"))
     free = [i for i, name in enumerate(names) if name in _FREE_TEXT]
-    guarded = format_for_csv(pd.DataFrame({str(i): [cells[i]] for i in free}, dtype="str"))
-    for i in free:
-        cells[i] = guarded[str(i)].iloc[0]
+    # the free texts guarded as one column (the same cells: the guard is cell by cell)
+    text = pd.DataFrame({"text": [cells[i] for i in free]}, dtype="str")
+    for i, cell in zip(free, format_for_csv(text)["text"].tolist(), strict=True):
+        cells[i] = cell
     return cells
 
 

@@ -43,12 +43,14 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
 from cashplan.core.dates import ALL, to_date
 from cashplan.core.fx import Fx
+from cashplan.core.kept import kept
 from cashplan.planning.disbursements import horizon
 
 __all__ = [
@@ -163,7 +165,27 @@ def _weekly_paid(
     as_of: pd.Timestamp,
     weeks: int,
 ) -> np.ndarray:
-    """Disbursements after as-of summed per (company, week) of the horizon."""
+    """Disbursements after as-of summed per (company, week) of the horizon: kept beside
+    ``disbursements`` (:func:`~cashplan.core.kept.kept`; the workbook's edits of promises
+    or sales leave them as they were). Read-only."""
+    memo = kept(disbursements)
+    key = ("weekly_paid", tuple(companies), start, end, as_of, weeks)
+    found = memo.get(key)
+    if found is None:
+        found = memo[key] = _summed_weekly(disbursements, companies, start, end, as_of, weeks)
+        found.setflags(write=False)
+    return found
+
+
+def _summed_weekly(
+    disbursements: pd.DataFrame,
+    companies: list[str],
+    start: pd.Timestamp,
+    end: pd.Timestamp,
+    as_of: pd.Timestamp,
+    weeks: int,
+) -> np.ndarray:
+    """``_weekly_paid`` worked out."""
     d = disbursements.loc[(disbursements["date"] > as_of) & (disbursements["date"] < end)]
     week = ((d["date"] - start).dt.days // 7).to_numpy()
     row = pd.Index(companies).get_indexer(pd.Index(d["company"]))
@@ -421,25 +443,26 @@ def floor_summary(
     floor = grid["floor"][:, 0]
     below = path < floor[:, None]
     low = grid["closing"].argmin(axis=1)
-    out = pd.DataFrame(
-        {
-            "company": names,
-            "opening": grid["opening"][:, 0],
-            "opening_known": grid["opening_known"][:, 0].astype(bool),
-            "floor": floor,
-            "weeks": weeks,
-            "lowest_closing": grid["closing"].min(axis=1),
-            "lowest_week": low + 1,
-            "lowest_week_start": starts[low],
-        }
-    )
+    columns: dict[str, Any] = {
+        "company": names,
+        "opening": grid["opening"][:, 0],
+        "opening_known": grid["opening_known"][:, 0].astype(bool),
+        "floor": floor,
+        "weeks": weeks,
+        "lowest_closing": grid["closing"].min(axis=1),
+        "lowest_week": low + 1,
+        "lowest_week_start": starts[low],
+    }
+    week_starts = starts.to_numpy()
     for name, hit in (
         ("below_floor", below[:, :weeks]),
         ("below_floor_p10", grid["closing_p10"] < floor[:, None]),
     ):
-        k, found = hit.argmax(axis=1), pd.Series(hit.any(axis=1))
-        out[f"{name}_week"] = pd.Series(k + 1, dtype="Int64").where(found)
-        out[f"{name}_week_start"] = pd.Series(starts[k]).where(found).to_numpy()
+        k, found = hit.argmax(axis=1), hit.any(axis=1)
+        missing = np.asarray(~found, dtype=bool)
+        columns[f"{name}_week"] = pd.arrays.IntegerArray((k + 1).astype(np.int64), missing)
+        columns[f"{name}_week_start"] = np.where(found, week_starts[k], np.datetime64("NaT"))
+    out = pd.DataFrame(columns)  # one frame built at once (columns added one by one: 2 ms)
     out["run_rate"] = rate
     out["runway_weeks"] = np.where(below.any(axis=1), below.argmax(axis=1), math.inf)
     return out

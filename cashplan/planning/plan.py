@@ -41,9 +41,9 @@ import pandas as pd
 
 from cashplan.core.dates import to_date
 from cashplan.core.kept import kept
-from cashplan.fast.frames import group_codes, lookup
+from cashplan.fast.frames import group_codes
 from cashplan.forecasting.collection import Forecast
-from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, customer_stages
+from cashplan.planning.dunning import KEY_SEGMENTS, STAGE_DAYS, chasable, profiles, stages_of
 from cashplan.planning.gap import first_short_month
 
 __all__ = [
@@ -211,21 +211,17 @@ def plan_candidates(
     p = policy or PlanPolicy()
     day = to_date(as_of)
     keys = ["company", "customer_id"]
+    number, who = _numbered(fc)
     inv = fc.invoices
     keep = chasable(inv) & (True if company is None else np.asarray(inv["company"] == company))
-    inv, mass = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep]
-    stages = customer_stages(
-        inv, day, reliability, customers, p.stage_days, p.key_segments, p.litigation_min
-    )
-    overdue = np.asarray(inv["due_date"] < day)
-    lever = lookup(inv, stages, keys, ["lever"])["lever"].where(overdue).to_numpy(dtype=object)
-    if reliability is not None:
-        unreliable = lookup(inv, reliability, keys, ["reliability"])["reliability"] == "unreliable"
-        lever = np.where(~overdue & unreliable.to_numpy(), "discount", lever)
+    inv, mass, number = inv.loc[keep].reset_index(drop=True), fc.month_mass[keep], number[keep]
+    stages, stage_row, lever = _levers(inv, number, who, day, reliability, customers, p)
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
+    number = number[chosen]
     lever_table = p.levers.set_index("lever")
-    success = p.success().reindex(lever).fillna(0.0).to_numpy()
+    names, lever_code = np.unique(lever.astype(str), return_inverse=True)
+    success = p.success().reindex(names).fillna(0.0).to_numpy()[lever_code]
     amount = inv["open_amount_rc"].to_numpy()
     n_months = len(fc.month_windows)
     # P(paid after month j) and P(paid in month j), for every month j
@@ -241,7 +237,11 @@ def plan_candidates(
     net = discount_cost(amount[:, None], p.discount_rate, p.cost_of_funds, early)
     disc = np.where((lever == "discount")[:, None], success[:, None] * after * net, 0.0)
     inv = inv.assign(lever=lever, days_overdue=np.maximum((day - inv["due_date"]).dt.days, 0))
-    codes, actions = group_codes(inv, [*keys, "lever"])
+    # an action is a customer and a lever: numbered in (company, customer_id, lever) order,
+    # as ``group_codes`` numbers them (the customers' numbers are in that order)
+    pair = number.astype(np.int64) * len(names) + lever_code
+    pairs, first, codes = np.unique(pair, return_index=True, return_inverse=True)
+    actions = inv[[*keys, "lever"]].iloc[first].reset_index(drop=True)
     n = len(actions)
 
     def by_action(values: np.ndarray) -> np.ndarray:
@@ -257,7 +257,11 @@ def plan_candidates(
     late = np.zeros(n, dtype=np.int64)
     np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
     actions["days_overdue"] = late
-    actions = _describe(actions, lever_table, stages, customers)
+    whose = pairs // max(len(names), 1)  # each action's customer number
+    stage = _taken(stages["stage"].to_numpy(), stage_row[whose], 0)  # none: a discount
+    known = profiles(who, reliability, customers, p.key_segments)
+    has_customers = customers is not None and len(customers) > 0
+    actions = _describe(actions, lever_table, stage, known, whose, has_customers)
     fixed = actions["fixed_cost"].to_numpy()[:, None]
     rate = actions["cost_rate"].to_numpy()[:, None]
     gains = by_action(gain)
@@ -274,6 +278,52 @@ def plan_candidates(
         fc.month_windows["month"],
         p,
     )
+
+
+def _levers(
+    inv: pd.DataFrame,
+    number: np.ndarray,
+    who: pd.DataFrame,
+    day: pd.Timestamp,
+    reliability: pd.DataFrame | None,
+    customers: pd.DataFrame | None,
+    p: PlanPolicy,
+) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The dunning stages of the chasable invoices ``inv`` (their customers: ``who``'s rows
+    ``number``), each customer's row of them (-1: none), and each invoice's lever: its
+    customer's stage lever when overdue, a discount when an unreliable payer's invoice is
+    not due yet, else NaN (not chased)."""
+    policy = (p.stage_days, p.key_segments, p.litigation_min)
+    every = np.ones(len(inv), dtype=bool)  # the invoices given are chasable
+    stages, staged = stages_of(inv, number, who, day, reliability, customers, policy, every)
+    stage_row = np.full(len(who), -1, dtype=np.int64)
+    stage_row[staged] = np.arange(len(staged))
+    overdue = np.asarray(inv["due_date"] < day)
+    staged_lever = _taken(stages["lever"].to_numpy(dtype=object), stage_row[number], np.nan)
+    lever = np.where(overdue, staged_lever, np.nan).astype(object)
+    if reliability is not None:
+        unreliable = profiles(who, reliability, customers, p.key_segments)["unreliable"][number]
+        lever = np.where(~overdue & unreliable, "discount", lever)
+    return stages, stage_row, lever
+
+
+def _taken(values: np.ndarray, at: np.ndarray, fill: float) -> np.ndarray:
+    """``values[at]``, ``fill`` where ``at`` is -1 (``values`` may be empty).
+
+    >>> _taken(np.array([5, 6]), np.array([1, -1]), 0).tolist()
+    [6, 0]
+    """
+    if not len(values):
+        return np.full(len(at), fill, dtype=values.dtype if fill == 0 else object)
+    return np.where(at >= 0, values[np.maximum(at, 0)], fill)
+
+
+def _numbered(fc: Forecast) -> tuple[np.ndarray, pd.DataFrame]:
+    """The number of each forecast invoice's customer among customers sorted by company and
+    customer_id, and those customers: the forecast's own, else worked out from its keys."""
+    if len(fc.customer) == len(fc.invoices) and len(fc.customers):
+        return fc.customer, fc.customers
+    return group_codes(fc.invoices, ["company", "customer_id"])
 
 
 def battle_plan(
@@ -313,19 +363,23 @@ def battle_plan(
     actions["rank"] = np.arange(1, len(actions) + 1)
     actions["cumulative_rc"] = actions["amount_rc"].cumsum()
     actions["cumulative_share"] = actions["cumulative_rc"] / to_close
-    rank = pd.Series(actions["rank"].to_numpy(), index=actions["action"].to_numpy())
     detail = candidates.invoices
-    picked = np.asarray(detail["action"].isin(rank.index))
-    targeted = detail.loc[picked].assign(
-        rank=rank.reindex(detail.loc[picked, "action"]).to_numpy(),
-        amount_rc=candidates.invoice_gain[picked, j],
-    )
-    targeted = targeted.sort_values(["rank", "due_date", "invoice_id"], kind="stable")
+    rank_of = np.zeros(len(candidates.actions), dtype=np.int64)  # 0: not chosen
+    rank_of[actions["action"].to_numpy()] = actions["rank"].to_numpy()
+    rows = np.flatnonzero(rank_of[detail["action"].to_numpy()] > 0)
+    rank = rank_of[detail["action"].to_numpy()[rows]]
+    ids = detail["invoice_id"].to_numpy(dtype=object)[rows]
+    id_order = np.unique(ids, return_inverse=True)[1].ravel()  # text order, as pandas sorts
     # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
-    ids = targeted["invoice_id"].to_numpy()
-    bounds = np.searchsorted(targeted["rank"].to_numpy(), np.arange(1, len(actions) + 2))
-    actions["invoices"] = [" ".join(ids[a:b]) for a, b in itertools.pairwise(bounds)]
-    targeted = targeted[INVOICE_COLUMNS].sort_values(["rank", "invoice_id"]).reset_index(drop=True)
+    due = detail["due_date"].to_numpy()[rows]
+    oldest = np.lexsort((id_order, due, rank))  # stable, as a sort by rank, due, id
+    bounds = np.searchsorted(rank[oldest], np.arange(1, len(actions) + 2))
+    actions["invoices"] = [" ".join(ids[oldest[a:b]]) for a, b in itertools.pairwise(bounds)]
+    listed = np.lexsort((id_order, rank))  # by rank and invoice
+    targeted = detail.iloc[rows[listed]].assign(
+        rank=rank[listed], amount_rc=candidates.invoice_gain[rows[listed], j]
+    )
+    targeted = targeted[INVOICE_COLUMNS].reset_index(drop=True)
     return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
@@ -339,20 +393,21 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     found = memo.get((j, company))
     if found is not None:
         return found
-    actions = candidates.actions.assign(
-        action=np.arange(len(candidates.actions)),
-        amount_rc=candidates.gain[:, j],
-        probability=candidates.reach[:, j] / candidates.actions["open_rc"].to_numpy(),
-        cost_rc=candidates.cost[:, j],
-    )
-    mine = actions["amount_rc"] >= candidates.policy.min_gain
+    every = candidates.actions
+    gain = candidates.gain[:, j]
+    mine = gain >= candidates.policy.min_gain
     if company is not None:  # candidates may hold every company's actions
-        mine &= actions["company"] == company
-    actions = actions.loc[mine]
-    actions = actions.sort_values(
-        ["priority", "open_rc", "company", "customer_id"],
-        ascending=[True, False, True, True],
-        kind="stable",
+        mine &= np.asarray(every["company"] == company)
+    rows = np.flatnonzero(mine)
+    # by priority, then open_rc descending, then company and customer_id, stable: the
+    # candidates are in company and customer order, so their position breaks the ties
+    open_rc = every["open_rc"].to_numpy()
+    rows = rows[np.lexsort((rows, -open_rc[rows], every["priority"].to_numpy()[rows]))]
+    actions = every.iloc[rows].assign(
+        action=rows,
+        amount_rc=gain[rows],
+        probability=candidates.reach[rows, j] / open_rc[rows],
+        cost_rc=candidates.cost[rows, j],
     )
     cumulative = actions["amount_rc"].cumsum().to_numpy()
     before = cumulative - actions["amount_rc"].to_numpy()
@@ -363,31 +418,25 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
 def _describe(
     actions: pd.DataFrame,
     lever_table: pd.DataFrame,
-    stages: pd.DataFrame,
-    customers: pd.DataFrame | None,
+    stage: np.ndarray,
+    known: dict[str, np.ndarray],
+    whose: np.ndarray,
+    has_customers: bool,
 ) -> pd.DataFrame:
-    """Add each action's lever figures, stage, owner and customer name."""
-    keys = ["company", "customer_id"]
+    """Add each action's lever figures, ``stage`` (its customer's), owner and customer name
+    (its customer's ``known`` profile: row ``whose``; when ``has_customers``)."""
     levers = lever_table.reindex(actions["lever"])
     for column in ("priority", "fixed_cost", "cost_rate"):
         actions[column] = levers[column].to_numpy()
-    stage = lookup(actions, stages, keys, ["stage"])["stage"].to_numpy()
-    actions["stage"] = np.where(actions["lever"] == "discount", 0, np.nan_to_num(stage)).astype(
-        "int64"
-    )
-    info = (
-        lookup(actions, customers, keys, ["owner", "name"])
-        if customers is not None and len(customers)
-        else None
-    )
+    actions["stage"] = np.where(actions["lever"] == "discount", 0, stage).astype("int64")
     owner = (
-        info["owner"].fillna("unassigned").to_numpy()
-        if info is not None
+        known["owner"][whose]
+        if has_customers
         else np.full(len(actions), "unassigned", dtype=object)
     )
     fixed_owner = levers["owner"].to_numpy()
     actions["owner"] = np.where(pd.notna(fixed_owner), fixed_owner, owner)
-    actions["name"] = info["name"].fillna("").to_numpy() if info is not None else ""
+    actions["name"] = known["name"][whose] if has_customers else ""
     return actions
 
 

@@ -418,10 +418,32 @@ def test_update_forecasts_again_the_customers_named_and_gives_what_predict_gives
     named["customer_id"] = [a["customer_id"], b["customer_id"]]
     fresh = model.predict(promises, adjustments, None, "long_delay")
     updated = model.update(before, named, promises, adjustments, None, "long_delay")
-    for field in ("invoices", "buckets", "months", "month_windows"):
+    for field in ("invoices", "buckets", "months", "month_windows", "disputes"):
         pd.testing.assert_frame_equal(getattr(updated, field), getattr(fresh, field), obj=field)
     np.testing.assert_array_equal(updated.month_mass, fresh.month_mass)
     np.testing.assert_array_equal(updated.fine_mass, fresh.fine_mass)
     moved = fresh.invoices["customer_id"].isin(named["customer_id"])
     assert (fresh.invoices.loc[moved, "basis"] != before.invoices.loc[moved, "basis"]).any()
     pd.testing.assert_frame_equal(fresh.invoices.loc[~moved], before.invoices.loc[~moved])
+
+
+def test_the_invoice_table_is_the_items_selection_with_the_dates_and_basis_added(
+    sample_book,
+) -> None:
+    """``Forecast.invoices`` built at once from the items' columns is the table first built by
+    selecting the items' columns and adding the dates and the basis one by one."""
+    from cashplan.fast.frames import text_from_codes
+    from cashplan.forecasting.promises import BASES
+
+    book = sample_book
+    model = CollectionForecaster().fit(book.invoices, AS_OF, book.fx)
+    fc = model.predict(book.promises, book.adjustments)
+    out = model.items_[["company", "invoice_id", "customer_id", "open_amount_rc", "due_date"]]
+    for name in ("expected_date", "p10_date", "p90_date"):
+        out[name] = fc.invoices[name].to_numpy()
+    codes = pd.Categorical(fc.invoices["basis"], categories=BASES).codes
+    out["basis"] = text_from_codes(codes, BASES)
+    assert fc.invoices["basis"].nunique() >= 3
+    pd.testing.assert_frame_equal(fc.invoices, out.reset_index(drop=True), check_exact=True)
+    np.testing.assert_array_equal(fc.customer, model.item_customer_)
+    assert fc.customers is model.customers_ and not fc.customer.flags.writeable

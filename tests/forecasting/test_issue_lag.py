@@ -87,3 +87,51 @@ def test_cash_conserves_the_invoiced_amount_less_what_lands_beyond():
     kept = 1 - lags.summary_.loc[0, "beyond_share"]
     assert cash["amount_rc"].sum() == pytest.approx(table["invoiced"].sum() * kept, rel=1e-3)
     assert cash["date"].min() >= pd.Timestamp("2026-11-02")  # lags of 0 on the first workday
+
+
+def _cash_by_frames(model, daily, start, end):  # type: ignore[no-untyped-def]
+    """``IssueLagModel.cash`` as first written: a frame per company, joined (the reference)."""
+    first, stop = np.datetime64(pd.Timestamp(start).date(), "D"), np.datetime64(end.date())
+    n_out, n_lag = int((stop - first).astype(np.int64)), model.max_lag + 1
+    frames = []
+    for company, g in daily.groupby("company", sort=True):
+        if company not in model.mass_ or n_out <= 0:
+            continue
+        months, m = np.unique(g["month"].to_numpy(dtype="datetime64[D]"), return_inverse=True)
+        dates = g["date"].to_numpy(dtype="datetime64[D]")
+        t = (dates - first).astype(np.int64)
+        k = pd.DatetimeIndex(dates).day.to_numpy() - 1
+        spread = g["amount_rc"].to_numpy(dtype=float)[:, None] * model.mass_[company][k]
+        slot = t[:, None] + np.arange(n_lag)
+        ok = (slot >= 0) & (slot < n_out)
+        cell = (m[:, None] * n_out + slot)[ok]
+        table = np.bincount(cell, spread[ok], len(months) * n_out).reshape(len(months), n_out)
+        mm, dd = np.nonzero(table)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "company": company,
+                    "month": months[mm].astype("datetime64[us]"),
+                    "date": (first + dd.astype("timedelta64[D]")).astype("datetime64[us]"),
+                    "amount_rc": table[mm, dd],
+                }
+            )
+        )
+    cols = ["company", "month", "date", "amount_rc"]
+    return pd.concat(frames, ignore_index=True)[cols] if frames else pd.DataFrame(columns=cols)
+
+
+def test_the_cash_built_at_once_is_the_companies_frames_joined(sample_book):
+    """The expected cash per day, built as one frame, is the one first built a frame per
+    company and joined, exactly (and empty alike)."""
+    from cashplan.forecasting.new_sales import InvoicingForecaster, daily_invoicing
+
+    book, day = sample_book, pd.Timestamp("2026-10-31")
+    lags = IssueLagModel().fit(book.invoices, day, book.fx)
+    daily = daily_invoicing(InvoicingForecaster().fit(book.invoices, day, book.fx).predict())
+    start, end = day + pd.Timedelta(days=1), pd.Timestamp("2027-05-01")
+    got = lags.cash(daily, start, end)
+    assert got["company"].nunique() == 2 and len(got) > 500
+    pd.testing.assert_frame_equal(got, _cash_by_frames(lags, daily, start, end), check_exact=True)
+    none = lags.cash(daily.iloc[:0], start, end)
+    pd.testing.assert_frame_equal(none, _cash_by_frames(lags, daily.iloc[:0], start, end))

@@ -151,3 +151,60 @@ def test_plans_in_turn_give_what_a_fresh_model_gives(sample_book):
         got = kept.predict(plan)
         pd.testing.assert_frame_equal(got, fresh, check_exact=True)
         assert (got["source"] == "sales_plan").sum() == (0 if plan is None else len(plan))
+
+
+@pytest.mark.parametrize("kind", ["one row each", "rows summed", "a missing amount"])
+def test_the_plan_joined_on_key_positions_is_the_grouped_sum(sample_book, kind):
+    """The plan's amounts per company and month, joined on key positions when the plan has
+    one row each (the workbook's), are pandas' grouped sums reindexed, exactly; any other
+    plan (several rows, a missing amount) is summed by pandas."""
+    from cashplan.forecasting import new_sales
+
+    model = InvoicingForecaster().fit(sample_book.invoices, "2026-10-31", sample_book.fx)
+    out = model._modelled_
+    months = out["month"].drop_duplicates().iloc[1:4].tolist()
+    plan = pd.DataFrame(
+        {
+            "company": ["FR01", "UK01", "FR01", "XX99"],
+            "month": [months[0], months[1], months[2], months[0]],
+            "amount_rc": [1.0e6 / 3, 2.5e5 + 0.1, 7.0, 3.0],
+        }
+    )
+    if kind == "rows summed":
+        plan = pd.concat([plan, plan.iloc[[0, 0]].assign(amount_rc=[0.1, 0.2])])
+    if kind == "a missing amount":
+        plan.loc[1, "amount_rc"] = np.nan
+    grouped = plan.groupby(["company", "month"])["amount_rc"].sum()
+    keys = pd.MultiIndex.from_frame(out[["company", "month"]])
+    expected = grouped.reindex(keys).to_numpy(dtype=float)
+    got = new_sales._planned(out, plan)
+    np.testing.assert_array_equal(got, expected)
+    assert np.isfinite(got).sum() == 3
+
+
+def test_each_month_source_is_the_one_the_indexed_table_gives(sample_book):
+    """The new sales' monthly ``source`` (model, sales_plan, or mixed for ALL) is the one
+    read from the invoicing table indexed by company and month (the first way), exactly."""
+    from cashplan.forecasting import cash_in
+    from cashplan.forecasting.issue_lag import IssueLagModel
+
+    book, day = sample_book, "2026-10-31"
+    model = InvoicingForecaster().fit(book.invoices, day, book.fx)
+    lags = IssueLagModel().fit(book.invoices, day, book.fx)
+    month = model._modelled_["month"].iloc[2]
+    plan = pd.DataFrame({"company": ["FR01"], "month": [month], "amount_rc": [5.0e5]})
+    ns = cash_in.new_sales_forecast(model, lags, plan=plan)
+    table, monthly = ns.invoicing, ns.monthly
+    first, at = np.unique(table["month"].to_numpy(), return_index=True, return_inverse=True)[1:]
+    source = table["source"].to_numpy(dtype=object)
+    differs = np.bincount(at, weights=source != source[first][at]) > 0
+    per = pd.Series(np.where(differs, "mixed", source[first]).astype(object), index=first)
+    per.index = np.unique(table["month"].to_numpy())
+    own = table.set_index(["company", "month"])["source"]
+    keys = pd.MultiIndex.from_frame(monthly[["company", "month"]])
+    group = monthly["month"].map(per).to_numpy(dtype=object)
+    expected = np.where(
+        monthly["company"] == "ALL", group, own.reindex(keys).to_numpy(dtype=object)
+    ).astype(str)
+    assert set(expected) == {"model", "sales_plan", "mixed"}
+    np.testing.assert_array_equal(monthly["source"].to_numpy(dtype=str), expected)

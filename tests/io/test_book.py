@@ -337,3 +337,37 @@ def test_a_line_with_more_cells_than_the_header_is_refused_never_shifted(book_di
     one_long = HEADER + "\nF1,C1,2026-01-10,2026-02-09,10\nF2,C2,2026-01-10,2026-02-09,20,x,y\n"
     found = only(problems(book_dir(invoices=one_long)))
     assert found["line"] == 3 and "Expected 5 fields in line 3, saw 7" in found["problem"]
+
+
+@pytest.mark.parametrize("all_unknown", [False, True])
+def test_a_promise_names_its_invoice_in_its_own_company(book_dir, all_unknown):
+    """An invoice number used in two companies: a promise is checked against its own
+    company's invoice (its customer), and only the lines with a problem are named."""
+    invoices = (
+        "company,invoice_id,customer_id,issue_date,due_date,amount\n"
+        "A,F1,C1,2026-01-10,2026-02-09,10\nB,F1,C2,2026-01-10,2026-02-09,10\n"
+        "A,F2,C2,2026-01-10,2026-02-09,10\n"
+    )
+    rows = (
+        ["A,C1,F9", "B,C2,F8"]
+        if all_unknown
+        else ["A,C1,F1", "B,C1,F1", "B,C2,F1", "A,C1,F9", "A,C1,F2", "A,C2,F2"]
+    )
+    promises = "company,customer_id,invoice_id,promised_date,amount\n" + "".join(
+        f"{r},2026-03-01,10\n" for r in rows
+    )
+    folder = book_dir(invoices=invoices, promises=promises)
+    found = problems(folder)
+    got = list(zip(found["line"], found["column"], found["problem"], strict=True))
+    unknown, other = (
+        "no such invoice in the invoices table",
+        "the invoice belongs to another customer",
+    )
+    if all_unknown:
+        assert got == [(2, "invoice_id", unknown), (3, "invoice_id", unknown)]
+    else:
+        assert got == [
+            (3, "customer_id", other),
+            (5, "invoice_id", unknown),
+            (6, "customer_id", other),
+        ]

@@ -462,3 +462,29 @@ def test_month_end_cash_against_the_weeks() -> None:
     ]
     assert a["closing_cash"].iloc[-1] == p.loc[p["company"] == "A", "closing"].iloc[11]
     assert m.loc[m["company"] == ALL, "closing_cash"].tolist() == a["closing_cash"].tolist()
+
+
+@pytest.mark.parametrize("floor", [0.0, 5.0e5, 1.0e12])
+def test_the_floor_summary_built_at_once_is_the_one_built_column_by_column(sample_book, floor):
+    """The floor summary's week columns (nullable weeks, NaT starts) built as arrays are the
+    ones first built column by column from pandas' ``where``, exactly: a floor never
+    crossed in some company, crossed at once, crossed everywhere."""
+    from cashplan.app.analysis import Analysis, Settings
+    from cashplan.planning.cash_position import floor_summary
+
+    a = Analysis(sample_book, Settings(as_of="2026-10-31", cash_floor=floor))
+    got = floor_summary(a.position, a.disbursements, a.day)
+    weeks = int(got["weeks"].iloc[0])
+    starts = pd.DatetimeIndex(a.position["week_start"].iloc[:weeks])
+    names = got["company"].tolist()
+    want = got.drop(columns=[c for c in got.columns if c.startswith("below_floor")])
+    for name, column in (("below_floor", "closing"), ("below_floor_p10", "closing_p10")):
+        grid = a.position[column].to_numpy().reshape(len(names), weeks)
+        hit = grid < got["floor"].to_numpy()[:, None]
+        k, found = hit.argmax(axis=1), pd.Series(hit.any(axis=1))
+        want[f"{name}_week"] = pd.Series(k + 1, dtype="Int64").where(found)
+        want[f"{name}_week_start"] = pd.Series(starts[k]).where(found).to_numpy()
+    want = want[got.columns]
+    pd.testing.assert_frame_equal(got, want, check_exact=True)
+    if floor == 0.0:
+        assert got["below_floor_week"].isna().any() and got["below_floor_week"].notna().any()

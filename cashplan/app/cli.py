@@ -568,10 +568,10 @@ def _sample(args: argparse.Namespace) -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code."""
-    command = "command"
-    try:  # Ctrl-C while arguments are read, or a command imports, prints one line too
+    name = "cashplan"
+    try:  # Ctrl-C while the arguments are read, or while a command imports, prints one line
         args = _parser().parse_args(argv)
-        command = args.command
+        name = f"cashplan {args.command}"
         {
             "summary": _summary,
             "sample": _sample,
@@ -579,19 +579,19 @@ def main(argv: Sequence[str] | None = None) -> int:
             "backtest": _backtest,
             "report": _report,
             "app": _app,
-        }[command](args)
+        }[args.command](args)
     except KeyboardInterrupt:
-        print(f"cashplan {command}: interrupted; nothing half-written is left", file=sys.stderr)
+        print(f"{name}: interrupted; nothing half-written is left", file=sys.stderr)
         return 130
     except (OSError, ValueError) as exc:
-        print(f"cashplan {command}: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
     except Exception as exc:  # CashplanError, imported only now (its module imports pandas)
         from cashplan.core.errors import CashplanError
 
         if not isinstance(exc, CashplanError):
             raise
-        print(f"cashplan {command}: {exc}", file=sys.stderr)
+        print(f"{name}: {exc}", file=sys.stderr)
         return 2
     return 0
 

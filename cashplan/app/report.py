@@ -308,10 +308,19 @@ def _run(
     return out
 
 
+_HAND_OVER_MAX = 250_000  # invoices: a larger book's analysis is computed by the kernel
+
+
 def _hand_over(data: Any, path: Path, values: Mapping[str, Any]) -> None:
     """The notebook's analysis computed here, while the kernel starts, and saved as ``path``
     (:func:`cashplan.app.notebook.hand_over`): the kernel then only shows it. Best effort:
-    an analysis that fails here fails again in the notebook, which reports it as usual."""
+    an analysis that fails here fails again in the notebook, which reports it as usual.
+
+    Not for a book of more than :data:`_HAND_OVER_MAX` invoices: its analysis takes far
+    longer than the kernel's start, and its pickle (about 350 bytes an invoice) would be
+    written and read again for little gain."""
+    if len(data.invoices) > _HAND_OVER_MAX:
+        return
     from cashplan.app.notebook import hand_over
 
     try:
@@ -391,7 +400,7 @@ _KERNEL = "python3"
 _KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]
 _PRELOAD = (  # what the notebook's cells import first (no output, no execution count)
     "from cashplan.app.jupyter import skip_slow_uri_grammar; skip_slow_uri_grammar()",
-    "import cashplan.app.notebook, cashplan.app.charts",
+    "import cashplan.app.notebook, cashplan.app.charts; cashplan.app.notebook.warm_up()",
     # not statsforecast (new sales' AutoETS, 1-2 s): the command computes the analysis
     # (_hand_over); the kernel imports it only should it compute the analysis itself
 )

@@ -521,7 +521,6 @@ def _import_fec(args: argparse.Namespace) -> None:
 
 
 def _summary(args: argparse.Namespace) -> None:
-    from cashplan.app.analysis import setting_default
     from cashplan.app.summary import summarize
     from cashplan.core.errors import CashplanError
     from cashplan.io.book import read_book
@@ -536,11 +535,21 @@ def _summary(args: argparse.Namespace) -> None:
             book,
             args.as_of,
             company=args.company,
-            k=setting_default("k") if args.catch_up is None else args.catch_up,
             surplus_lowers=args.surplus_lowers,
-            safety_margin=setting_default("safety_margin") if args.margin is None else args.margin,
+            **_summary_settings(args),
         )
     )
+
+
+def _summary_settings(args: argparse.Namespace) -> dict[str, Any]:
+    """``--catch-up`` and ``--margin``, or else the defaults of ``Settings`` (read here, not
+    by the parser: building it imports nothing)."""
+    from cashplan.app.analysis import setting_default
+
+    return {
+        "k": setting_default("k") if args.catch_up is None else args.catch_up,
+        "safety_margin": setting_default("safety_margin") if args.margin is None else args.margin,
+    }
 
 
 def _sample(args: argparse.Namespace) -> None:

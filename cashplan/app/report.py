@@ -18,6 +18,14 @@ the checked tables are saved as a snapshot in the temporary folder
 parameter: the executed notebook holds no temporary path), loaded by ``nb.load`` when
 the book's files are still the ones read, and removed before the manifest is written.
 
+The kernel is started first, before anything heavy is imported here (about 0.2 s after the
+command starts), and its start and imports take about 2 s: meanwhile this process checks
+the book and computes the notebook's analysis itself (:func:`_hand_over`), which it hands
+to the kernel like the snapshot (a pickle beside it, named by
+:data:`~cashplan.app.notebook.ANALYSIS_ENV`, removed with it). ``nb.load`` takes it only
+when it was made from the same files and settings: the notebook's cells then only show
+it, and the notebook re-run anywhere else computes it as before.
+
 Several books or companies run in parallel (``run_reports``); one that fails is
 reported and does not stop the others.
 """

@@ -155,4 +155,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:  # the process ends: its exit need not walk every object (see cli.main)
+        import gc
+
+        gc.freeze()

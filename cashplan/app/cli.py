@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import sys
 from collections.abc import Sequence
@@ -576,7 +577,22 @@ def _sample(args: argparse.Namespace) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the exit code."""
+    """Run the command line; returns the exit code.
+
+    Run as the command (``argv`` None: its arguments are the process's), it leaves the
+    process ready to end at once: what it holds is frozen out of the garbage collector's
+    reach (``gc.freeze``), so the interpreter's exit does not walk every object of pandas,
+    numba, statsforecast, papermill and nbconvert again (0.3 to 1 s after a report). Every
+    file was written and closed before; only the exit's own collection is skipped.
+    """
+    try:
+        return _main(argv)
+    finally:
+        if argv is None:
+            gc.freeze()
+
+
+def _main(argv: Sequence[str] | None) -> int:
     name = "cashplan"
     try:  # Ctrl-C while the arguments are read, or while a command imports, prints one line
         args = _parser().parse_args(argv)

@@ -148,3 +148,21 @@ def test_ctrl_c_while_the_arguments_are_read_prints_one_line(monkeypatch, capsys
 
 def _env() -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_the_command_leaves_its_objects_to_the_exit_not_to_the_collector():
+    # run as the command (no argv given), main freezes what the process holds: its exit
+    # does not walk every object of pandas, numba, papermill... again; called with
+    # arguments (a test, a notebook), it leaves the collector alone
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+        "from cashplan.app.cli import main\n"
+        "sys.argv = ['cashplan', 'summary', 'no-book', '--as-of', '2026-10-31']\n"
+        "main(['summary', 'no-book', '--as-of', '2026-10-31'])\n"
+        "print('after a call', gc.get_freeze_count() > 0, flush=True)\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
+    assert done.stdout.split("\n")[:2] == ["after a call False", "frozen True"]
+    assert done.returncode == 2 and "no-book" in done.stderr

@@ -188,10 +188,14 @@ def hand_over(data: Book, path: str | Path, parameters: Mapping[str, Any]) -> No
     :data:`ANALYSIS_ENV`).
 
     ``cashplan report`` calls it while its kernel starts: the notebook's first cell then
-    finds the figures computed. The file is a pickle, written by the report's own process
-    into its own locked temporary folder seconds before the kernel reads it, and removed
-    before the report is written; :func:`load` uses it only under the same key (book path,
-    files' sha256, reporting currency, settings, cashplan version), else computes as usual.
+    finds the figures computed. :func:`load` uses it only under the same key (book path,
+    files' sha256, reporting currency, settings, cashplan version), else computes as usual
+    (a notebook re-run by an auditor never sees one).
+
+    The file is a pickle, and loading a pickle runs what it says: one is loaded only from
+    the path the report's own process gave its own kernel, written by that process seconds
+    earlier into the report's temporary folder (created by it, under its lock, beside the
+    target), and removed before the report is written. It is written whole or not at all.
     """
     taken = set(inspect.signature(_settings).parameters) - {"as_of"}
     settings = _settings(

@@ -99,7 +99,13 @@ def setup() -> None:
 def warm_up() -> None:
     """What the report's kernel does while it waits for its first cell (``cashplan report``
     preloads it): :func:`setup`, and plotly's template and trace types built once, the first
-    chart's 0.1-0.2 s. Nothing it does shows in the notebook."""
+    chart's 0.1-0.2 s. Nothing it does shows in the notebook.
+
+    >>> import plotly.io as pio
+    >>> warm_up()
+    >>> pio.renderers.default
+    'plotly_mimetype'
+    """
     setup()
     import plotly.graph_objects as go
 

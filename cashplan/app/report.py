@@ -425,8 +425,9 @@ def _kernel() -> Iterator[Any]:
     this process's environment, and is moved into the report's folder by :func:`_enter`.
     """
     skip_slow_uri_grammar()
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    with _signals_after():  # pyzmq's set-up, cut short by a Ctrl-C, crashed the command
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name=_KERNEL)
     preload = [f"--IPKernelApp.exec_lines={line}" for line in _PRELOAD]
@@ -439,6 +440,27 @@ def _kernel() -> Iterator[Any]:
         yield km
     finally:
         _stop(km)
+
+
+@contextlib.contextmanager
+def _signals_after() -> Iterator[None]:
+    """SIGINT or SIGTERM received inside takes effect on the way out, with the handler it
+    would have met (main thread only; elsewhere nothing changes). Around the import of the
+    kernel's client, now in the command's first second: a Ctrl-C that landed in pyzmq's
+    module set-up crashed the process (a segfault)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    ending = (signal.SIGINT, signal.SIGTERM)
+    before = {sig: signal.signal(sig, lambda num, _frame: held.append(num)) for sig in ending}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
 
 
 def _stop(km: Any) -> None:

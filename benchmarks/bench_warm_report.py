@@ -9,7 +9,8 @@ Run from the repository root (after one report, so the compiled loops are cached
 ``cli``: the command end to end in a fresh process (what a user waits for).
 ``import``: ``import cashplan.app.cli`` in a fresh process (what the command pays first).
 ``phases``: ``run_report`` in this process with each phase timed: ``check`` (read and
-validate the book), ``snapshot``, ``kernel`` (what is left to wait of the kernel's start and
+validate the book), ``snapshot``, ``hand-over`` (the notebook's analysis, computed here),
+``kernel`` (what is left to wait of the kernel's start and
 imports, begun before the check), ``notebook`` (the cells, the slowest from papermill's
 timings), ``html`` and ``manifest``. Figures are medians; on a
 shared machine they are noisy.
@@ -84,6 +85,7 @@ def phases(runs: int) -> dict[str, list[float]]:
     report._make_reproducible = cells
     timed(book, "read_book", "check")
     timed(book, "save_snapshot", "snapshot")
+    timed(report, "_hand_over", "hand-over (the analysis computed while the kernel starts)")
     timed(report, "_enter", "kernel (waiting for its start and imports)")
     timed(report, "_execute", "notebook")
     timed(report, "to_html", "html")

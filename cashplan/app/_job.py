@@ -77,17 +77,24 @@ def watch_termination() -> None:
     end the process within :data:`GRACE` seconds of the signal, it kills the children,
     removes the unfinished temporary folders and ends the process with the signal's code."""
     if not _Terminated.watched:
+        import psutil  # noqa: F401  # end_children's, imported here: the watchdog imports nothing
+
         _Terminated.watched = True
         threading.Thread(target=_watch, name="cashplan-grace", daemon=True).start()
 
 
 def _watch() -> None:
-    from cashplan.io.folders import remove_unfinished
-
+    """The watchdog's thread. It imports nothing, ever: it starts while the report imports
+    pandas and the rest (two threads importing those at once could break them, and a
+    signal may leave an import of the main thread unfinished, its lock held, forever)."""
     while not _Terminated.code or time.monotonic() - _Terminated.at < GRACE:
         time.sleep(0.5)
-    end_children()
-    remove_unfinished()
+    with contextlib.suppress(Exception):  # whatever fails here, the process ends below
+        end_children()  # psutil: imported by watch_termination
+    with contextlib.suppress(Exception):
+        folders = sys.modules.get("cashplan.io.folders")  # absent: nothing was built yet
+        if folders is not None:
+            folders.remove_unfinished()
     os._exit(_Terminated.code)
 
 
@@ -155,4 +162,9 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    finally:  # the process ends: its exit need not walk every object (see cli.main)
+        import gc
+
+        gc.freeze()

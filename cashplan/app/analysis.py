@@ -610,8 +610,15 @@ class Analysis:
     def reminders(
         self, languages: tuple[str, ...] = ("fr", "en"), template_dir: str | None = None
     ) -> pd.DataFrame:
-        """One draft reminder per customer with chasable overdue invoices and language."""
-        return reminders(
+        """One draft reminder per customer with chasable overdue invoices and language.
+
+        Kept for the package's templates (``template_dir`` None: they cannot change while
+        the process runs), so the report's hand-over (:func:`cashplan.app.notebook.hand_over`)
+        computes them too; a copy is returned each time."""
+        kept: dict[tuple[str, ...], pd.DataFrame] = self.__dict__.setdefault("_reminders", {})
+        if template_dir is None and tuple(languages) in kept:
+            return kept[tuple(languages)].copy()
+        drafts = reminders(
             self.scoped(self.items),
             self.forecast.invoices,
             self.stages,
@@ -621,6 +628,9 @@ class Analysis:
             languages,
             template_dir,
         )
+        if template_dir is None:
+            kept[tuple(languages)] = drafts.copy()
+        return drafts
 
     @cached_property
     def aged(self) -> pd.DataFrame:

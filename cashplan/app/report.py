@@ -18,6 +18,14 @@ the checked tables are saved as a snapshot in the temporary folder
 parameter: the executed notebook holds no temporary path), loaded by ``nb.load`` when
 the book's files are still the ones read, and removed before the manifest is written.
 
+The kernel is started first, before anything heavy is imported here (about 0.2 s after the
+command starts), and its start and imports take about 2 s: meanwhile this process checks
+the book and computes the notebook's analysis itself (:func:`_hand_over`), which it hands
+to the kernel like the snapshot (a pickle beside it, named by
+:data:`~cashplan.app.notebook.ANALYSIS_ENV`, removed with it). ``nb.load`` takes it only
+when it was made from the same files and settings: the notebook's cells then only show
+it, and the notebook re-run anywhere else computes it as before.
+
 Several books or companies run in parallel (``run_reports``); one that fails is
 reported and does not stop the others.
 """
@@ -38,13 +46,15 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from cashplan.app.jupyter import skip_slow_uri_grammar
-from cashplan.core.errors import CashplanError
-from cashplan.core.params import check_parameters
-from cashplan.io.folders import check_target, signals_deferred, write_whole
-from cashplan.io.snapshot import SNAPSHOT_ENV, remove_snapshot
+
+if TYPE_CHECKING:
+    from cashplan.core.errors import CashplanError
+
+# Nothing here imports pandas (nor the rest of cashplan) at import: ``run_report`` starts
+# the kernel first, and imports what it needs while the kernel starts.
 
 __all__ = [
     "REPORT_NOTEBOOK",
@@ -63,6 +73,7 @@ _ADDRESS = re.compile(r" at 0x[0-9a-f]+>")
 _PLOTLY = "application/vnd.plotly.v1+json"
 _INTERNAL = {"book", "as_of", "company", "out", "previous"}  # set by the command itself
 _SNAPSHOT = ".book-snapshot"
+_ANALYSIS = ".analysis.pickle"
 
 
 @functools.cache
@@ -80,8 +91,18 @@ def report_parameters() -> dict[str, dict[str, Any]]:
     }
 
 
+def _error(message: str) -> CashplanError:
+    """A :class:`~cashplan.core.errors.CashplanError` (its module, which imports pandas,
+    imported only when one is raised)."""
+    from cashplan.core.errors import CashplanError
+
+    return CashplanError(message)
+
+
 def _check(parameters: Mapping[str, Any]) -> dict[str, Any]:
     """Every parameter known to the notebook and within its range (:mod:`cashplan.core.params`)."""
+    from cashplan.core.params import check_parameters
+
     known = report_parameters()
     unknown = sorted(set(parameters) - set(known))
     if unknown:
@@ -90,7 +111,7 @@ def _check(parameters: Mapping[str, Any]) -> dict[str, Any]:
             for n, p in known.items()
             if n not in _INTERNAL
         )
-        raise CashplanError(
+        raise _error(
             f"unknown report parameter(s) {', '.join(unknown)}; the report takes:\n{listing}"
         )
     return check_parameters(parameters)
@@ -227,6 +248,8 @@ def run_report(
         with _kernel() as km:  # it starts while this process checks the book
             return _run(book, as_of, out, company, parameters, force, previous, km)
     except BaseException:  # a signal while the kernel starts: its process unknown to km yet
+        from cashplan.io.folders import signals_deferred
+
         with signals_deferred():
             end_children(keep=running)
         raise
@@ -252,6 +275,8 @@ def _run(
     from cashplan.app.analysis import check_as_of
     from cashplan.core.params import check_against_book
     from cashplan.io.book import read_book, save_snapshot
+    from cashplan.io.folders import check_target, write_whole
+    from cashplan.io.snapshot import remove_snapshot
     from cashplan.planning.targets import CATEGORIES
 
     parameters = _check(dict(parameters or {}))
@@ -266,9 +291,7 @@ def _run(
         [*CATEGORIES, *data.spending["category"].unique()],
     )
     if company and company not in data.companies:
-        raise CashplanError(
-            f"no company {company!r} in {book}; it has: " + ", ".join(data.companies)
-        )
+        raise _error(f"no company {company!r} in {book}; it has: " + ", ".join(data.companies))
     values = {**parameters, "book": str(book), "as_of": as_of, "company": company}
     last = _previous(previous, data, as_of, company, out)
     if last is not None:
@@ -276,18 +299,43 @@ def _run(
 
     def build(tmp: Path) -> None:
         snapshot = tmp / _SNAPSHOT  # the book as checked here: the notebook does not read it again
-        save_snapshot(data, snapshot)
-        _prepare_export()
+        analysis = tmp / _ANALYSIS  # and its figures, computed here while the kernel starts
         try:
-            _enter(km, tmp, snapshot)
+            save_snapshot(data, snapshot)
+            _hand_over(data, analysis, values)
+            _prepare_export()
+            _enter(km, tmp, snapshot, analysis)
             _execute(tmp, values, km)
-        finally:
-            remove_snapshot(snapshot)  # never part of the report
+        finally:  # neither is ever part of the report
+            remove_snapshot(snapshot)
+            analysis.unlink(missing_ok=True)
         (tmp / "report.html").write_text(to_html(tmp / "report.ipynb"), encoding="utf-8")
         _write_manifest(tmp, values, data, last)
 
     write_whole(out, build, kind="report", force=force, protected=[book])
     return out
+
+
+_HAND_OVER_MAX = 250_000  # invoices: a larger book's analysis is computed by the kernel
+
+
+def _hand_over(data: Any, path: Path, values: Mapping[str, Any]) -> None:
+    """The notebook's analysis computed here, while the kernel starts, and saved as ``path``
+    (:func:`cashplan.app.notebook.hand_over`): the kernel then only shows it. Best effort:
+    an analysis that fails here fails again in the notebook, which reports it as usual.
+
+    Not for a book of more than :data:`_HAND_OVER_MAX` invoices: its analysis takes far
+    longer than the kernel's start, and its pickle (about 350 bytes an invoice) would be
+    written and read again for little gain."""
+    if len(data.invoices) > _HAND_OVER_MAX:
+        return
+    from cashplan.app.notebook import hand_over
+
+    try:
+        defaults = {n: ast.literal_eval(p["default"]) for n, p in report_parameters().items()}
+        hand_over(data, path, {**defaults, **values})  # what the parameters cell will hold
+    except Exception:
+        path.unlink(missing_ok=True)
 
 
 def _previous(previous: str | Path | None, data: Any, as_of: str, company: str, out: Path) -> Any:
@@ -298,7 +346,7 @@ def _previous(previous: str | Path | None, data: Any, as_of: str, company: str, 
 
     folder = Path(previous).absolute()
     if folder.resolve() == Path(out).resolve():  # also through a link or '..
-        raise CashplanError(
+        raise _error(
             f"--previous {folder} is the folder this report is written to. Fix: write this "
             "month's report into another folder than last month's."
         )
@@ -350,7 +398,7 @@ def _execute(tmp: Path, values: Mapping[str, Any], km: Any = None) -> None:
             extra_arguments=_KERNEL_ARGS,
         )
     except PapermillExecutionError as err:
-        raise CashplanError(
+        raise _error(
             f"the report failed in cell {err.exec_count}: {err.ename}: {err.evalue}"
         ) from None
     _make_reproducible(tmp / "report.ipynb")
@@ -360,8 +408,9 @@ _KERNEL = "python3"
 _KERNEL_ARGS = ["--IPKernelApp.log_level=ERROR", "--HistoryManager.hist_file=:memory:"]
 _PRELOAD = (  # what the notebook's cells import first (no output, no execution count)
     "from cashplan.app.jupyter import skip_slow_uri_grammar; skip_slow_uri_grammar()",
-    "import cashplan.app.notebook, cashplan.app.charts",
-    "import statsforecast.models",  # new sales' AutoETS (24 months of history or more)
+    "import cashplan.app.notebook, cashplan.app.charts; cashplan.app.notebook.warm_up()",
+    # not statsforecast (new sales' AutoETS, 1-2 s): the command computes the analysis
+    # (_hand_over); the kernel imports it only should it compute the analysis itself
 )
 _WAIT = 60.0  # seconds for the kernel to start, or to answer the set-up (papermill's default)
 
@@ -376,8 +425,9 @@ def _kernel() -> Iterator[Any]:
     this process's environment, and is moved into the report's folder by :func:`_enter`.
     """
     skip_slow_uri_grammar()
-    from jupyter_client.manager import AsyncKernelManager
-    from jupyter_core.utils import run_sync
+    with _signals_after():  # pyzmq's set-up, cut short by a Ctrl-C, crashed the command
+        from jupyter_client.manager import AsyncKernelManager
+        from jupyter_core.utils import run_sync
 
     km = AsyncKernelManager(kernel_name=_KERNEL)
     preload = [f"--IPKernelApp.exec_lines={line}" for line in _PRELOAD]
@@ -392,9 +442,32 @@ def _kernel() -> Iterator[Any]:
         _stop(km)
 
 
+@contextlib.contextmanager
+def _signals_after() -> Iterator[None]:
+    """SIGINT or SIGTERM received inside takes effect on the way out, with the handler it
+    would have met (main thread only; elsewhere nothing changes). Around the import of the
+    kernel's client, now in the command's first second: a Ctrl-C that landed in pyzmq's
+    module set-up crashed the process (a segfault)."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    held: list[int] = []
+    ending = (signal.SIGINT, signal.SIGTERM)
+    before = {sig: signal.signal(sig, lambda num, _frame: held.append(num)) for sig in ending}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+        if held:
+            signal.raise_signal(held[0])
+
+
 def _stop(km: Any) -> None:
     """Kill the kernel's process and remove its connection file, without an event loop (a
     signal may have cut one short); never hides the error that ended the report."""
+    from cashplan.io.folders import signals_deferred
+
     process = getattr(getattr(km, "provisioner", None), "process", None)
     with signals_deferred(), contextlib.suppress(Exception):  # a second Ctrl-C included
         if process is not None and process.poll() is None:
@@ -403,12 +476,21 @@ def _stop(km: Any) -> None:
         km.cleanup_connection_file()
 
 
-def _enter(km: Any, tmp: Path, snapshot: Path) -> None:
+def _enter(km: Any, tmp: Path, snapshot: Path, analysis: Path | None = None) -> None:
     """Move the kernel ``km`` into ``tmp`` (its working folder) and name it the snapshot
-    (:data:`~cashplan.io.snapshot.SNAPSHOT_ENV`): silent, nothing in the notebook."""
+    (:data:`~cashplan.io.snapshot.SNAPSHOT_ENV`) and the analysis handed over, if any
+    (:data:`~cashplan.app.notebook.ANALYSIS_ENV`): silent, nothing in the notebook."""
     from jupyter_core.utils import run_sync
 
-    code = f"import os\nos.chdir({str(tmp)!r})\nos.environ[{SNAPSHOT_ENV!r}] = {str(snapshot)!r}"
+    from cashplan.app.notebook import ANALYSIS_ENV
+    from cashplan.io.snapshot import SNAPSHOT_ENV
+
+    names = {SNAPSHOT_ENV: snapshot}
+    if analysis is not None and analysis.exists():
+        names[ANALYSIS_ENV] = analysis
+    code = f"import os\nos.chdir({str(tmp)!r})\n" + "\n".join(
+        f"os.environ[{name!r}] = {str(path)!r}" for name, path in names.items()
+    )
 
     async def enter() -> dict[str, Any]:
         kc = km.client()
@@ -426,7 +508,7 @@ def _enter(km: Any, tmp: Path, snapshot: Path) -> None:
     reply = run_sync(enter)()
     if reply["content"].get("status") != "ok":
         content = reply["content"]
-        raise CashplanError(
+        raise _error(
             f"the report's kernel could not start in {tmp}: "
             f"{content.get('ename')}: {content.get('evalue')}"
         )
@@ -535,7 +617,7 @@ class _Runner:
         }
         with self.lock:
             if self.stopping:
-                return CashplanError("stopped before it started")
+                return _error("stopped before it started")
             proc = subprocess.Popen(
                 # -P: not the working folder first on the path, where a checkout's
                 # cashplan (the README's `pip install .` folder) would shadow the installed one
@@ -606,7 +688,7 @@ def _job_result(code: int, stdout: bytes, stderr: bytes) -> Path | Exception:
     if code == 0 and "out" in answer:
         return Path(answer["out"])
     if "error" in answer:
-        return CashplanError(answer["error"])
+        return _error(answer["error"])
     tail = stderr.decode("utf-8", "replace").strip().splitlines()[-3:]
     how = f"signal {-code}" if code < 0 else f"exit code {code}"
-    return CashplanError(f"the report process stopped ({how}): " + " | ".join(tail))
+    return _error(f"the report process stopped ({how}): " + " | ".join(tail))

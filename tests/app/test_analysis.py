@@ -408,7 +408,7 @@ def test_every_default_has_one_home_the_settings() -> None:
     import inspect
 
     from cashplan.app.analysis import setting_default
-    from cashplan.app.cli import _parser
+    from cashplan.app.cli import _parser, _summary_settings
     from cashplan.app.notebook import load
     from cashplan.app.report import report_parameters
 
@@ -429,8 +429,12 @@ def test_every_default_has_one_home_the_settings() -> None:
         assert ast.literal_eval(cell[parameter]["default"]) == expected, parameter
         assert signature[parameter].default in (expected, None), parameter
     summary = _parser().parse_args(["summary", "book", "--as-of", "2026-10-31"])
-    assert summary.catch_up == setting_default("k")
-    assert summary.margin == setting_default("safety_margin")
+    assert _summary_settings(summary) == {  # read when used: the parser imports nothing
+        "k": setting_default("k"),
+        "safety_margin": setting_default("safety_margin"),
+    }
+    given = _parser().parse_args(["summary", "b", "--as-of", "2026-10-31", "--catch-up", "3"])
+    assert _summary_settings(given)["k"] == 3
 
 
 def test_the_summary_says_which_dispute_policy_applied():

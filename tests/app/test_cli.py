@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
+
 import pytest
 
 from cashplan.app.cli import main
-from tests.conftest import HEADER, SAMPLE
+from tests.conftest import HEADER, ROOT, SAMPLE
 
 
 def test_cli_summary_on_the_sample(capsys):
@@ -75,3 +79,90 @@ def test_a_report_here_from_another_thread_reports_the_book_not_the_signal_handl
         with pytest.raises(CashplanError, match="no-book"):
             future.result()
     assert not (tmp_path / "out").exists()
+
+
+def test_importing_cashplan_and_its_command_imports_neither_pandas_nor_the_rest():
+    # what lets `cashplan report` start its kernel about 0.2 s after the process starts
+    code = (
+        "import sys, cashplan, cashplan.app.cli, cashplan.app.report, cashplan.app._job\n"
+        "heavy = ('pandas', 'numpy', 'numba', 'papermill', 'cashplan.io.book')\n"
+        "print(sorted(m for m in heavy if m in sys.modules))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=_env()
+    )
+    assert done.stdout.strip() == "[]"
+
+
+def test_every_public_name_of_cashplan_is_there_when_used():
+    import importlib
+
+    import cashplan
+
+    for name in cashplan.__all__:
+        value = getattr(cashplan, name)
+        assert value is getattr(importlib.import_module(cashplan._HOME[name]), name)
+    assert set(cashplan.__all__) <= set(dir(cashplan))
+    namespace: dict[str, object] = {}
+    exec("from cashplan import *", namespace)
+    assert set(cashplan.__all__) <= set(namespace)
+    with pytest.raises(AttributeError, match="no attribute 'nothing'"):
+        cashplan.nothing  # noqa: B018
+
+
+def test_the_report_starts_its_kernel_before_importing_pandas_and_ctrl_c_prints_one_line(
+    tmp_path,
+):
+    # the kernel's start is what the report waits for: nothing heavy comes before it; a
+    # Ctrl-C that early (the command's first second) prints one line, not a traceback
+    argv = ["report", str(SAMPLE), "--as-of", "2026-10-31", "--out", str(tmp_path / "r")]
+    code = f"""
+import sys
+from cashplan.app import cli, report
+
+def interrupted():
+    print("pandas" in sys.modules, flush=True)
+    raise KeyboardInterrupt
+
+report._kernel = interrupted
+sys.exit(cli.main({argv!r}))
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
+    assert done.stdout.strip() == "False"
+    assert done.stderr.splitlines() == [
+        "cashplan report: interrupted; nothing half-written is left"
+    ]
+    assert done.returncode == 130 and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_while_the_arguments_are_read_prints_one_line(monkeypatch, capsys):
+    import argparse
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(argparse.ArgumentParser, "parse_args", interrupted)
+    assert main(["summary", str(SAMPLE), "--as-of", "2026-10-31"]) == 130
+    assert capsys.readouterr().err == "cashplan: interrupted; nothing half-written is left\n"
+
+
+def _env() -> dict[str, str]:
+    return {**os.environ, "PYTHONPATH": str(ROOT)}
+
+
+def test_the_command_leaves_its_objects_to_the_exit_not_to_the_collector():
+    # run as the command (no argv given), main freezes what the process holds: its exit
+    # does not walk every object of pandas, numba, papermill... again; called with
+    # arguments (a test, a notebook), it leaves the collector alone
+    code = (
+        "import atexit, gc, sys\n"
+        "atexit.register(lambda: print('frozen', gc.get_freeze_count() > 0, flush=True))\n"
+        "from cashplan.app.cli import main\n"
+        "sys.argv = ['cashplan', 'summary', 'no-book', '--as-of', '2026-10-31']\n"
+        "main(['summary', 'no-book', '--as-of', '2026-10-31'])\n"
+        "print('after a call', gc.get_freeze_count() > 0, flush=True)\n"
+        "sys.exit(main())\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
+    assert done.stdout.split("\n")[:2] == ["after a call False", "frozen True"]
+    assert done.returncode == 2 and "no-book" in done.stderr

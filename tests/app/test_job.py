@@ -3,6 +3,7 @@ even when the cleanup itself hangs (the watchdog of :mod:`cashplan.app._job`).""
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 import psutil
 
 from cashplan.app._job import children, end_children
+from tests.conftest import ROOT
 
 
 def test_end_children_kills_what_started_meanwhile_and_keeps_the_rest() -> None:
@@ -73,3 +75,25 @@ def test_a_cleanup_that_hangs_after_sigterm_still_ends_and_leaves_nothing(
     assert list(out.parent.iterdir()) == []  # the temporary folder and its lock removed
     _, alive = psutil.wait_procs(grandchildren, timeout=10)
     assert alive == []
+
+
+def test_the_watchdog_imports_nothing_while_the_report_imports() -> None:
+    # it starts as the command starts, while the main thread imports pandas, jupyter_client
+    # and the rest: a second thread importing pandas then broke or hung those imports (a
+    # Ctrl-C in the first second: a segfault, or a command that never ended)
+    code = """
+import sys, threading, time
+imports = []
+sys.addaudithook(
+    lambda event, args: event == "import" and imports.append(threading.current_thread().name)
+)
+from cashplan.app._job import watch_termination
+watch_termination()
+time.sleep(1.0)
+print(sorted(set(imports) - {"MainThread"}), "pandas" in sys.modules)
+"""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=env
+    )
+    assert done.stdout.strip() == "[] False"

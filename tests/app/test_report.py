@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 from typing import Any
@@ -118,3 +119,19 @@ def test_the_page_draws_each_chart_as_plotly_builds_it(tmp_path) -> None:
     for data, layout, config in charts:
         assert {"data": data, "layout": layout} == expected
         assert config == {"displaylogo": False, "responsive": True}
+
+
+def test_a_signal_during_the_import_of_the_kernels_client_takes_effect_after_it() -> None:
+    # a Ctrl-C that landed in pyzmq's module set-up (the command's first second) segfaulted
+    from cashplan.app.report import _signals_after
+
+    done = []
+    with pytest.raises(KeyboardInterrupt):
+        with _signals_after():
+            signal.raise_signal(signal.SIGINT)
+            done.append("the import")  # not cut short
+    assert done == ["the import"]
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+    with _signals_after():
+        done.append("nothing held")
+    assert done == ["the import", "nothing held"]

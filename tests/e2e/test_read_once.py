@@ -9,6 +9,7 @@ import os
 import pandas as pd
 
 import cashplan.io.book as book_module
+from cashplan.app import report
 from cashplan.app.report import run_report
 from cashplan.io.snapshot import SNAPSHOT_ENV
 from tests.conftest import SAMPLE
@@ -22,6 +23,9 @@ def test_the_notebook_uses_the_checked_book_and_the_snapshot_leaves_no_trace(tmp
         saved(dataclasses.replace(book, customers=customers), folder)
 
     monkeypatch.setattr(book_module, "save_snapshot", marked)
+    # the snapshot alone: without the analysis the command hands over with it (which is
+    # made from the same checked book; tests/app/test_notebook.py)
+    monkeypatch.setattr(report, "_hand_over", lambda *args: None)
     out = run_report(SAMPLE, "2026-10-31", tmp_path / "report")
     actions = pd.read_csv(out / "actions.csv")
     owners = set(pd.read_csv(SAMPLE / "customers.csv")["owner"])

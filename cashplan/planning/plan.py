@@ -367,14 +367,18 @@ def battle_plan(
     if to_close <= 0.005:
         return _empty(target, 0.0)
     j = int(np.flatnonzero(candidates.months == target)[0])
-    actions, before = _ranked(candidates, j, company)
-    actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
-    actions["rank"] = np.arange(1, len(actions) + 1)
-    actions["cumulative_rc"] = actions["amount_rc"].cumsum()
-    actions["cumulative_share"] = actions["cumulative_rc"] / to_close
+    ranked, before = _ranked(candidates, j, company)
+    chosen = np.flatnonzero(before < to_close - 0.005)
+    cumulative = np.cumsum(ranked["amount_rc"][chosen])
+    actions = {c: v.take(chosen) for c, v in ranked.items() if c in ACTION_COLUMNS}
+    actions |= {
+        "rank": np.arange(1, len(chosen) + 1),
+        "cumulative_rc": cumulative,
+        "cumulative_share": cumulative / to_close,
+    }
     detail = candidates.invoices
     rank_of = np.zeros(len(candidates.actions), dtype=np.int64)  # 0: not chosen
-    rank_of[actions["action"].to_numpy()] = actions["rank"].to_numpy()
+    rank_of[ranked["action"][chosen]] = actions["rank"]
     rows = np.flatnonzero(rank_of[detail["action"].to_numpy()] > 0)
     rank = rank_of[detail["action"].to_numpy()[rows]]
     ids = detail["invoice_id"].to_numpy(dtype=object)[rows]
@@ -382,22 +386,32 @@ def battle_plan(
     # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
     due = detail["due_date"].to_numpy()[rows]
     oldest = np.lexsort((id_order, due, rank))  # stable, as a sort by rank, due, id
-    bounds = np.searchsorted(rank[oldest], np.arange(1, len(actions) + 2))
+    bounds = np.searchsorted(rank[oldest], np.arange(1, len(chosen) + 2))
     actions["invoices"] = [" ".join(ids[oldest[a:b]]) for a, b in itertools.pairwise(bounds)]
-    listed = np.lexsort((id_order, rank))  # by rank and invoice
-    targeted = detail.iloc[rows[listed]].assign(
-        rank=rank[listed], amount_rc=candidates.invoice_gain[rows[listed], j]
+    listed = rows[np.lexsort((id_order, rank))]  # by rank and invoice
+    targeted = {c: detail[c].array.take(listed) for c in INVOICE_COLUMNS if c in detail.columns}
+    targeted |= {
+        "rank": rank_of[detail["action"].to_numpy()[listed]],
+        "amount_rc": candidates.invoice_gain[listed, j],
+    }
+    return Plan(
+        target,
+        to_close,
+        pd.DataFrame({c: actions[c] for c in ACTION_COLUMNS}, copy=False),
+        pd.DataFrame({c: targeted[c] for c in INVOICE_COLUMNS}, copy=False),
     )
-    targeted = targeted[INVOICE_COLUMNS].reset_index(drop=True)
-    return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
-def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _ranked(
+    candidates: Candidates, j: int, company: str | None
+) -> tuple[dict[str, Any], np.ndarray]:
     """The actions worth listing for month ``j`` (and ``company``), cheapest lever first then
     largest receivables, with what the actions before each bring: the plan is the first of
     them, as many as its gap needs. They do not depend on the gap: kept beside the
     candidates while they live (:func:`~cashplan.core.kept.kept`), so that a new target
-    ranks them no more."""
+    ranks them no more. Their columns (the candidates' and ``action``, ``amount_rc``,
+    ``probability``, ``cost_rc``) as arrays: the plan takes its rows of them (a frame of
+    them cost a few ms at each edit in the workbook)."""
     memo = kept(candidates)
     found = memo.get((j, company))
     if found is not None:
@@ -412,14 +426,14 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     # candidates are in company and customer order, so their position breaks the ties
     open_rc = every["open_rc"].to_numpy()
     rows = rows[np.lexsort((rows, -open_rc[rows], every["priority"].to_numpy()[rows]))]
-    actions = every.iloc[rows].assign(
-        action=rows,
-        amount_rc=gain[rows],
-        probability=candidates.reach[rows, j] / open_rc[rows],
-        cost_rc=candidates.cost[rows, j],
-    )
-    cumulative = actions["amount_rc"].cumsum().to_numpy()
-    before = cumulative - actions["amount_rc"].to_numpy()
+    actions: dict[str, Any] = {c: every[c].array.take(rows) for c in every.columns}
+    actions |= {
+        "action": rows,
+        "amount_rc": gain[rows],
+        "probability": candidates.reach[rows, j] / open_rc[rows],
+        "cost_rc": candidates.cost[rows, j],
+    }
+    before = np.cumsum(actions["amount_rc"]) - actions["amount_rc"]
     memo[j, company] = (actions, before)
     return actions, before
 

@@ -440,8 +440,8 @@ def test_lever_figures_read_in_python_are_the_ones_pandas_reindexes(analysis, po
 
 
 def test_no_candidate_at_all_has_the_reference_columns_and_types(analysis):
-    """No invoice chased (no reliability, nothing overdue): an empty table of actions, with
-    the columns and types of the reference's."""
+    """No invoice chased (no reliability, nothing overdue): an empty table of actions, and a
+    plan of none for a short month, with the columns and types of the references'."""
     fc = analysis.forecast
     ahead = np.asarray(fc.invoices["due_date"] >= pd.Timestamp(AS_OF))
     fc = dataclasses.replace(
@@ -453,4 +453,10 @@ def test_no_candidate_at_all_has_the_reference_columns_and_types(analysis):
     for customers in (analysis.book.customers, None):
         old = _candidates_by_keys(fc, AS_OF, customers=customers)
         assert old.actions.empty
-        _same(plan_candidates(fc, AS_OF, customers=customers), old)
+        new = plan_candidates(fc, AS_OF, customers=customers)
+        _same(new, old)
+        gap = analysis.gap.assign(gap=analysis.gap["gap"].abs() + 1e6)  # short: a plan of none
+        plans = [battle_plan(new, gap), _plan_by_pandas(old, gap)]
+        assert plans[0].actions.empty and plans[0].month == plans[1].month
+        pd.testing.assert_frame_equal(plans[0].actions, plans[1].actions, check_exact=True)
+        pd.testing.assert_frame_equal(plans[0].invoices, plans[1].invoices, check_exact=True)

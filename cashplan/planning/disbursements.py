@@ -103,12 +103,15 @@ def payment_dates(
     """
     m = np.asarray(pd.to_datetime(month), dtype="datetime64[D]")
     last = (m.astype("datetime64[M]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
-    cat = pd.Series(np.asarray(category, dtype=object))
-    rule_day = cat.map({k: v[0] for k, v in DEFAULT_DAYS.items()}).fillna(OTHER_DAY[0])
-    forward = (cat.map({k: v[1] for k, v in DEFAULT_DAYS.items()}) == "forward").to_numpy()
+    # each category's rule looked up once (code -1, a missing category: the last, other's)
+    codes, names = pd.factorize(np.asarray(category, dtype=object))
+    rules = [DEFAULT_DAYS.get(c, OTHER_DAY) if isinstance(c, str) else OTHER_DAY for c in names]
+    rules.append(OTHER_DAY)
+    rule_day = np.array([float(r[0]) for r in rules])[codes]
+    forward = np.array([r[1] == "forward" for r in rules])[codes]
     given = np.asarray(day, dtype=float)
     default = np.isnan(given)
-    d = np.where(default, rule_day.to_numpy(dtype=float), given).astype(np.int64)
+    d = np.where(default, rule_day, given).astype(np.int64)
     date = np.minimum(m + (d - 1).astype("timedelta64[D]"), last)
     ahead = np.busday_offset(date, 0, roll="forward")
     behind = np.busday_offset(date, 0, roll="backward")

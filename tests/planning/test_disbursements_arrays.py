@@ -13,6 +13,8 @@ from cashplan.core.dates import to_date
 from cashplan.core.fx import Fx
 from cashplan.planning.disbursements import (
     _COLUMNS,
+    DEFAULT_DAYS,
+    OTHER_DAY,
     _column,
     _planned_rows,
     _resolved_days,
@@ -46,6 +48,39 @@ def _schedule_by_pandas(
     out = out.loc[(out["date"] > day) & (out["date"] < end) & (out["amount_rc"] != 0)]
     out = out.assign(amount_rc=out["amount_rc"].astype(float).round(2))
     return out.sort_values(["company", "date", "category"], kind="stable").reset_index(drop=True)
+
+
+def _dates_by_pandas(
+    month: pd.Series | np.ndarray, day: pd.Series | np.ndarray, category: pd.Series | np.ndarray
+) -> np.ndarray:
+    m = np.asarray(pd.to_datetime(month), dtype="datetime64[D]")
+    last = (m.astype("datetime64[M]") + 1).astype("datetime64[D]") - np.timedelta64(1, "D")
+    cat = pd.Series(np.asarray(category, dtype=object))
+    rule_day = cat.map({k: v[0] for k, v in DEFAULT_DAYS.items()}).fillna(OTHER_DAY[0])
+    forward = (cat.map({k: v[1] for k, v in DEFAULT_DAYS.items()}) == "forward").to_numpy()
+    given = np.asarray(day, dtype=float)
+    default = np.isnan(given)
+    d = np.where(default, rule_day.to_numpy(dtype=float), given).astype(np.int64)
+    date = np.minimum(m + (d - 1).astype("timedelta64[D]"), last)
+    ahead = np.busday_offset(date, 0, roll="forward")
+    behind = np.busday_offset(date, 0, roll="backward")
+    return np.where(default, np.where(forward, ahead, behind), date)
+
+
+def test_payment_dates_looked_up_once_per_category_are_pandas_map_s():
+    months = pd.date_range("2026-01-01", "2027-12-01", freq="MS")
+    cats = ["salaries", "taxes", "external", "loans", "rent", None, "Salaries"]
+    month = np.repeat(months.to_numpy(), len(cats))
+    category = np.tile(np.array(cats, dtype=object), len(months))
+    for day in (np.full(len(month), np.nan), np.where(np.arange(len(month)) % 3, np.nan, 31.0)):
+        got = payment_dates(month, day, category)
+        np.testing.assert_array_equal(got, _dates_by_pandas(month, day, category))
+        assert got.dtype == _dates_by_pandas(month, day, category).dtype
+    empty = np.array([], dtype="datetime64[us]")
+    np.testing.assert_array_equal(
+        payment_dates(empty, np.array([]), np.array([], dtype=object)),
+        _dates_by_pandas(empty, np.array([]), np.array([], dtype=object)),
+    )
 
 
 @pytest.fixture(scope="module")

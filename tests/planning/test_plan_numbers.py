@@ -288,6 +288,15 @@ def test_candidates_without_any_overdue_invoice_are_discounts_alone(analysis):
     )
     rel = analysis.reliability
     assert _stages_by_keys(fc.invoices, AS_OF, rel).empty
+    # no stage at all: the same empty table, types included (but the lever and tone: object
+    # on arrays, as before the stages were built as one frame)
+    pd.testing.assert_frame_equal(
+        customer_stages(fc.invoices, AS_OF, rel, analysis.book.customers),
+        _stages_by_keys(fc.invoices, AS_OF, rel, analysis.book.customers).astype(
+            {"lever": object, "tone": object}
+        ),
+        check_exact=True,
+    )
     old = _candidates_by_keys(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
     assert len(old.actions) and set(old.actions["lever"]) == {"discount"}
     new = plan_candidates(fc, AS_OF, reliability=rel, customers=analysis.book.customers)

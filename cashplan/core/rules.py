@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from cashplan.core.fx import implied_base
+from cashplan.core.kept import kept
 from cashplan.core.parse import DATE_DTYPE, is_empty
 from cashplan.core.problems import Collector
 from cashplan.core.scenarios import (
@@ -34,7 +35,7 @@ from cashplan.core.scenarios import (
 from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
 from cashplan.fast.frames import isin, key_positions
 
-__all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "text_rules"]
+__all__ = ["ID_COLUMNS", "ID_LIMIT", "ROW_RULES", "cross_rules", "rows_named", "text_rules"]
 
 ID_COLUMNS = ("company", "customer_id", "invoice_id")
 ID_LIMIT = 100
@@ -419,6 +420,39 @@ def _named(ids: pd.Series, wanted: pd.Series) -> np.ndarray:
     return np.asarray(found.to_numpy(zero_copy_only=False), dtype=bool)
 
 
+_FEW_NAMES = 64  # names under which ``rows_named`` looks them up in a kept index
+
+
+def rows_named(table: pd.DataFrame, column: str, names: pd.Series | list[str]) -> np.ndarray:
+    """The positions (ascending) of ``table``'s rows whose ``column`` is among ``names``.
+
+    For a few names (an edit's: a promise's invoice, a customer), looked up in an index of
+    the column kept beside the table (:func:`~cashplan.core.kept.kept`; built at the first
+    ask, a hash of the column): each saved edit no longer reads the whole ledger's column.
+    Otherwise Arrow's hashing over the column (no index to build for one check of a book).
+
+    >>> table = pd.DataFrame({"invoice_id": ["F1", "F2", "F1", "F3"]})
+    >>> rows_named(table, "invoice_id", ["F1", "F9"]).tolist()
+    [0, 2]
+    >>> rows_named(table, "invoice_id", [1, None]).tolist()  # only text names text
+    []
+    >>> rows_named(table, "invoice_id", pd.Series([f"F{i}" for i in range(99)])).tolist()
+    [0, 1, 2, 3]
+    """
+    names = pd.Series(names, dtype=object) if isinstance(names, list) else names
+    wanted = [n for n in names.unique() if isinstance(n, str)]  # no other value is text
+    if len(wanted) > _FEW_NAMES:
+        return np.flatnonzero(_named(table[column], names))
+    if not wanted or table.empty:
+        return np.empty(0, dtype=np.int64)
+    memo = kept(table)
+    index = memo.get(("index", column))
+    if index is None:
+        index = memo["index", column] = pd.Index(table[column].astype("str"))
+    at = index.get_indexer_non_unique(pd.Index(wanted, dtype=index.dtype))[0]
+    return np.unique(at[at >= 0]).astype(np.int64)
+
+
 def cross_rules(
     tables: dict[str, pd.DataFrame], cols: Mapping[str, Collector], reporting_currency: str
 ) -> None:
@@ -432,7 +466,7 @@ def cross_rules(
             continue
         # only the invoices a promise names: cheap on a ledger of millions; each named
         # invoice's first row among them (by key positions: a merge cost a few ms per save)
-        hit = np.flatnonzero(_named(inv["invoice_id"], named["invoice_id"]))
+        hit = rows_named(inv, "invoice_id", named["invoice_id"])
         candidates = inv[["company", "invoice_id", "customer_id"]].iloc[hit]
         at = key_positions(named, candidates, ["company", "invoice_id"])
         ids = candidates["customer_id"].to_numpy(dtype=object)

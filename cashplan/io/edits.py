@@ -66,6 +66,7 @@ from filelock import FileLock, Timeout
 from cashplan.core.dates import to_date
 from cashplan.core.errors import CashplanError
 from cashplan.core.parse import FRENCH, STANDARD, Dialect
+from cashplan.core.rules import rows_named
 from cashplan.core.schema import DEFAULT_COMPANY, LEVER_NAMES, TABLES
 from cashplan.io.book import Book, decode, read_appended, read_table
 from cashplan.io.export import atomic_path, format_for_csv
@@ -356,7 +357,8 @@ def _arrow_cell(path: Path, field: Any, value: Any) -> Any:
 
 def _customer(book: Book, customer_id: str, company: str | None) -> str:
     inv = book.invoices
-    rows = inv.loc[inv["customer_id"] == customer_id, "company"].unique().tolist()
+    mine = rows_named(inv, "customer_id", [customer_id])  # in the ledger's order
+    rows = inv["company"].iloc[mine].unique().tolist()
     if not rows:
         raise CashplanError(f"no customer {customer_id!r} in the book: pick one from the list")
     if company is None:
@@ -374,7 +376,8 @@ def _open_invoice(
     if not invoice_id:
         return
     inv = book.invoices
-    row = inv.loc[(inv["company"] == company) & (inv["invoice_id"] == invoice_id)]
+    named = rows_named(inv, "invoice_id", [invoice_id])
+    row = inv.iloc[named[np.asarray(inv["company"].iloc[named] == company)]]
     if row.empty or row["customer_id"].iloc[0] != customer_id:
         raise CashplanError(
             f"invoice {invoice_id!r} is not an invoice of {customer_id!r} in "

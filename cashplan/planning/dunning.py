@@ -149,14 +149,18 @@ def stages_of(
     stage = np.where((stage == 5) & (overdue_rc < litigation_min), 4, stage).astype("int64")
     key = known["key"][theirs]
     lever = np.where(key & (stage <= 3), "sales_rep", _LEVERS[stage]).astype(object)
-    out = inv[_KEYS].iloc[overdue[first]].reset_index(drop=True)  # as ``group_codes`` names them
-    out = out.assign(
-        days_overdue=days,
-        overdue_rc=overdue_rc,
-        stage=stage,
-        lever=lever,
-        tone=_TONES[stage],
-        key_account=key,
+    at = overdue[first]  # each customer's first row, as ``group_codes`` names them
+    out = pd.DataFrame(  # built at once (a frame taken, then assigned, cost more)
+        {
+            **{k: inv[k].array.take(at) for k in _KEYS},
+            "days_overdue": days,
+            "overdue_rc": overdue_rc,
+            "stage": stage,
+            "lever": lever,
+            "tone": _TONES[stage],
+            "key_account": key,
+        },
+        copy=False,
     )
     return out, theirs
 

@@ -35,6 +35,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -219,9 +220,9 @@ def plan_candidates(
     chosen = pd.notna(lever)
     inv, mass, lever = inv.loc[chosen].reset_index(drop=True), mass[chosen], lever[chosen]
     number = number[chosen]
-    lever_table = p.levers.set_index("lever")
     names, lever_code = np.unique(lever.astype(str), return_inverse=True)
-    success = p.success().reindex(names).fillna(0.0).to_numpy()[lever_code]
+    success, figures = _lever_figures(p, names)
+    success = success[lever_code]
     amount = inv["open_amount_rc"].to_numpy()
     n_months = len(fc.month_windows)
     # P(paid after month j) and P(paid in month j), for every month j
@@ -241,8 +242,7 @@ def plan_candidates(
     # as ``group_codes`` numbers them (the customers' numbers are in that order)
     pair = number.astype(np.int64) * len(names) + lever_code
     pairs, first, codes = np.unique(pair, return_index=True, return_inverse=True)
-    actions = inv[[*keys, "lever"]].iloc[first].reset_index(drop=True)
-    n = len(actions)
+    n = len(pairs)
 
     def by_action(values: np.ndarray) -> np.ndarray:
         columns = [
@@ -250,18 +250,27 @@ def plan_candidates(
         ]
         return np.stack(columns, axis=1) if columns else np.zeros((n, 0))
 
-    weights = {"n_invoices": None, "open_rc": inv["open_amount_rc"].to_numpy()}
-    for name, w in weights.items():
-        actions[name] = np.bincount(codes, weights=w, minlength=n)
-    actions["n_invoices"] = actions["n_invoices"].astype("int64")
     late = np.zeros(n, dtype=np.int64)
     np.maximum.at(late, codes, inv["days_overdue"].to_numpy(dtype=np.int64))
-    actions["days_overdue"] = late
+    counts = {
+        "n_invoices": np.bincount(codes, minlength=n).astype("int64"),
+        "open_rc": np.bincount(codes, weights=amount, minlength=n),
+        "days_overdue": late,
+    }
     whose = pairs // max(len(names), 1)  # each action's customer number
     stage = _taken(stages["stage"].to_numpy(), stage_row[whose], 0)  # none: a discount
     known = profiles(who, reliability, customers, p.key_segments)
     has_customers = customers is not None and len(customers) > 0
-    actions = _describe(actions, lever_table, stage, known, whose, has_customers)
+    if figures is None:  # a lever the policy's table lacks: its figures as pandas finds them
+        actions = inv[[*keys, "lever"]].iloc[first].reset_index(drop=True).assign(**counts)
+        lever_table = p.levers.set_index("lever")
+        actions = _describe(actions, lever_table, stage, known, whose, has_customers)
+    else:
+        first_rows = {c: inv[c].array.take(first) for c in [*keys, "lever"]}
+        lever_of = pairs % max(len(names), 1)
+        actions = _described(first_rows, counts, figures, lever_of, stage, known, whose)
+        if not has_customers:
+            actions["name"] = ""
     fixed = actions["fixed_cost"].to_numpy()[:, None]
     rate = actions["cost_rate"].to_numpy()[:, None]
     gains = by_action(gain)
@@ -358,14 +367,18 @@ def battle_plan(
     if to_close <= 0.005:
         return _empty(target, 0.0)
     j = int(np.flatnonzero(candidates.months == target)[0])
-    actions, before = _ranked(candidates, j, company)
-    actions = actions.loc[before < to_close - 0.005].reset_index(drop=True)
-    actions["rank"] = np.arange(1, len(actions) + 1)
-    actions["cumulative_rc"] = actions["amount_rc"].cumsum()
-    actions["cumulative_share"] = actions["cumulative_rc"] / to_close
+    ranked, before = _ranked(candidates, j, company)
+    chosen = np.flatnonzero(before < to_close - 0.005)
+    cumulative = np.cumsum(ranked["amount_rc"][chosen])
+    actions = {c: v.take(chosen) for c, v in ranked.items() if c in ACTION_COLUMNS}
+    actions |= {
+        "rank": np.arange(1, len(chosen) + 1),
+        "cumulative_rc": cumulative,
+        "cumulative_share": cumulative / to_close,
+    }
     detail = candidates.invoices
     rank_of = np.zeros(len(candidates.actions), dtype=np.int64)  # 0: not chosen
-    rank_of[actions["action"].to_numpy()] = actions["rank"].to_numpy()
+    rank_of[ranked["action"][chosen]] = actions["rank"]
     rows = np.flatnonzero(rank_of[detail["action"].to_numpy()] > 0)
     rank = rank_of[detail["action"].to_numpy()[rows]]
     ids = detail["invoice_id"].to_numpy(dtype=object)[rows]
@@ -373,22 +386,32 @@ def battle_plan(
     # the invoices of each chosen action, oldest due first (a loop over actions, not invoices)
     due = detail["due_date"].to_numpy()[rows]
     oldest = np.lexsort((id_order, due, rank))  # stable, as a sort by rank, due, id
-    bounds = np.searchsorted(rank[oldest], np.arange(1, len(actions) + 2))
+    bounds = np.searchsorted(rank[oldest], np.arange(1, len(chosen) + 2))
     actions["invoices"] = [" ".join(ids[oldest[a:b]]) for a, b in itertools.pairwise(bounds)]
-    listed = np.lexsort((id_order, rank))  # by rank and invoice
-    targeted = detail.iloc[rows[listed]].assign(
-        rank=rank[listed], amount_rc=candidates.invoice_gain[rows[listed], j]
+    listed = rows[np.lexsort((id_order, rank))]  # by rank and invoice
+    targeted = {c: detail[c].array.take(listed) for c in INVOICE_COLUMNS if c in detail.columns}
+    targeted |= {
+        "rank": rank_of[detail["action"].to_numpy()[listed]],
+        "amount_rc": candidates.invoice_gain[listed, j],
+    }
+    return Plan(
+        target,
+        to_close,
+        pd.DataFrame({c: actions[c] for c in ACTION_COLUMNS}, copy=False),
+        pd.DataFrame({c: targeted[c] for c in INVOICE_COLUMNS}, copy=False),
     )
-    targeted = targeted[INVOICE_COLUMNS].reset_index(drop=True)
-    return Plan(target, to_close, actions[ACTION_COLUMNS], targeted)
 
 
-def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.DataFrame, np.ndarray]:
+def _ranked(
+    candidates: Candidates, j: int, company: str | None
+) -> tuple[dict[str, Any], np.ndarray]:
     """The actions worth listing for month ``j`` (and ``company``), cheapest lever first then
     largest receivables, with what the actions before each bring: the plan is the first of
     them, as many as its gap needs. They do not depend on the gap: kept beside the
     candidates while they live (:func:`~cashplan.core.kept.kept`), so that a new target
-    ranks them no more."""
+    ranks them no more. Their columns (the candidates' and ``action``, ``amount_rc``,
+    ``probability``, ``cost_rc``) as arrays: the plan takes its rows of them (a frame of
+    them cost a few ms at each edit in the workbook)."""
     memo = kept(candidates)
     found = memo.get((j, company))
     if found is not None:
@@ -403,16 +426,77 @@ def _ranked(candidates: Candidates, j: int, company: str | None) -> tuple[pd.Dat
     # candidates are in company and customer order, so their position breaks the ties
     open_rc = every["open_rc"].to_numpy()
     rows = rows[np.lexsort((rows, -open_rc[rows], every["priority"].to_numpy()[rows]))]
-    actions = every.iloc[rows].assign(
-        action=rows,
-        amount_rc=gain[rows],
-        probability=candidates.reach[rows, j] / open_rc[rows],
-        cost_rc=candidates.cost[rows, j],
-    )
-    cumulative = actions["amount_rc"].cumsum().to_numpy()
-    before = cumulative - actions["amount_rc"].to_numpy()
+    actions: dict[str, Any] = {c: every[c].array.take(rows) for c in every.columns}
+    actions |= {
+        "action": rows,
+        "amount_rc": gain[rows],
+        "probability": candidates.reach[rows, j] / open_rc[rows],
+        "cost_rc": candidates.cost[rows, j],
+    }
+    before = np.cumsum(actions["amount_rc"]) - actions["amount_rc"]
     memo[j, company] = (actions, before)
     return actions, before
+
+
+def _lever_figures(
+    p: PlanPolicy, names: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray] | None]:
+    """The success rate of each lever of ``names`` (``p.success()``, 0 for a lever it lacks)
+    and, when the policy's table holds each of them once, their priority, fixed cost, cost
+    rate, owner and name, row by row of ``names``; None then otherwise.
+
+    Read from the policy's few levers in plain Python: pandas' reindex by lever name cost
+    a few ms at each edit in the workbook.
+
+    >>> rates, figures = _lever_figures(PlanPolicy(learned={"call": 0.6}), np.array(["call", "x"]))
+    >>> rates.tolist(), figures
+    ([0.6, 0.0], None)
+    """
+    levers = p.levers
+    lever = levers["lever"].tolist()
+    if len(set(lever)) != len(lever):  # a lever named twice: as pandas finds it
+        return p.success().reindex(names).fillna(0.0).to_numpy(), None
+    row = {name: i for i, name in enumerate(lever)}
+    rates = levers["success"].astype(float).tolist()
+    learned = {k: float(v) for k, v in p.learned.items() if k not in set(p.pinned)}
+    success = []
+    for name in names.tolist():
+        rate = rates[row[name]] if name in row else np.nan
+        given = learned.get(name, np.nan) if name in row else np.nan
+        value = rate if np.isnan(given) else given
+        success.append(0.0 if np.isnan(value) else value)
+    if any(name not in row for name in names.tolist()):
+        return np.asarray(success, dtype=float), None
+    at = np.asarray([row[name] for name in names.tolist()], dtype=np.int64)
+    figures = {c: levers[c].to_numpy()[at] for c in ("priority", "fixed_cost", "cost_rate")}
+    figures["owner"] = levers["owner"].to_numpy(dtype=object)[at]
+    figures["lever"] = names.astype(object)
+    return np.asarray(success, dtype=float), figures
+
+
+def _described(
+    first_rows: dict[str, Any],
+    counts: dict[str, np.ndarray],
+    figures: dict[str, np.ndarray],
+    lever_of: np.ndarray,
+    stage: np.ndarray,
+    known: dict[str, np.ndarray],
+    whose: np.ndarray,
+) -> pd.DataFrame:
+    """The actions as :func:`_describe` makes them, built at once from arrays: each one's
+    customer and lever (``first_rows``), ``counts``, its lever's ``figures`` (its row
+    ``lever_of``), ``stage`` (0 for a discount), owner and name (``known``'s row ``whose``)."""
+    fixed_owner = figures["owner"][lever_of]
+    discount = figures["lever"][lever_of] == "discount"
+    columns = {
+        **first_rows,
+        **counts,
+        **{c: figures[c][lever_of] for c in ("priority", "fixed_cost", "cost_rate")},
+        "stage": np.where(discount, 0, stage).astype("int64"),
+        "owner": np.where(pd.notna(fixed_owner), fixed_owner, known["owner"][whose]),
+        "name": known["name"][whose],
+    }
+    return pd.DataFrame(columns, copy=False)
 
 
 def _describe(

@@ -325,11 +325,20 @@ def book_starts(invoices: pd.DataFrame, spending: pd.DataFrame) -> pd.DataFrame:
     Returns ``company``, ``first_spent``, ``first_issued`` (NaT where the book has none).
     """
     first_spent = spending.groupby("company")["month"].min()
-    first_issued = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
     starts = pd.concat(
-        {"first_spent": first_spent, "first_issued": first_issued.dt.to_timestamp()}, axis=1
+        {"first_spent": first_spent, "first_issued": _first_issued(invoices)}, axis=1
     )
     return starts.rename_axis("company").reset_index()
+
+
+def _first_issued(invoices: pd.DataFrame) -> pd.Series:
+    """Each company's first invoice's month: kept beside the invoices (a spending change in
+    the workbook grouped the whole ledger again for it)."""
+    memo = kept(invoices)
+    if "first_issued" not in memo:
+        first = invoices.groupby("company")["issue_date"].min().dt.to_period("M")
+        memo["first_issued"] = first.dt.to_timestamp()
+    return memo["first_issued"]
 
 
 def targets_from(
@@ -357,7 +366,7 @@ def targets_from(
     # the need and the cash collected by company (then all of them) and month, as arrays
     # the margin is a cushion for the months ahead: closed months keep their actual need
     need_of = _by_month(need, "amount", companies, months, 1.0 + safety_margin * ~closed)
-    got = _by_month(collected, "collected", companies, months, np.ones(len(months)))
+    got = _collected_by_month(collected, companies, months)
     started = np.asarray(months <= day)
     first_spent = starts.set_index("company")["first_spent"].dropna()
     first_issued = starts.set_index("company")["first_issued"].dropna()
@@ -385,6 +394,22 @@ def targets_from(
 
 
 _TARGET_COLUMNS = ("cash_need", "carried", "target", "collected", "shortfall", "closed")
+
+
+def _collected_by_month(
+    collected: pd.DataFrame, companies: list[str], months: pd.DatetimeIndex
+) -> np.ndarray:
+    """``_by_month`` of the cash collected: kept beside ``collected`` for the last companies
+    and months asked (the workbook's spending, margin and catch-up changes keep it).
+    Read-only."""
+    memo = kept(collected)
+    key = (tuple(companies), tuple(months.asi8), str(months.dtype))
+    found = memo.get("by_month")
+    if found is None or found[0] != key:
+        got = _by_month(collected, "collected", companies, months, np.ones(len(months)))
+        got.flags.writeable = False
+        found = memo["by_month"] = (key, got)
+    return found[1]
 
 
 def _by_month(

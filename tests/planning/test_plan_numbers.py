@@ -29,6 +29,7 @@ from cashplan.planning.gap import first_short_month
 from cashplan.planning.plan import (
     ACTION_COLUMNS,
     INVOICE_COLUMNS,
+    LEVERS,
     Candidates,
     Plan,
     PlanPolicy,
@@ -287,6 +288,15 @@ def test_candidates_without_any_overdue_invoice_are_discounts_alone(analysis):
     )
     rel = analysis.reliability
     assert _stages_by_keys(fc.invoices, AS_OF, rel).empty
+    # no stage at all: the same empty table, types included (but the lever and tone: object
+    # on arrays, as before the stages were built as one frame)
+    pd.testing.assert_frame_equal(
+        customer_stages(fc.invoices, AS_OF, rel, analysis.book.customers),
+        _stages_by_keys(fc.invoices, AS_OF, rel, analysis.book.customers).astype(
+            {"lever": object, "tone": object}
+        ),
+        check_exact=True,
+    )
     old = _candidates_by_keys(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
     assert len(old.actions) and set(old.actions["lever"]) == {"discount"}
     new = plan_candidates(fc, AS_OF, reliability=rel, customers=analysis.book.customers)
@@ -413,3 +423,49 @@ def test_chasable_rows_are_the_ones_pandas_finds(analysis):
     )
     for frame in (odd, odd.astype({"basis": object}), odd.astype({"basis": "str"})):
         np.testing.assert_array_equal(chasable(frame), by_pandas(frame))
+
+
+@pytest.mark.parametrize(
+    "policy",
+    [
+        PlanPolicy(learned={"call": np.nan, "dunning": 0.3, "nobody": 0.9}, pinned=("dunning",)),
+        PlanPolicy(learned={"escalate": 1}),  # an int rate
+        # a table lacking a lever the stages choose: NaN figures, a success of 0
+        PlanPolicy(levers=LEVERS.loc[LEVERS["lever"] != "dunning"].reset_index(drop=True)),
+        PlanPolicy(
+            levers=LEVERS.assign(success=LEVERS["success"].where(LEVERS["lever"] != "call"))
+        ),
+    ],
+    ids=["learned-pinned-nan", "int-rate", "lever-missing", "nan-success"],
+)
+def test_lever_figures_read_in_python_are_the_ones_pandas_reindexes(analysis, policy):
+    """Each action's success, priority, costs and owner read from the policy's levers by
+    their names in plain Python (``_lever_figures``) are pandas' reindex's, edge cases too."""
+    a = analysis
+    args = {"reliability": a.reliability, "customers": a.book.customers, "policy": policy}
+    old = _candidates_by_keys(a.forecast, AS_OF, **args)
+    assert len(old.actions) > 30
+    _same(plan_candidates(a.forecast, AS_OF, **args), old)
+
+
+def test_no_candidate_at_all_has_the_reference_columns_and_types(analysis):
+    """No invoice chased (no reliability, nothing overdue): an empty table of actions, and a
+    plan of none for a short month, with the columns and types of the references'."""
+    fc = analysis.forecast
+    ahead = np.asarray(fc.invoices["due_date"] >= pd.Timestamp(AS_OF))
+    fc = dataclasses.replace(
+        fc,
+        invoices=fc.invoices.loc[ahead].reset_index(drop=True),
+        month_mass=fc.month_mass[ahead],
+        customer=fc.customer[ahead],
+    )
+    for customers in (analysis.book.customers, None):
+        old = _candidates_by_keys(fc, AS_OF, customers=customers)
+        assert old.actions.empty
+        new = plan_candidates(fc, AS_OF, customers=customers)
+        _same(new, old)
+        gap = analysis.gap.assign(gap=analysis.gap["gap"].abs() + 1e6)  # short: a plan of none
+        plans = [battle_plan(new, gap), _plan_by_pandas(old, gap)]
+        assert plans[0].actions.empty and plans[0].month == plans[1].month
+        pd.testing.assert_frame_equal(plans[0].actions, plans[1].actions, check_exact=True)
+        pd.testing.assert_frame_equal(plans[0].invoices, plans[1].invoices, check_exact=True)

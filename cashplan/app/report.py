@@ -448,19 +448,10 @@ def _signals_after() -> Iterator[None]:
     would have met (main thread only; elsewhere nothing changes). Around the import of the
     kernel's client, now in the command's first second: a Ctrl-C that landed in pyzmq's
     module set-up crashed the process (a segfault)."""
-    if threading.current_thread() is not threading.main_thread():
+    from cashplan.io.signals import held  # imports no pandas: this is the first second
+
+    with held(again=True):
         yield
-        return
-    held: list[int] = []
-    ending = (signal.SIGINT, signal.SIGTERM)
-    before = {sig: signal.signal(sig, lambda num, _frame: held.append(num)) for sig in ending}
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
-        if held:
-            signal.raise_signal(held[0])
 
 
 def _stop(km: Any) -> None:

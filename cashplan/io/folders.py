@@ -38,8 +38,6 @@ import os
 import re
 import secrets
 import shutil
-import signal
-import threading
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Literal, TypeVar
@@ -47,6 +45,7 @@ from typing import Literal, TypeVar
 from filelock import FileLock, Timeout
 
 from cashplan.core.errors import CashplanError
+from cashplan.io.signals import held
 
 __all__ = [
     "BOOK_TABLES",
@@ -62,7 +61,6 @@ __all__ = [
 Kind = Literal["report", "book"]
 _TOKEN = re.compile(r"[0-9a-f]{8}")
 _UNFINISHED: set[Path] = set()  # the temporary folders this process is building now
-_ENDING = (signal.SIGINT, signal.SIGTERM)
 T = TypeVar("T")
 
 # the names a book folder's files may have (data-format.md, 0.2), plus what import-fec adds
@@ -298,16 +296,8 @@ def _swap_checked(
 def signals_deferred() -> Iterator[None]:
     """Hold back SIGINT and SIGTERM while a cleanup runs (main thread only; elsewhere a
     no-op): a second signal is noted and dropped, as the process is ending already."""
-    if threading.current_thread() is not threading.main_thread():
+    with held(again=False):
         yield
-        return
-    held: list[int] = []
-    before = {sig: signal.signal(sig, lambda num, _frame: held.append(num)) for sig in _ENDING}
-    try:
-        yield
-    finally:
-        for sig, handler in before.items():
-            signal.signal(sig, handler)
 
 
 def remove_unfinished() -> list[Path]:

@@ -248,9 +248,9 @@ def run_report(
         with _kernel() as km:  # it starts while this process checks the book
             return _run(book, as_of, out, company, parameters, force, previous, km)
     except BaseException:  # a signal while the kernel starts: its process unknown to km yet
-        from cashplan.io.folders import signals_deferred
+        from cashplan.io.signals import held  # no pandas: a signal may have cut its import
 
-        with signals_deferred():
+        with held(again=False):
             end_children(keep=running)
         raise
 
@@ -457,10 +457,10 @@ def _signals_after() -> Iterator[None]:
 def _stop(km: Any) -> None:
     """Kill the kernel's process and remove its connection file, without an event loop (a
     signal may have cut one short); never hides the error that ended the report."""
-    from cashplan.io.folders import signals_deferred
+    from cashplan.io.signals import held  # no pandas: a signal may have cut its import
 
     process = getattr(getattr(km, "provisioner", None), "process", None)
-    with signals_deferred(), contextlib.suppress(Exception):  # a second Ctrl-C included
+    with held(again=False), contextlib.suppress(Exception):  # a second Ctrl-C included
         if process is not None and process.poll() is None:
             process.kill()
             process.wait(timeout=_WAIT)

@@ -135,3 +135,45 @@ def test_a_signal_during_the_import_of_the_kernels_client_takes_effect_after_it(
     with _signals_after():
         done.append("nothing held")
     assert done == ["the import", "nothing held"]
+
+
+def test_the_cleanup_after_a_signal_imports_no_pandas() -> None:
+    # SIGTERM while the command imported numpy for the check left it half-imported; the
+    # cleanup then imported io.folders (pandas, through core.errors), which failed with
+    # "Unable to import required dependency numpy": a traceback and exit 1 instead of 143,
+    # and the kernel not killed. Here pandas cannot be imported at all.
+    code = """
+import contextlib, sys
+from cashplan.app import report
+sys.modules["pandas"] = None  # import pandas now raises ImportError
+
+class Process:
+    killed = False
+    def poll(self): return None
+    def kill(self): Process.killed = True
+    def wait(self, timeout): return 0
+
+class Km:
+    provisioner = type("P", (), {"process": Process()})()
+    def cleanup_connection_file(self): print("connection file removed")
+
+report._stop(Km())
+print("killed" if Process.killed else "alive")
+
+@contextlib.contextmanager
+def signalled():
+    raise KeyboardInterrupt
+    yield
+
+report._kernel = signalled
+try:
+    report.run_report("book", "2026-10-31", "out")
+except BaseException as exc:
+    print(type(exc).__name__)
+"""
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.stdout.splitlines() == [
+        "connection file removed",
+        "killed",
+        "KeyboardInterrupt",
+    ], done.stderr

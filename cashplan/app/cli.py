@@ -316,7 +316,8 @@ def _app_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> Non
     app.add_argument(
         "--token",
         default=None,
-        help="the token the app's URL must carry (default: a new random one each run)",
+        help="the token the app's URL must carry (default: a new random one each run; write "
+        "--token=VALUE when it starts with '-')",
     )
     app.add_argument("--no-browser", action="store_true", help="do not open a browser")
 

@@ -166,3 +166,14 @@ def test_the_command_leaves_its_objects_to_the_exit_not_to_the_collector():
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=_env())
     assert done.stdout.split("\n")[:2] == ["after a call False", "frozen True"]
     assert done.returncode == 2 and "no-book" in done.stderr
+
+
+def test_an_app_token_starting_with_a_dash_is_taken_when_written_with_an_equals_sign() -> None:
+    # secrets.token_urlsafe starts with "-" one time in 64: the browser tests passed
+    # "--token", token, and argparse refused it as a missing value (a flaky CI error)
+    from cashplan.app.cli import _parser
+
+    args = _parser().parse_args(["app", "book", "--as-of", "2026-10-31", "--token=-Ab_9"])
+    assert args.token == "-Ab_9"
+    with pytest.raises(SystemExit):
+        _parser().parse_args(["app", "book", "--as-of", "2026-10-31", "--token", "-Ab_9"])

@@ -243,8 +243,7 @@ def app(workspace: Path) -> Iterator[str]:
         "--no-browser",
         "--port",
         str(port),
-        "--token",
-        token,
+        f"--token={token}",  # a token may start with "-", which argparse would take for an option
     ]
     url = f"http://127.0.0.1:{port}/?token={token}"
     with _server(

@@ -91,8 +91,7 @@ def app(book: Path) -> Iterator[str]:
         "--no-browser",
         "--port",
         str(port),
-        "--token",
-        token,
+        f"--token={token}",  # a token may start with "-", which argparse would take for an option
     ]
     static = f"http://127.0.0.1:{port}/voila/static/voila.js"  # up, without starting a kernel
     with _server(command, book.parent, static, book.parent / "app.log"):

@@ -186,10 +186,14 @@ def profiles(
     Read-only arrays.
     """
     memo = kept(who)
-    found = memo.get("profiles")
-    if found is not None and found[0] == (id(reliability), id(customers), tuple(key_segments)):
-        if found[1] is reliability and found[2] is customers:
-            return found[3]
+    found = memo.get("profiles")  # holds the tables themselves: compared by identity
+    if (
+        found is not None
+        and found[0] is reliability
+        and found[1] is customers
+        and found[2] == tuple(key_segments)
+    ):
+        return found[3]
     n = len(who)
     out = {
         "unreliable": np.zeros(n, bool),
@@ -214,6 +218,5 @@ def profiles(
                 out[name][hit] = mine[name].fillna(empty).to_numpy(dtype=object)
     for values in out.values():
         values.setflags(write=False)
-    key = (id(reliability), id(customers), tuple(key_segments))
-    memo["profiles"] = (key, reliability, customers, out)
+    memo["profiles"] = (reliability, customers, tuple(key_segments), out)
     return out
